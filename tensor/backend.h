@@ -1,0 +1,134 @@
+// rill — the per-device backend interface: every raw kernel a device must provide.
+//
+// The public ops in namespace rill::ops (tensor/ops.h) check their arguments, work
+// out output shapes, allocate the output and then call one method here on the
+// backend of the tensors' device. A backend therefore never validates user input:
+// it receives tensors whose shapes already agree, in the form documented per method.
+//
+// Conventions for every method:
+//   - inputs may be arbitrary strided views (non-contiguous, broadcast with stride 0)
+//     unless the comment says "contiguous";
+//   - `out` was just allocated by the caller: contiguous, right shape, dtype, device;
+//   - all tensors are on this backend's device.
+//
+// CPU implementation: tensor/cpu/ (the readable specification).
+// CUDA implementation: cuda/ (one .cu per op family, mirroring tensor/cpu/).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tensor/tensor.h"
+
+namespace rill {
+
+enum class UnaryOp {
+  Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Relu, Silu, Gelu,
+  Pow,  // x^p with a scalar exponent p
+};
+
+enum class BinaryOp {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Eq, Ne, Lt, Le, Gt, Ge,  // comparisons give 1 or 0 in the inputs' dtype
+};
+
+enum class ReduceOp { Sum, Mean, Max, Min, Argmax, Var };
+
+enum class SoftmaxOp { Softmax, LogSoftmax, LogSumExp };
+
+// Geometry of a 2-D sliding window (convolution, pooling) over [N, C, H, W].
+struct Window2d {
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0;
+  int64_t dilation_h = 1, dilation_w = 1;
+  // Output size along one axis: floor((in + 2 pad - dilation (k - 1) - 1) / stride) + 1.
+  int64_t out_h(int64_t h) const { return (h + 2 * pad_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1; }
+  int64_t out_w(int64_t w) const { return (w + 2 * pad_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // ---- memory -------------------------------------------------------------------
+  virtual void* allocate(size_t nbytes) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes) = 0;
+  // Byte copies between host memory and this device's memory.
+  virtual void copy_to_host(void* host_dst, const void* device_src, size_t nbytes) = 0;
+  virtual void copy_from_host(void* device_dst, const void* host_src, size_t nbytes) = 0;
+
+  // ---- elementwise --------------------------------------------------------------
+  // dst[i] = convert(src[i]).  dst may be a strided view (cat writes into slices);
+  // src and dst have the same shape, dtypes may differ (this is also the cast).
+  virtual void copy(const Tensor& src, const Tensor& dst) = 0;
+  // dst[i] = value for every element of the (possibly strided) view dst.
+  virtual void fill(const Tensor& dst, double value) = 0;
+  // out = op(x); `scalar` is the exponent for UnaryOp::Pow.
+  virtual void unary(UnaryOp op, const Tensor& x, const Tensor& out, double scalar) = 0;
+  // out = a op b; a and b are already expanded to out's shape (broadcast = stride 0).
+  virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  // out = cond != 0 ? a : b; all three already expanded to out's shape.
+  virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  // out = min(max(x, lo), hi); lo = -inf / hi = +inf mean "no bound".
+  virtual void clamp(const Tensor& x, const Tensor& out, double lo, double hi) = 0;
+
+  // ---- reductions ---------------------------------------------------------------
+  // x: [R, K] contiguous -> out: [R] (int64 for Argmax). Reduces each row of K.
+  // `correction` is used by Var only: var = sum (x - mean)^2 / (K - correction).
+  virtual void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) = 0;
+  // x, out: contiguous, viewed as [outer, n, inner]; normalises along n.
+  // For LogSumExp out is [outer, inner].
+  virtual void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
+                       int64_t inner) = 0;
+
+  // ---- linear algebra -----------------------------------------------------------
+  // a: [B, n, k], b: [B, k, m] (any strides; batch stride may be 0 = broadcast)
+  // out: [B, n, m] = a @ b.  Float dtypes only.
+  virtual void matmul(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+
+  // ---- indexing -----------------------------------------------------------------
+  // x: [outer, n, inner], index: [m] int64 (values in [0, n)) -> out: [outer, m, inner].
+  virtual void index_select(const Tensor& x, const Tensor& index, const Tensor& out, int64_t outer,
+                            int64_t n, int64_t inner) = 0;
+  // out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; out has index's shape.
+  virtual void gather(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& out) = 0;
+  // out (a contiguous copy of self) [..., index[..., i, ...], ...] += src[..., i, ...].
+  virtual void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) = 0;
+
+  // ---- images -------------------------------------------------------------------
+  // x: [N, C, H, W] -> cols: [N, C*kh*kw, Ho*Wo]; row (c, i, j) holds
+  // x[n, c, ho*sh - ph + i*dh, wo*sw - pw + j*dw] (0 outside the image).
+  virtual void im2col(const Tensor& x, const Tensor& cols, const Window2d& w) = 0;
+  // The adjoint of im2col: cols [N, C*kh*kw, Ho*Wo] summed back into x [N, C, H, W]
+  // (x arrives zero-filled).
+  virtual void col2im(const Tensor& cols, const Tensor& x, const Window2d& w) = 0;
+  // x: [N, C, H, W] -> out: [N, C, H*s, W*s], out[.., y, x] = x[.., y/s, x/s].
+  virtual void upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t scale) = 0;
+  // grad_out: [N, C, H*s, W*s] -> grad_x: [N, C, H, W], each s x s block summed.
+  virtual void upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x,
+                                           int64_t scale) = 0;
+  // Average over each window, padding counted as zeros in the divisor (PyTorch's
+  // count_include_pad=True). x: [N, C, H, W] -> out: [N, C, Ho, Wo].
+  virtual void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) = 0;
+  // grad_out: [N, C, Ho, Wo] -> grad_x: [N, C, H, W] (arrives zero-filled).
+  virtual void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) = 0;
+
+  // ---- random numbers (Philox4x32-10, see random.h) -----------------------------
+  // Element i of out (row-major) is a function of (seed, offset, i) only, so every
+  // backend draws the same numbers for the same generator state.
+  virtual void random_uniform(const Tensor& out, uint64_t seed, uint64_t offset) = 0;  // [0, 1)
+  virtual void random_normal(const Tensor& out, uint64_t seed, uint64_t offset) = 0;   // N(0, 1)
+  virtual void random_int(const Tensor& out, int64_t low, int64_t high, uint64_t seed,
+                          uint64_t offset) = 0;  // uniform in [low, high)
+};
+
+// The backend serving `device`. Throws a clear error for a device this build
+// cannot serve (e.g. CUDA in a build without it).
+Backend& backend(Device device);
+
+// Used by a backend library (cuda/) to plug itself in.
+void register_backend(DeviceType type, Backend* backend);
+
+}  // namespace rill

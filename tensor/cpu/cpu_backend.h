@@ -1,0 +1,56 @@
+// rill CPU — the CPU backend. Each group of methods is implemented in its own file:
+//   memory.cpp       allocate, host copies
+//   elementwise.cpp  copy, fill, unary, binary, where, clamp
+//   reduce.cpp       reduce_rows, softmax
+//   matmul.cpp       matmul through cblas_sgemm / cblas_dgemm
+//   index.cpp        index_select, gather, scatter_add
+//   image.cpp        im2col, col2im, upsample, avg_pool
+//   random.cpp       Philox-based random fills
+#pragma once
+
+#include "tensor/backend.h"
+
+namespace rill {
+
+class CpuBackend final : public Backend {
+ public:
+  const char* name() const override { return "cpu"; }
+
+  void* allocate(size_t nbytes) override;
+  void deallocate(void* ptr, size_t nbytes) override;
+  void copy_to_host(void* host_dst, const void* device_src, size_t nbytes) override;
+  void copy_from_host(void* device_dst, const void* host_src, size_t nbytes) override;
+
+  void copy(const Tensor& src, const Tensor& dst) override;
+  void fill(const Tensor& dst, double value) override;
+  void unary(UnaryOp op, const Tensor& x, const Tensor& out, double scalar) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void clamp(const Tensor& x, const Tensor& out, double lo, double hi) override;
+
+  void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) override;
+  void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
+               int64_t inner) override;
+
+  void matmul(const Tensor& a, const Tensor& b, const Tensor& out) override;
+
+  void index_select(const Tensor& x, const Tensor& index, const Tensor& out, int64_t outer, int64_t n,
+                    int64_t inner) override;
+  void gather(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& out) override;
+  void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
+
+  void im2col(const Tensor& x, const Tensor& cols, const Window2d& w) override;
+  void col2im(const Tensor& cols, const Tensor& x, const Window2d& w) override;
+  void upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t scale) override;
+  void upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x, int64_t scale) override;
+  void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) override;
+  void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) override;
+
+  void random_uniform(const Tensor& out, uint64_t seed, uint64_t offset) override;
+  void random_normal(const Tensor& out, uint64_t seed, uint64_t offset) override;
+  void random_int(const Tensor& out, int64_t low, int64_t high, uint64_t seed, uint64_t offset) override;
+};
+
+CpuBackend& cpu_backend();
+
+}  // namespace rill

@@ -1,0 +1,98 @@
+// rill CPU — reductions (sum, mean, max, min, argmax, var) and softmax.
+//
+// The ops layer (tensor/reduce.cpp) brings every reduction into one form: a
+// contiguous [R, K] matrix whose rows are reduced. Each row is reduced by one
+// thread, in index order, so results are identical for any thread count.
+#include <cmath>
+#include <limits>
+
+#include "tensor/cpu/cpu_backend.h"
+#include "tensor/parallel.h"
+
+namespace rill {
+namespace {
+
+// One row x[0..K) -> one value.  Sums accumulate in acc_t<T> (double for float32).
+template <typename T>
+double reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
+  using Acc = acc_t<T>;
+  switch (op) {
+    case ReduceOp::Sum:
+    case ReduceOp::Mean: {
+      Acc s = 0;
+      for (int64_t k = 0; k < K; ++k) s += x[k];
+      return op == ReduceOp::Sum ? static_cast<double>(s) : static_cast<double>(s) / static_cast<double>(K);
+    }
+    case ReduceOp::Max:
+    case ReduceOp::Min:
+    case ReduceOp::Argmax: {
+      // NaN wins (it propagates, as in PyTorch); ties keep the first index.
+      const bool want_max = op != ReduceOp::Min;
+      int64_t best = 0;
+      for (int64_t k = 1; k < K; ++k) {
+        if (x[best] != x[best]) break;
+        if (x[k] != x[k] || (want_max ? x[k] > x[best] : x[k] < x[best])) best = k;
+      }
+      return op == ReduceOp::Argmax ? static_cast<double>(best) : static_cast<double>(x[best]);
+    }
+    case ReduceOp::Var: {
+      // Two passes: mean first, then the sum of squared deviations (stable, unlike E[x^2] - E[x]^2).
+      Acc mean = 0;
+      for (int64_t k = 0; k < K; ++k) mean += x[k];
+      mean /= static_cast<Acc>(K);
+      Acc ss = 0;
+      for (int64_t k = 0; k < K; ++k) ss += (x[k] - mean) * (x[k] - mean);
+      return static_cast<double>(ss) / static_cast<double>(K - correction);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void CpuBackend::reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) {
+  const int64_t R = x.shape()[0], K = x.shape()[1];
+  dispatch(x.dtype(), "reduce", [&]<typename T>() {
+    const T* px = static_cast<const T*>(x.raw_data());
+    dispatch(out.dtype(), "reduce", [&]<typename O>() {
+      O* po = static_cast<O*>(out.raw_data());
+#pragma omp parallel for schedule(static) if (R > 1 && R * K >= kParallelGrain)
+      for (int64_t r = 0; r < R; ++r) po[r] = static_cast<O>(reduce_row<T>(op, px + r * K, K, correction));
+    });
+  });
+}
+
+void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
+                         int64_t inner) {
+  dispatch(x.dtype(), "softmax", [&]<typename T>() {
+    using Acc = acc_t<T>;
+    const T* px = static_cast<const T*>(x.raw_data());
+    T* po = static_cast<T*>(out.raw_data());
+    // One (o, j) pair normalises the n elements x[o, :, j] (stride `inner`).
+#pragma omp parallel for schedule(static) if (outer * inner > 1 && outer * n * inner >= kParallelGrain)
+    for (int64_t oj = 0; oj < outer * inner; ++oj) {
+      const int64_t o = oj / inner, j = oj % inner;
+      const T* row = px + o * n * inner + j;
+      // Subtract the max before exponentiating: exp(x - m) <= 1 never overflows.
+      T m = -std::numeric_limits<T>::infinity();
+      for (int64_t i = 0; i < n; ++i) m = row[i * inner] > m ? row[i * inner] : m;
+      const T shift = std::isfinite(m) ? m : T(0);
+      Acc sum = 0;
+      for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<Acc>(row[i * inner] - shift));
+      const T log_sum = static_cast<T>(std::log(sum));
+      if (op == SoftmaxOp::LogSumExp) {
+        po[o * inner + j] = shift + log_sum;  // logsumexp(x) = m + log sum exp(x - m)
+        continue;
+      }
+      T* out_row = po + o * n * inner + j;
+      for (int64_t i = 0; i < n; ++i) {
+        const T z = row[i * inner] - shift;
+        // softmax = exp(z) / sum;  log_softmax = z - log(sum)
+        out_row[i * inner] = op == SoftmaxOp::Softmax ? static_cast<T>(std::exp(static_cast<Acc>(z)) / sum)
+                                                      : z - log_sum;
+      }
+    }
+  });
+}
+
+}  // namespace rill

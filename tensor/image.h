@@ -1,0 +1,31 @@
+// rill — image ops on [N, C, H, W] tensors (raw: no gradients).
+//
+// Convolution is lowered to GEMM: im2col unrolls every kernel-sized window of the
+// input into a column, so that
+//     conv2d(x, w)[n] = w.view(Cout, C*kh*kw) @ im2col(x)[n]     ([Cout, Ho*Wo])
+// and col2im, its adjoint, carries column gradients back to the image.
+#pragma once
+
+#include "tensor/backend.h"
+#include "tensor/tensor.h"
+
+namespace rill::ops {
+
+// x: [N, C, H, W] -> [N, C*kh*kw, Ho*Wo]
+Tensor im2col(const Tensor& x, const Window2d& window);
+// cols: [N, C*kh*kw, Ho*Wo] -> [N, C, H, W] (sums overlapping windows)
+Tensor col2im(const Tensor& cols, const Window2d& window, int64_t channels, int64_t height, int64_t width);
+
+// x: [N, C, H, W] -> [N, C, H*scale, W*scale], each pixel repeated in a scale x scale block.
+Tensor upsample_nearest2d(const Tensor& x, int64_t scale);
+// grad_out: [N, C, H*scale, W*scale] -> [N, C, H, W], each block summed.
+Tensor upsample_nearest2d_backward(const Tensor& grad_out, int64_t scale);
+
+// Mean over kernel x kernel windows (zero padding counted in the divisor, as PyTorch's
+// default count_include_pad=True). stride defaults to the kernel size.
+Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = -1, int64_t padding = 0);
+// Gradient of avg_pool2d w.r.t. its input of shape input_shape.
+Tensor avg_pool2d_backward(const Tensor& grad_out, const Shape& input_shape, int64_t kernel, int64_t stride = -1,
+                           int64_t padding = 0);
+
+}  // namespace rill::ops
