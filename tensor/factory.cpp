@@ -40,8 +40,10 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   std::vector<double> values(steps);
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   // Fill from both ends so that the last value is exactly `end` (as PyTorch does).
+  // (A single step is the start, as in PyTorch.)
   for (int64_t i = 0; i < steps; ++i)
-    values[i] = i < steps / 2 ? start + step * static_cast<double>(i)
+    values[i] = steps == 1 ? start
+              : i < steps / 2 ? start + step * static_cast<double>(i)
                               : end - step * static_cast<double>(steps - 1 - i);
   return ops::to(tensor(values, {steps}, options.device), options.dtype);
 }

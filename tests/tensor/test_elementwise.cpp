@@ -1,1 +1,169 @@
-#include <catch2/catch.hpp>
+#include <functional>
+
+#include "helpers.h"
+
+using namespace rill;
+using rill::test::pattern;
+using rill::test::require_close;
+using rill::test::values;
+
+namespace {
+
+// Reference: apply f to every element (in float64) of x's values.
+std::vector<double> map(const Tensor& x, const std::function<double(double)>& f) {
+  std::vector<double> v = values(x);
+  for (double& e : v) e = f(e);
+  return v;
+}
+
+double sigmoid_ref(double x) { return 1 / (1 + std::exp(-x)); }
+
+}  // namespace
+
+TEST_CASE("unary ops match their float64 definitions on contiguous and strided inputs", "[tensor][elementwise]") {
+  struct Case {
+    const char* name;
+    Tensor (*op)(const Tensor&);
+    std::function<double(double)> ref;
+    bool positive_only;
+  };
+  const std::vector<Case> cases = {
+      {"neg", ops::neg, [](double x) { return -x; }, false},
+      {"abs", ops::abs, [](double x) { return std::abs(x); }, false},
+      {"sign", ops::sign, [](double x) { return double((x > 0) - (x < 0)); }, false},
+      {"exp", ops::exp, [](double x) { return std::exp(x); }, false},
+      {"log", ops::log, [](double x) { return std::log(x); }, true},
+      {"sqrt", ops::sqrt, [](double x) { return std::sqrt(x); }, true},
+      {"rsqrt", ops::rsqrt, [](double x) { return 1 / std::sqrt(x); }, true},
+      {"sin", ops::sin, [](double x) { return std::sin(x); }, false},
+      {"cos", ops::cos, [](double x) { return std::cos(x); }, false},
+      {"tanh", ops::tanh, [](double x) { return std::tanh(x); }, false},
+      {"sigmoid", ops::sigmoid, sigmoid_ref, false},
+      {"relu", ops::relu, [](double x) { return x > 0 ? x : 0; }, false},
+      {"silu", ops::silu, [](double x) { return x * sigmoid_ref(x); }, false},
+      {"gelu", ops::gelu, [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, false},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      Tensor x = pattern({5, 6}, DType::Float64, 2.0);
+      if (c.positive_only) x = ops::add(ops::abs(x), 0.1);
+      require_close(c.op(x), map(x, c.ref), 1e-14);
+      // Strided: the transpose of x, through the generic loop.
+      const Tensor t = ops::transpose(x, 0, 1);
+      require_close(c.op(t), map(ops::contiguous(t), c.ref), 1e-14);
+      // float32 agrees with the float64 definition to float precision.
+      require_close(c.op(ops::to(x, DType::Float32)), map(ops::to(ops::to(x, DType::Float32), DType::Float64), c.ref), 2e-6);
+    }
+  }
+}
+
+TEST_CASE("pow with a scalar exponent, and edge values", "[tensor][elementwise]") {
+  const Tensor x = tensor(std::vector<double>{0.5, 2, 3});
+  require_close(ops::pow(x, 3), {0.125, 8, 27});
+  require_close(ops::pow(x, -0.5), {std::sqrt(2.0), 1 / std::sqrt(2.0), 1 / std::sqrt(3.0)});
+  // sigmoid saturates cleanly, relu keeps NaN.
+  const Tensor big = tensor({-1000.f, 1000.f, NAN});
+  require_close(ops::sigmoid(big), {0, 1, NAN});
+  require_close(ops::relu(big), {0, 1000, NAN});
+}
+
+TEST_CASE("integer tensors allow neg/abs/sign/relu and refuse float-only ops", "[tensor][elementwise]") {
+  const Tensor i = tensor(std::vector<int64_t>{-3, 0, 4});
+  CHECK(ops::abs(i).to_vector<int64_t>() == std::vector<int64_t>{3, 0, 4});
+  CHECK(ops::relu(i).to_vector<int64_t>() == std::vector<int64_t>{0, 0, 4});
+  CHECK(ops::add(i, i).to_vector<int64_t>() == std::vector<int64_t>{-6, 0, 8});
+  REQUIRE_ERROR(ops::exp(i), "exp: expected a floating dtype (float32 or float64), got int64");
+  REQUIRE_ERROR(ops::div(i, i), "div: expected a floating dtype (float32 or float64), got int64");
+}
+
+TEST_CASE("binary ops broadcast like NumPy", "[tensor][elementwise]") {
+  const Tensor a = pattern({4, 1, 3});
+  const Tensor b = ops::add(pattern({2, 1}, DType::Float64, 0.5), 2.0);  // positive, for div and pow
+  const std::vector<double> av = values(a), bv = values(b);
+  struct Case {
+    const char* name;
+    Tensor (*op)(const Tensor&, const Tensor&);
+    std::function<double(double, double)> ref;
+  };
+  const std::vector<Case> cases = {
+      {"add", ops::add, std::plus<double>()},
+      {"sub", ops::sub, std::minus<double>()},
+      {"mul", ops::mul, std::multiplies<double>()},
+      {"div", ops::div, std::divides<double>()},
+      {"pow", ops::pow, [](double x, double y) { return std::pow(x, y); }},
+      {"maximum", ops::maximum, [](double x, double y) { return std::max(x, y); }},
+      {"minimum", ops::minimum, [](double x, double y) { return std::min(x, y); }},
+      {"lt", ops::lt, [](double x, double y) { return double(x < y); }},
+      {"ge", ops::ge, [](double x, double y) { return double(x >= y); }},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      const Tensor out = c.op(a, b);
+      REQUIRE(out.shape() == Shape{4, 2, 3});
+      std::vector<double> expected;
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 2; ++j)
+          for (int k = 0; k < 3; ++k) expected.push_back(c.ref(av[i * 3 + k], bv[j]));
+      require_close(out, expected, 1e-14);
+    }
+  }
+}
+
+TEST_CASE("comparisons give 1 or 0 in the operands' dtype", "[tensor][elementwise]") {
+  const Tensor a = tensor({1.f, 2.f, 3.f}), b = tensor({3.f, 2.f, 1.f});
+  require_close(ops::eq(a, b), {0, 1, 0});
+  require_close(ops::ne(a, b), {1, 0, 1});
+  require_close(ops::le(a, b), {1, 1, 0});
+  require_close(ops::gt(a, b), {0, 0, 1});
+  CHECK(ops::eq(a, b).dtype() == DType::Float32);
+}
+
+TEST_CASE("binary ops on non-contiguous views and scalars", "[tensor][elementwise]") {
+  const Tensor x = pattern({3, 4});
+  const Tensor t = ops::transpose(x, 0, 1);          // [4, 3] strided
+  const Tensor s = ops::slice(pattern({4, 6}), 1, 0, 6, 2);  // [4, 3] every other column
+  const std::vector<double> tv = values(t), sv = values(s);
+  std::vector<double> expected(tv.size());
+  for (size_t i = 0; i < tv.size(); ++i) expected[i] = tv[i] * sv[i];
+  require_close(ops::mul(t, s), expected, 1e-15);
+  require_close(ops::sub(tensor({1.f, 2.f}), 0.5), {0.5, 1.5});
+  require_close(ops::maximum(tensor({-1.f, 2.f}), 0.0), {0, 2});
+  // NaN propagates through maximum/minimum, as in PyTorch.
+  require_close(ops::maximum(tensor({NAN, 1.f}), tensor({0.f, NAN})), {NAN, NAN});
+}
+
+TEST_CASE("binary ops reject mismatched shapes and dtypes with clear messages", "[tensor][elementwise]") {
+  REQUIRE_ERROR(ops::add(zeros({2, 3}), zeros({4})),
+                "add: shapes [2, 3] and [4] cannot be broadcast (size 3 vs 4 at dimension 0 from the right)");
+  REQUIRE_ERROR(ops::mul(zeros({2}), zeros({2}, DType::Float64)),
+                "mul: dtypes float32 and float64 differ (cast one with ops::to)");
+}
+
+TEST_CASE("where and clamp", "[tensor][elementwise]") {
+  const Tensor cond = tensor({1.f, 0.f, 1.f}, {3, 1});
+  const Tensor a = tensor(std::vector<double>{10, 20});
+  const Tensor b = tensor(std::vector<double>{-1});
+  const Tensor w = ops::where(cond, a, b);  // [3, 2]
+  require_close(w, {10, 20, -1, -1, 10, 20});
+  REQUIRE_ERROR(ops::where(cond, a, zeros({1})), "where: dtypes float64 and float32 differ");
+
+  require_close(ops::clamp(tensor({-2.f, 0.5f, 3.f, NAN}), -1, 1), {-1, 0.5, 1, NAN});
+  require_close(ops::clamp(tensor({-2.f, 3.f}), 0), {0, 3});
+  CHECK(ops::clamp(tensor(std::vector<int64_t>{-5, 5}), -1, INFINITY).to_vector<int64_t>() ==
+        std::vector<int64_t>{-1, 5});
+  REQUIRE_ERROR(ops::clamp(zeros({1}), 2, 1), "clamp: lower bound 2 is above upper bound 1");
+}
+
+TEST_CASE("elementwise results do not depend on the thread count", "[tensor][elementwise][threads]") {
+  // Large enough to run in parallel; compare bit for bit.
+  const Tensor x = pattern({300, 500}, DType::Float32);
+  const int before = get_num_threads();
+  set_num_threads(1);
+  const std::vector<float> one = ops::gelu(ops::transpose(x, 0, 1)).to_vector<float>();
+  const std::vector<float> sum1 = ops::sum(x, {0}).to_vector<float>();
+  set_num_threads(2);
+  CHECK(ops::gelu(ops::transpose(x, 0, 1)).to_vector<float>() == one);
+  CHECK(ops::sum(x, {0}).to_vector<float>() == sum1);
+  set_num_threads(before);
+  REQUIRE_ERROR(set_num_threads(0), "set_num_threads: need at least 1 thread, got 0");
+}

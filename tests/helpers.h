@@ -1,0 +1,46 @@
+// Shared helpers for rill's tests: compare tensors with references computed in
+// float64 by plain loops, and check error messages.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "tensor/ops.h"
+
+namespace rill::test {
+
+inline std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
+
+// Every element of `actual` within `tol` (absolute + relative) of `expected`;
+// reports the first mismatch with its flat index.
+inline void require_close(const Tensor& actual, const std::vector<double>& expected, double tol = 1e-12) {
+  const std::vector<double> got = values(actual);
+  REQUIRE(got.size() == expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    const bool both_nan = std::isnan(got[i]) && std::isnan(expected[i]);
+    if (!both_nan && !(std::abs(got[i] - expected[i]) <= tol * (1 + std::abs(expected[i])))) {
+      INFO("element " << i << ": got " << got[i] << ", expected " << expected[i] << " (tol " << tol << ")");
+      REQUIRE(false);
+    }
+  }
+}
+
+inline void require_close(const Tensor& actual, const Tensor& expected, double tol = 1e-12) {
+  REQUIRE(actual.shape() == expected.shape());
+  require_close(actual, values(expected), tol);
+}
+
+// A float64 tensor with values from a fixed pattern (no RNG needed): 0.5 sin(1.7 i + 0.3) + 0.1 i mod 1.
+inline Tensor pattern(const Shape& shape, DType dtype = DType::Float64, double scale = 1.0) {
+  std::vector<double> v(static_cast<size_t>(numel(shape)));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = scale * (std::sin(1.7 * i + 0.3) + 0.37 * std::cos(0.9 * i * i));
+  return ops::to(tensor(v, shape), dtype);
+}
+
+}  // namespace rill::test
+
+// Checks that `expr` throws rill::Error whose message contains `text`.
+#define REQUIRE_ERROR(expr, text) REQUIRE_THROWS_WITH(expr, Catch::Contains(text))
