@@ -23,7 +23,7 @@
 namespace rill {
 
 enum class UnaryOp {
-  Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Relu, Silu, Gelu,
+  Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Erf, Sigmoid, Relu, Silu, Gelu,
   Pow,  // x^p with a scalar exponent p
 };
 
@@ -82,6 +82,22 @@ class Backend {
   // For LogSumExp out is [outer, inner].
   virtual void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
                        int64_t inner) = 0;
+
+  // ---- normalisation (tensor/norm.h has the formulas) ----------------------------
+  // x: [N, C, S] contiguous, G groups of C/G channels; gamma, beta: [C] or undefined.
+  // Writes y [N, C, S], mean and rstd [N, G].
+  virtual void group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
+                          const Tensor& y, const Tensor& mean, const Tensor& rstd) = 0;
+  // grad_y, x: [N, C, S] contiguous -> grad_x [N, C, S]; grad_gamma, grad_beta [C] (when defined).
+  virtual void group_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                                   const Tensor& gamma, int64_t groups, const Tensor& grad_x,
+                                   const Tensor& grad_gamma, const Tensor& grad_beta) = 0;
+  // x: [R, D] contiguous, each row normalised; gamma, beta: [D] or undefined.
+  virtual void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& y,
+                          const Tensor& mean, const Tensor& rstd) = 0;
+  virtual void layer_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                                   const Tensor& gamma, const Tensor& grad_x, const Tensor& grad_gamma,
+                                   const Tensor& grad_beta) = 0;
 
   // ---- linear algebra -----------------------------------------------------------
   // a: [B, n, k], b: [B, k, m] (any strides; batch stride may be 0 = broadcast)

@@ -18,6 +18,7 @@ const char* unary_name(UnaryOp op) {
     case UnaryOp::Sin: return "sin";
     case UnaryOp::Cos: return "cos";
     case UnaryOp::Tanh: return "tanh";
+    case UnaryOp::Erf: return "erf";
     case UnaryOp::Sigmoid: return "sigmoid";
     case UnaryOp::Relu: return "relu";
     case UnaryOp::Silu: return "silu";
@@ -72,6 +73,7 @@ Tensor rsqrt(const Tensor& x) { return unary(UnaryOp::Rsqrt, x); }
 Tensor sin(const Tensor& x) { return unary(UnaryOp::Sin, x); }
 Tensor cos(const Tensor& x) { return unary(UnaryOp::Cos, x); }
 Tensor tanh(const Tensor& x) { return unary(UnaryOp::Tanh, x); }
+Tensor erf(const Tensor& x) { return unary(UnaryOp::Erf, x); }
 Tensor sigmoid(const Tensor& x) { return unary(UnaryOp::Sigmoid, x); }
 Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, x); }
 Tensor silu(const Tensor& x) { return unary(UnaryOp::Silu, x); }

@@ -26,6 +26,7 @@ Tensor rsqrt(const Tensor& x);     // 1 / sqrt(x)
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
 Tensor tanh(const Tensor& x);
+Tensor erf(const Tensor& x);       // 2/sqrt(pi) * integral_0^x e^(-t^2) dt
 Tensor sigmoid(const Tensor& x);   // 1 / (1 + e^-x)
 Tensor relu(const Tensor& x);      // max(x, 0)
 Tensor silu(const Tensor& x);      // x * sigmoid(x)

@@ -13,3 +13,4 @@
 #include "tensor/reduce.h"
 #include "tensor/tensor.h"
 #include "tensor/view.h"
+#include "tensor/norm.h"

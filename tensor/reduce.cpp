@@ -69,6 +69,25 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) { return reduce(ReduceOp::Argmax, x, {dim}, keepdim); }
 Tensor argmax(const Tensor& x) { return reduce(ReduceOp::Argmax, reshape(x, {-1}), {0}, false); }
 
+Tensor sum_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  const int64_t lead = x.dim() - static_cast<int64_t>(shape.size());
+  RILL_CHECK(lead >= 0, "sum_to: cannot sum shape {} down to a longer shape {}", shape_str(x.shape()), shape_str(shape));
+  Axes axes;
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    if (d < lead) {
+      axes.push_back(d);
+      continue;
+    }
+    const int64_t want = shape[d - lead];
+    RILL_CHECK(want == x.size(d) || want == 1, "sum_to: shape {} does not broadcast to {}", shape_str(shape),
+               shape_str(x.shape()));
+    if (want == 1 && x.size(d) != 1) axes.push_back(d);
+  }
+  if (axes.empty()) return reshape(x, shape);
+  return reshape(sum(x, axes, true), shape);
+}
+
 namespace {
 
 // x viewed as [outer, n, inner] around `dim` (contiguous), normalised along n.

@@ -25,6 +25,11 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
 // Index into the flattened tensor.
 Tensor argmax(const Tensor& x);
 
+// Sums x down to `shape`, the inverse of broadcasting: leading axes x has and shape
+// lacks are summed away, and so are axes where shape has size 1. (The gradient of a
+// broadcast input is the broadcast gradient summed this way.)
+Tensor sum_to(const Tensor& x, const Shape& shape);
+
 // softmax(x)_i = exp(x_i) / sum_j exp(x_j) along `dim`.
 Tensor softmax(const Tensor& x, int64_t dim);
 // log_softmax(x)_i = x_i - logsumexp(x).

@@ -44,3 +44,22 @@ inline Tensor pattern(const Shape& shape, DType dtype = DType::Float64, double s
 
 // Checks that `expr` throws rill::Error whose message contains `text`.
 #define REQUIRE_ERROR(expr, text) REQUIRE_THROWS_WITH(expr, Catch::Contains(text))
+
+#include "autograd/autograd.h"
+
+namespace rill::test {
+
+// A float64 leaf that requires grad, filled with pattern().
+inline Tensor leaf(const Shape& shape, double scale = 1.0) {
+  return requires_grad_(pattern(shape, DType::Float64, scale));
+}
+
+}  // namespace rill::test
+
+// gradcheck(f, inputs) must pass; on failure the report names the worst entry.
+#define REQUIRE_GRADCHECK(f, ...)                                  \
+  do {                                                             \
+    const ::rill::GradcheckResult r_ = ::rill::gradcheck(f, __VA_ARGS__); \
+    INFO(r_.report);                                               \
+    REQUIRE(r_.ok);                                                \
+  } while (0)

@@ -2,6 +2,7 @@
 //   memory.cpp       allocate, host copies
 //   elementwise.cpp  copy, fill, unary, binary, where, clamp
 //   reduce.cpp       reduce_rows, softmax
+//   norm.cpp         group_norm, layer_norm and their fused backward
 //   matmul.cpp       matmul through cblas_sgemm / cblas_dgemm
 //   index.cpp        index_select, gather, scatter_add
 //   image.cpp        im2col, col2im, upsample, avg_pool
@@ -31,6 +32,17 @@ class CpuBackend final : public Backend {
   void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) override;
   void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
                int64_t inner) override;
+
+  void group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
+                  const Tensor& y, const Tensor& mean, const Tensor& rstd) override;
+  void group_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                           const Tensor& gamma, int64_t groups, const Tensor& grad_x, const Tensor& grad_gamma,
+                           const Tensor& grad_beta) override;
+  void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& y,
+                  const Tensor& mean, const Tensor& rstd) override;
+  void layer_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                           const Tensor& gamma, const Tensor& grad_x, const Tensor& grad_gamma,
+                           const Tensor& grad_beta) override;
 
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out) override;
 

@@ -101,6 +101,7 @@ void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, double sc
         case UnaryOp::Sin: return run([](T v) -> T { return std::sin(v); });
         case UnaryOp::Cos: return run([](T v) -> T { return std::cos(v); });
         case UnaryOp::Tanh: return run([](T v) -> T { return std::tanh(v); });
+        case UnaryOp::Erf: return run([](T v) -> T { return std::erf(v); });
         // sigmoid(x) = 1 / (1 + e^-x); for x -> -inf, e^-x -> inf and the result -> 0 cleanly.
         case UnaryOp::Sigmoid: return run([](T v) -> T { return T(1) / (T(1) + std::exp(-v)); });
         // silu(x) = x * sigmoid(x)

@@ -38,6 +38,7 @@ TEST_CASE("unary ops match their float64 definitions on contiguous and strided i
       {"sin", ops::sin, [](double x) { return std::sin(x); }, false},
       {"cos", ops::cos, [](double x) { return std::cos(x); }, false},
       {"tanh", ops::tanh, [](double x) { return std::tanh(x); }, false},
+      {"erf", ops::erf, [](double x) { return std::erf(x); }, false},
       {"sigmoid", ops::sigmoid, sigmoid_ref, false},
       {"relu", ops::relu, [](double x) { return x > 0 ? x : 0; }, false},
       {"silu", ops::silu, [](double x) { return x * sigmoid_ref(x); }, false},

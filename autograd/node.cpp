@@ -1,0 +1,88 @@
+#include "autograd/node.h"
+
+#include <atomic>
+
+#include "autograd/grad_mode.h"
+#include "tensor/elementwise.h"
+#include "tensor/view.h"
+
+namespace rill {
+namespace {
+std::atomic<int64_t> live_nodes{0};
+}
+
+Node::Node() { ++live_nodes; }
+Node::~Node() { --live_nodes; }
+int64_t Node::live_count() { return live_nodes.load(); }
+
+std::vector<Tensor> AccumulateGrad::backward(const Tensor& grad_output) {
+  // .grad += grad_output; the first gradient is copied so .grad never aliases a
+  // tensor some other part of the graph (or the user) still holds.
+  leaf_->grad = leaf_->grad.defined() ? ops::add(leaf_->grad, grad_output) : ops::clone(grad_output);
+  return {};
+}
+
+bool requires_grad(const Tensor& x) {
+  return x.defined() && x.autograd_meta() && x.autograd_meta()->requires_grad;
+}
+
+Tensor requires_grad_(const Tensor& x, bool on) {
+  RILL_CHECK(is_floating(x.dtype()) || !on, "requires_grad_: only floating tensors can require gradients, got {}",
+             x.dtype());
+  auto& meta = x.autograd_meta();
+  RILL_CHECK(!(meta && meta->grad_fn), "requires_grad_: {} is the result of an op ({}); only leaves can be marked",
+             shape_str(x.shape()), meta ? meta->grad_fn->name() : "");
+  if (!meta) meta = std::make_shared<AutogradMeta>();
+  meta->requires_grad = on;
+  return x;
+}
+
+Tensor grad_of(const Tensor& x) {
+  const auto& meta = x.autograd_meta();
+  return meta ? meta->grad : Tensor();
+}
+
+void zero_grad(const Tensor& x) {
+  if (const auto& meta = x.autograd_meta()) meta->grad = Tensor();
+}
+
+Tensor detach(const Tensor& x) {
+  if (!x.defined()) return x;
+  return Tensor::make_view(x, x.shape(), x.strides(), x.offset());  // same storage, no autograd slot
+}
+
+std::shared_ptr<Node> grad_fn(const Tensor& x) {
+  const auto& meta = x.defined() ? x.autograd_meta() : nullptr;
+  return meta ? meta->grad_fn : nullptr;
+}
+
+std::shared_ptr<Node> gradient_edge(const Tensor& x) {
+  if (!requires_grad(x)) return nullptr;
+  const auto& meta = x.autograd_meta();
+  if (meta->grad_fn) return meta->grad_fn;
+  // A leaf: every op that uses it must reach the same AccumulateGrad node, so that
+  // the engine sums all its gradients first and grad() can find it.
+  std::shared_ptr<Node> acc = meta->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(meta);
+    meta->grad_accumulator = acc;
+  }
+  return acc;
+}
+
+bool any_requires_grad(const std::vector<Tensor>& inputs) {
+  if (!is_grad_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (requires_grad(t)) return true;
+  return false;
+}
+
+void connect(const std::shared_ptr<Node>& node, const Tensor& out, const std::vector<Tensor>& inputs) {
+  for (const Tensor& t : inputs) node->next.push_back({gradient_edge(t), t.defined() ? t.shape() : Shape{}});
+  auto meta = std::make_shared<AutogradMeta>();
+  meta->requires_grad = true;
+  meta->grad_fn = node;
+  out.autograd_meta() = std::move(meta);
+}
+
+}  // namespace rill

@@ -1,0 +1,88 @@
+// Forward and backward are single fused kernels (formulas in tensor/norm.h); the
+// node saves x and the per-group mean and rstd, so backward needs no recomputation.
+#include "autograd/norm.h"
+
+#include "autograd/node.h"
+#include "tensor/norm.h"
+#include "tensor/reduce.h"
+
+namespace rill {
+
+namespace {
+std::vector<Tensor> with_affine(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  std::vector<Tensor> inputs{x};
+  if (weight.defined()) inputs.push_back(weight);
+  if (bias.defined()) inputs.push_back(bias);
+  return inputs;
+}
+// dx, then dweight when there is a weight (dbias is appended by the caller).
+std::vector<Tensor> dx_dweight(const ops::NormBackward& d, const Tensor& weight) {
+  std::vector<Tensor> out{d.grad_x};
+  if (weight.defined()) out.push_back(d.grad_gamma);
+  return out;
+}
+}  // namespace
+
+struct GroupNormBackward : Node {
+  Tensor x, weight;
+  ops::NormForward saved;
+  int64_t groups = 1;
+  bool has_bias = false;
+  std::string name() const override { return "GroupNormBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    // Without a weight, the kernel still needs gamma = 1 to produce dbias; passing an
+    // undefined gamma means "no affine", and dbias = sum g is then computed here.
+    const ops::NormBackward d = ops::group_norm_backward(g, x, saved, groups, weight);
+    std::vector<Tensor> out = dx_dweight(d, weight);
+    if (has_bias) out.push_back(weight.defined() ? d.grad_beta : ops::sum(g, bias_axes(g)));
+    return out;
+  }
+  static ops::Axes bias_axes(const Tensor& g) {
+    ops::Axes axes{0};
+    for (int64_t d = 2; d < g.dim(); ++d) axes.push_back(d);
+    return axes;
+  }
+  void release_saved() override { x = weight = Tensor(), saved = {}; }
+};
+
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps) {
+  ops::NormForward f = ops::group_norm(x, groups, weight, bias, eps);
+  Tensor y = f.y;
+  if (auto node = record<GroupNormBackward>(y, with_affine(x, weight, bias))) {
+    node->x = detach(x), node->weight = detach(weight), node->groups = groups, node->has_bias = bias.defined();
+    node->saved = {Tensor(), f.mean, f.rstd};
+  }
+  return y;
+}
+
+struct LayerNormBackward : Node {
+  Tensor x, weight;
+  ops::NormForward saved;
+  bool has_bias = false;
+  std::string name() const override { return "LayerNormBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    const ops::NormBackward d = ops::layer_norm_backward(g, x, saved, weight);
+    std::vector<Tensor> out = dx_dweight(d, weight);
+    if (has_bias) {
+      // dbias = g summed over the leading (non-normalised) axes.
+      const int64_t lead = g.dim() - next.back().shape.size();
+      ops::Axes axes;
+      for (int64_t a = 0; a < lead; ++a) axes.push_back(a);
+      out.push_back(weight.defined() ? d.grad_beta : ops::sum(g, axes));
+    }
+    return out;
+  }
+  void release_saved() override { x = weight = Tensor(), saved = {}; }
+};
+
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
+  ops::NormForward f = ops::layer_norm(x, normalized_shape, weight, bias, eps);
+  Tensor y = f.y;
+  if (auto node = record<LayerNormBackward>(y, with_affine(x, weight, bias))) {
+    node->x = detach(x), node->weight = detach(weight), node->has_bias = bias.defined();
+    node->saved = {Tensor(), f.mean, f.rstd};
+  }
+  return y;
+}
+
+}  // namespace rill

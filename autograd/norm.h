@@ -1,0 +1,16 @@
+// rill autograd — group norm and layer norm with their fused backward (tensor/norm.h).
+#pragma once
+
+#include "tensor/tensor.h"
+
+namespace rill {
+
+// x: [N, C, *]; statistics over each group of C/groups channels (and all positions);
+// weight, bias: [C] or undefined.
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight = {}, const Tensor& bias = {},
+                  double eps = 1e-5);
+// Statistics over the trailing axes normalized_shape; weight, bias: normalized_shape or undefined.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = {}, const Tensor& bias = {},
+                  double eps = 1e-5);
+
+}  // namespace rill

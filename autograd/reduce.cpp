@@ -1,0 +1,152 @@
+// Reductions: y has the kept axes; every backward first broadcasts g back over the
+// reduced axes ("unreduce": reshape to the keepdim shape, expand to x's shape).
+#include "autograd/reduce.h"
+
+#include "autograd/node.h"
+#include "tensor/ops.h"
+
+namespace rill {
+
+namespace {
+
+// x's shape with the reduced axes set to 1 (what keepdim=true would give).
+Shape keepdim_shape(const Shape& shape, const Axes& axes) {
+  Shape out = shape;
+  if (axes.empty()) std::fill(out.begin(), out.end(), 1);
+  for (int64_t a : axes) out[wrap_dim("reduce", a, static_cast<int64_t>(shape.size()))] = 1;
+  return out;
+}
+
+// A node for a reduction: remembers x's shape (edge 0) and the keepdim shape.
+struct ReductionNode : Node {
+  Shape kept;
+  // g (reduced shape) broadcast back to x's shape.
+  Tensor unreduce(const Tensor& g) const { return ops::expand(ops::reshape(g, kept), next[0].shape); }
+};
+
+}  // namespace
+
+// ---- sum: dx = g broadcast back -------------------------------------------------------------
+struct SumBackward : ReductionNode {
+  std::string name() const override { return "SumBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override { return {ops::contiguous(unreduce(g))}; }
+};
+Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
+  Tensor y = ops::sum(x, axes, keepdim);
+  if (auto node = record<SumBackward>(y, {x})) node->kept = keepdim_shape(x.shape(), axes);
+  return y;
+}
+
+// ---- mean: dx = g / K broadcast back (K = number of reduced elements) -------------------------
+struct MeanBackward : ReductionNode {
+  double count = 1;
+  std::string name() const override { return "MeanBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override { return {ops::div(unreduce(g), count)}; }
+};
+Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
+  Tensor y = ops::mean(x, axes, keepdim);
+  if (auto node = record<MeanBackward>(y, {x})) {
+    node->kept = keepdim_shape(x.shape(), axes);
+    node->count = static_cast<double>(x.numel()) / static_cast<double>(std::max<int64_t>(numel(node->kept), 1));
+  }
+  return y;
+}
+
+// ---- max / min: dx = g at the positions holding the extreme value, shared evenly by ties ------
+struct ExtremeBackward : ReductionNode {
+  Tensor x, y;  // y with keepdim shape
+  Axes axes;
+  bool is_max = true;
+  std::string name() const override { return is_max ? "MaxBackward" : "MinBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor hit = ops::eq(x, y);                   // 1 where x equals the extreme
+    const Tensor ties = ops::sum(hit, axes, true);      // how many share it, per group
+    return {ops::mul(ops::div(hit, ties), unreduce(g))};
+  }
+  void release_saved() override { x = y = Tensor(); }
+};
+static Tensor extreme(bool is_max, const Tensor& x, const Axes& axes, bool keepdim) {
+  Tensor y = is_max ? ops::max(x, axes, keepdim) : ops::min(x, axes, keepdim);
+  if (auto node = record<ExtremeBackward>(y, {x})) {
+    node->kept = keepdim_shape(x.shape(), axes);
+    node->x = detach(x);
+    node->y = ops::reshape(detach(y), node->kept);
+    node->axes = axes;
+    node->is_max = is_max;
+  }
+  return y;
+}
+Tensor max(const Tensor& x, const Axes& axes, bool keepdim) { return extreme(true, x, axes, keepdim); }
+Tensor min(const Tensor& x, const Axes& axes, bool keepdim) { return extreme(false, x, axes, keepdim); }
+
+// ---- var: y = sum (x - mean)^2 / (K - c);  dx = g * 2 (x - mean) / (K - c) ------------------------
+// (the mean's own dependence on x drops out, because sum (x - mean) = 0)
+struct VarBackward : ReductionNode {
+  Tensor centered;  // x - mean, x's shape
+  double denominator = 1;
+  std::string name() const override { return "VarBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    return {ops::mul(ops::mul(centered, unreduce(g)), 2.0 / denominator)};
+  }
+  void release_saved() override { centered = Tensor(); }
+};
+Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
+  Tensor y = ops::var(x, axes, correction, keepdim);
+  if (auto node = record<VarBackward>(y, {x})) {
+    node->kept = keepdim_shape(x.shape(), axes);
+    const double count = static_cast<double>(x.numel()) / static_cast<double>(std::max<int64_t>(numel(node->kept), 1));
+    node->denominator = count - static_cast<double>(correction);
+    node->centered = ops::sub(x, ops::mean(x, axes, true));
+  }
+  return y;
+}
+
+// ---- softmax: y_i = e^x_i / sum_j e^x_j;  dx = y * (g - sum(g * y))  (sum along dim) ----------------
+struct SoftmaxBackward : Node {
+  Tensor y;
+  int64_t dim = 0;
+  std::string name() const override { return "SoftmaxBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    return {ops::mul(y, ops::sub(g, ops::sum(ops::mul(g, y), {dim}, true)))};
+  }
+  void release_saved() override { y = Tensor(); }
+};
+Tensor softmax(const Tensor& x, int64_t dim) {
+  Tensor y = ops::softmax(x, dim);
+  if (auto node = record<SoftmaxBackward>(y, {x})) node->y = detach(y), node->dim = dim;
+  return y;
+}
+
+// ---- log_softmax: y = x - logsumexp(x);  dx = g - softmax(x) * sum(g) = g - e^y sum(g) ---------------
+struct LogSoftmaxBackward : Node {
+  Tensor y;
+  int64_t dim = 0;
+  std::string name() const override { return "LogSoftmaxBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    return {ops::sub(g, ops::mul(ops::exp(y), ops::sum(g, {dim}, true)))};
+  }
+  void release_saved() override { y = Tensor(); }
+};
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  Tensor y = ops::log_softmax(x, dim);
+  if (auto node = record<LogSoftmaxBackward>(y, {x})) node->y = detach(y), node->dim = dim;
+  return y;
+}
+
+// ---- logsumexp: y = log sum_j e^x_j;  dx = g * e^(x - y) = g * softmax(x) ----------------------------
+struct LogSumExpBackward : Node {
+  Tensor x, y;  // y with keepdim shape
+  std::string name() const override { return "LogSumExpBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    return {ops::mul(ops::reshape(g, y.shape()), ops::exp(ops::sub(x, y)))};
+  }
+  void release_saved() override { x = y = Tensor(); }
+};
+Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
+  Tensor y = ops::logsumexp(x, dim, keepdim);
+  if (auto node = record<LogSumExpBackward>(y, {x}))
+    node->x = detach(x), node->y = ops::reshape(detach(y), keepdim_shape(x.shape(), {dim}));
+  return y;
+}
+
+}  // namespace rill

@@ -1,0 +1,178 @@
+// rill CPU — group norm and layer norm, forward and fused backward.
+// Formulas: tensor/norm.h. Statistics accumulate in acc_t<T> (double for float32).
+#include <cmath>
+#include <vector>
+
+#include "tensor/cpu/cpu_backend.h"
+#include "tensor/parallel.h"
+
+namespace rill {
+namespace {
+
+// Mean and 1/sqrt(biased var + eps) of m values, two passes (stable).
+template <typename T>
+std::pair<acc_t<T>, acc_t<T>> moments(const T* x, int64_t m, double eps) {
+  using Acc = acc_t<T>;
+  Acc mean = 0;
+  for (int64_t i = 0; i < m; ++i) mean += x[i];
+  mean /= static_cast<Acc>(m);
+  Acc var = 0;
+  for (int64_t i = 0; i < m; ++i) var += (x[i] - mean) * (x[i] - mean);
+  var /= static_cast<Acc>(m);
+  return {mean, Acc(1) / std::sqrt(var + static_cast<Acc>(eps))};
+}
+
+template <typename T>
+const T* ptr_or_null(const Tensor& t) {
+  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
+}
+
+}  // namespace
+
+void CpuBackend::group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
+                            const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  const int64_t N = x.shape()[0], C = x.shape()[1], S = x.shape()[2], Cg = C / groups;
+  dispatch_float(x.dtype(), "group_norm", [&]<typename T>() {
+    const T* px = static_cast<const T*>(x.raw_data());
+    const T* pg = ptr_or_null<T>(gamma);
+    const T* pb = ptr_or_null<T>(beta);
+    T* py = static_cast<T*>(y.raw_data());
+    T* pm = static_cast<T*>(mean.raw_data());
+    T* pr = static_cast<T*>(rstd.raw_data());
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
+    for (int64_t ng = 0; ng < N * groups; ++ng) {
+      // Group (n, g) is the contiguous block of channels g*Cg .. (g+1)*Cg-1 of image n.
+      const int64_t start = ng * Cg * S;
+      const auto [mu, r] = moments(px + start, Cg * S, eps);
+      pm[ng] = static_cast<T>(mu);
+      pr[ng] = static_cast<T>(r);
+      for (int64_t cl = 0; cl < Cg; ++cl) {
+        const int64_t c = (ng % groups) * Cg + cl;
+        // y = (x - mean) * rstd * gamma + beta = x * a + b
+        const acc_t<T> a = r * (pg ? pg[c] : T(1));
+        const acc_t<T> b = (pb ? pb[c] : T(0)) - mu * a;
+        const T* xc = px + start + cl * S;
+        T* yc = py + start + cl * S;
+        for (int64_t s = 0; s < S; ++s) yc[s] = static_cast<T>(xc[s] * a + b);
+      }
+    }
+  });
+}
+
+void CpuBackend::group_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                                     const Tensor& gamma, int64_t groups, const Tensor& grad_x,
+                                     const Tensor& grad_gamma, const Tensor& grad_beta) {
+  const int64_t N = x.shape()[0], C = x.shape()[1], S = x.shape()[2], Cg = C / groups;
+  dispatch_float(x.dtype(), "group_norm_backward", [&]<typename T>() {
+    using Acc = acc_t<T>;
+    const T* pdy = static_cast<const T*>(grad_y.raw_data());
+    const T* px = static_cast<const T*>(x.raw_data());
+    const T* pm = static_cast<const T*>(mean.raw_data());
+    const T* pr = static_cast<const T*>(rstd.raw_data());
+    const T* pg = ptr_or_null<T>(gamma);
+    T* pdx = static_cast<T*>(grad_x.raw_data());
+    // Per (n, c): sum_s dy and sum_s dy * xhat, needed by dx and by dgamma/dbeta.
+    std::vector<Acc> sum_dy(static_cast<size_t>(N * C)), sum_dy_xhat(static_cast<size_t>(N * C));
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
+    for (int64_t ng = 0; ng < N * groups; ++ng) {
+      const int64_t start = ng * Cg * S;
+      const Acc mu = pm[ng], r = pr[ng];
+      const Acc m = static_cast<Acc>(Cg * S);
+      Acc mean_dxhat = 0, mean_dxhat_xhat = 0;
+      for (int64_t cl = 0; cl < Cg; ++cl) {
+        const int64_t c = (ng % groups) * Cg + cl, nc = ng / groups * C + c;
+        const T* dyc = pdy + start + cl * S;
+        const T* xc = px + start + cl * S;
+        Acc sdy = 0, sdyx = 0;
+        for (int64_t s = 0; s < S; ++s) sdy += dyc[s], sdyx += dyc[s] * ((xc[s] - mu) * r);
+        sum_dy[nc] = sdy, sum_dy_xhat[nc] = sdyx;
+        const Acc g = pg ? pg[c] : T(1);
+        mean_dxhat += g * sdy;           // dxhat = dy * gamma
+        mean_dxhat_xhat += g * sdyx;
+      }
+      mean_dxhat /= m, mean_dxhat_xhat /= m;
+      // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+      for (int64_t cl = 0; cl < Cg; ++cl) {
+        const int64_t c = (ng % groups) * Cg + cl;
+        const Acc g = pg ? pg[c] : T(1);
+        const T* dyc = pdy + start + cl * S;
+        const T* xc = px + start + cl * S;
+        T* dxc = pdx + start + cl * S;
+        for (int64_t s = 0; s < S; ++s)
+          dxc[s] = static_cast<T>(r * (dyc[s] * g - mean_dxhat - (xc[s] - mu) * r * mean_dxhat_xhat));
+      }
+    }
+    // dgamma[c] = sum_n sum_s dy * xhat,  dbeta[c] = sum_n sum_s dy  (in n order: deterministic)
+    if (grad_gamma.defined() || grad_beta.defined())
+      for (int64_t c = 0; c < C; ++c) {
+        Acc dg = 0, db = 0;
+        for (int64_t n = 0; n < N; ++n) dg += sum_dy_xhat[n * C + c], db += sum_dy[n * C + c];
+        if (grad_gamma.defined()) static_cast<T*>(grad_gamma.raw_data())[c] = static_cast<T>(dg);
+        if (grad_beta.defined()) static_cast<T*>(grad_beta.raw_data())[c] = static_cast<T>(db);
+      }
+  });
+}
+
+void CpuBackend::layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& y,
+                            const Tensor& mean, const Tensor& rstd) {
+  const int64_t R = x.shape()[0], D = x.shape()[1];
+  dispatch_float(x.dtype(), "layer_norm", [&]<typename T>() {
+    const T* px = static_cast<const T*>(x.raw_data());
+    const T* pg = ptr_or_null<T>(gamma);
+    const T* pb = ptr_or_null<T>(beta);
+    T* py = static_cast<T*>(y.raw_data());
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
+    for (int64_t r = 0; r < R; ++r) {
+      const auto [mu, rs] = moments(px + r * D, D, eps);
+      static_cast<T*>(mean.raw_data())[r] = static_cast<T>(mu);
+      static_cast<T*>(rstd.raw_data())[r] = static_cast<T>(rs);
+      for (int64_t j = 0; j < D; ++j)
+        py[r * D + j] = static_cast<T>((px[r * D + j] - mu) * rs * (pg ? pg[j] : T(1)) + (pb ? pb[j] : T(0)));
+    }
+  });
+}
+
+void CpuBackend::layer_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                                     const Tensor& gamma, const Tensor& grad_x, const Tensor& grad_gamma,
+                                     const Tensor& grad_beta) {
+  const int64_t R = x.shape()[0], D = x.shape()[1];
+  dispatch_float(x.dtype(), "layer_norm_backward", [&]<typename T>() {
+    using Acc = acc_t<T>;
+    const T* pdy = static_cast<const T*>(grad_y.raw_data());
+    const T* px = static_cast<const T*>(x.raw_data());
+    const T* pm = static_cast<const T*>(mean.raw_data());
+    const T* pr = static_cast<const T*>(rstd.raw_data());
+    const T* pg = ptr_or_null<T>(gamma);
+    T* pdx = static_cast<T*>(grad_x.raw_data());
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
+    for (int64_t r = 0; r < R; ++r) {
+      const Acc mu = pm[r], rs = pr[r];
+      Acc mean_dxhat = 0, mean_dxhat_xhat = 0;
+      for (int64_t j = 0; j < D; ++j) {
+        const Acc dxhat = pdy[r * D + j] * (pg ? pg[j] : T(1));
+        mean_dxhat += dxhat;
+        mean_dxhat_xhat += dxhat * (px[r * D + j] - mu) * rs;
+      }
+      mean_dxhat /= static_cast<Acc>(D), mean_dxhat_xhat /= static_cast<Acc>(D);
+      for (int64_t j = 0; j < D; ++j) {
+        const Acc xhat = (px[r * D + j] - mu) * rs;
+        pdx[r * D + j] = static_cast<T>(rs * (pdy[r * D + j] * (pg ? pg[j] : T(1)) - mean_dxhat - xhat * mean_dxhat_xhat));
+      }
+    }
+    // dgamma[j] = sum_r dy * xhat, dbeta[j] = sum_r dy (rows in order: deterministic)
+    if (grad_gamma.defined() || grad_beta.defined()) {
+      std::vector<Acc> dg(static_cast<size_t>(D), 0), db(static_cast<size_t>(D), 0);
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t j = 0; j < D; ++j) {
+          dg[j] += pdy[r * D + j] * (px[r * D + j] - pm[r]) * pr[r];
+          db[j] += pdy[r * D + j];
+        }
+      for (int64_t j = 0; j < D; ++j) {
+        if (grad_gamma.defined()) static_cast<T*>(grad_gamma.raw_data())[j] = static_cast<T>(dg[j]);
+        if (grad_beta.defined()) static_cast<T*>(grad_beta.raw_data())[j] = static_cast<T>(db[j]);
+      }
+    }
+  });
+}
+
+}  // namespace rill

@@ -1,0 +1,79 @@
+#include "tensor/norm.h"
+
+#include "tensor/backend.h"
+#include "tensor/view.h"
+
+namespace rill::ops {
+namespace {
+
+void check_affine(const char* op, const Tensor& x, const Tensor& p, const Shape& expected, const char* what) {
+  if (!p.defined()) return;
+  RILL_CHECK(p.shape() == expected, "{}: {} has shape {}, expected {}", op, what, shape_str(p.shape()),
+             shape_str(expected));
+  RILL_CHECK(p.dtype() == x.dtype() && p.device() == x.device(), "{}: {} is {} on {}, input is {} on {}", op, what,
+             p.dtype(), p.device(), x.dtype(), x.device());
+}
+
+Tensor maybe_contiguous(const Tensor& t) { return t.defined() ? contiguous(t) : t; }
+Tensor empty_if(const Tensor& like) { return like.defined() ? Tensor::empty(like.shape(), like.options()) : Tensor(); }
+
+// x [N, C, *] as contiguous [N, C, S].
+Tensor as_ncs(const Tensor& x) { return reshape(contiguous(x), {x.size(0), x.size(1), -1}); }
+
+}  // namespace
+
+NormForward group_norm(const Tensor& x, int64_t groups, const Tensor& gamma, const Tensor& beta, double eps) {
+  RILL_CHECK(x.dim() >= 2, "group_norm: expected input [N, C, *], got shape {}", shape_str(x.shape()));
+  RILL_CHECK(is_floating(x.dtype()), "group_norm: expected a floating dtype, got {}", x.dtype());
+  const int64_t N = x.size(0), C = x.size(1);
+  RILL_CHECK(groups > 0 && C % groups == 0, "group_norm: {} channels cannot be split into {} groups", C, groups);
+  check_affine("group_norm", x, gamma, {C}, "weight");
+  check_affine("group_norm", x, beta, {C}, "bias");
+  const Tensor xs = as_ncs(x);
+  NormForward out{Tensor::empty(x.shape(), x.options()), Tensor::empty({N, groups}, x.options()),
+                  Tensor::empty({N, groups}, x.options())};
+  backend(x.device()).group_norm(xs, maybe_contiguous(gamma), maybe_contiguous(beta), groups, eps,
+                                 view(out.y, xs.shape()), out.mean, out.rstd);
+  return out;
+}
+
+NormBackward group_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, int64_t groups,
+                                 const Tensor& gamma) {
+  RILL_CHECK(grad_y.shape() == x.shape(), "group_norm_backward: gradient shape {} differs from input shape {}",
+             shape_str(grad_y.shape()), shape_str(x.shape()));
+  NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), empty_if(gamma)};
+  const Tensor xs = as_ncs(x);
+  backend(x.device()).group_norm_backward(as_ncs(grad_y), xs, saved.mean, saved.rstd, maybe_contiguous(gamma), groups,
+                                          view(out.grad_x, xs.shape()), out.grad_gamma, out.grad_beta);
+  return out;
+}
+
+NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& gamma, const Tensor& beta,
+                       double eps) {
+  const int64_t k = static_cast<int64_t>(normalized_shape.size());
+  RILL_CHECK(k >= 1 && x.dim() >= k && Shape(x.shape().end() - k, x.shape().end()) == normalized_shape,
+             "layer_norm: input shape {} does not end with normalized_shape {}", shape_str(x.shape()),
+             shape_str(normalized_shape));
+  RILL_CHECK(is_floating(x.dtype()), "layer_norm: expected a floating dtype, got {}", x.dtype());
+  check_affine("layer_norm", x, gamma, normalized_shape, "weight");
+  check_affine("layer_norm", x, beta, normalized_shape, "bias");
+  const int64_t D = numel(normalized_shape), R = x.numel() / std::max<int64_t>(D, 1);
+  NormForward out{Tensor::empty(x.shape(), x.options()), Tensor::empty({R}, x.options()),
+                  Tensor::empty({R}, x.options())};
+  backend(x.device()).layer_norm(reshape(contiguous(x), {R, D}), maybe_contiguous(gamma), maybe_contiguous(beta), eps,
+                                 view(out.y, {R, D}), out.mean, out.rstd);
+  return out;
+}
+
+NormBackward layer_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, const Tensor& gamma) {
+  RILL_CHECK(grad_y.shape() == x.shape(), "layer_norm_backward: gradient shape {} differs from input shape {}",
+             shape_str(grad_y.shape()), shape_str(x.shape()));
+  const int64_t R = saved.mean.numel(), D = x.numel() / std::max<int64_t>(R, 1);
+  NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), empty_if(gamma)};
+  backend(x.device()).layer_norm_backward(reshape(contiguous(grad_y), {R, D}), reshape(contiguous(x), {R, D}),
+                                          saved.mean, saved.rstd, maybe_contiguous(gamma), view(out.grad_x, {R, D}),
+                                          out.grad_gamma, out.grad_beta);
+  return out;
+}
+
+}  // namespace rill::ops

@@ -1,0 +1,40 @@
+// rill — normalisation kernels (raw: no gradients): group norm and layer norm,
+// forward and the fused backward.
+//
+// Both normalise groups of elements to zero mean and unit variance, then apply a
+// per-channel (group norm) or per-element (layer norm) scale gamma and shift beta:
+//     xhat = (x - mean) * rstd,   rstd = 1 / sqrt(var + eps)   (biased variance)
+//     y    = xhat * gamma + beta
+// The backward is fused, as in PyTorch's kernels: with m elements per group and
+// dxhat = dy * gamma,
+//     dx     = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+//     dgamma = sum dy * xhat,   dbeta = sum dy     (over everything but the channel)
+// One pass over the data instead of the dozen ops of the composite version;
+// tests check the two agree.
+#pragma once
+
+#include "tensor/tensor.h"
+
+namespace rill::ops {
+
+struct NormForward {
+  Tensor y;     // x's shape
+  Tensor mean;  // per group: [N, G] (group norm) or [R] (layer norm)
+  Tensor rstd;  // same shape as mean
+};
+
+struct NormBackward {
+  Tensor grad_x, grad_gamma, grad_beta;  // grad_gamma/beta undefined when gamma/beta are
+};
+
+// x: [N, C, *], groups divides C; gamma, beta: [C] or undefined (no affine).
+NormForward group_norm(const Tensor& x, int64_t groups, const Tensor& gamma, const Tensor& beta, double eps = 1e-5);
+NormBackward group_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, int64_t groups,
+                                 const Tensor& gamma);
+
+// Normalises over the trailing axes `normalized_shape` of x; gamma, beta: normalized_shape or undefined.
+NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& gamma, const Tensor& beta,
+                       double eps = 1e-5);
+NormBackward layer_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, const Tensor& gamma);
+
+}  // namespace rill::ops

@@ -1,0 +1,52 @@
+#include "helpers.h"
+
+using namespace rill;
+using rill::test::pattern;
+using rill::test::require_close;
+using rill::test::values;
+
+TEST_CASE("group_norm forward matches the float64 definition", "[tensor][norm]") {
+  const int64_t N = 2, C = 6, H = 3, W = 2, G = 3;
+  const Tensor x = pattern({N, C, H, W});
+  const Tensor gamma = pattern({C}, DType::Float64, 0.5), beta = pattern({C}, DType::Float64, 0.2);
+  const ops::NormForward f = ops::group_norm(x, G, gamma, beta, 1e-5);
+  const auto xv = values(x), gv = values(gamma), bv = values(beta);
+  std::vector<double> expected(xv.size());
+  const int64_t per = C / G * H * W;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t g = 0; g < G; ++g) {
+      const int64_t start = (n * C + g * C / G) * H * W;
+      double mean = 0, var = 0;
+      for (int64_t i = 0; i < per; ++i) mean += xv[start + i] / per;
+      for (int64_t i = 0; i < per; ++i) var += (xv[start + i] - mean) * (xv[start + i] - mean) / per;
+      for (int64_t i = 0; i < per; ++i) {
+        const int64_t c = g * C / G + i / (H * W);
+        expected[start + i] = (xv[start + i] - mean) / std::sqrt(var + 1e-5) * gv[c] + bv[c];
+      }
+      CHECK(f.mean.at({n, g}) == Approx(mean).epsilon(1e-13));
+      CHECK(f.rstd.at({n, g}) == Approx(1 / std::sqrt(var + 1e-5)).epsilon(1e-13));
+    }
+  require_close(f.y, expected, 1e-13);
+  // Without affine parameters every group has mean 0 and (biased) variance ~1.
+  const Tensor y = ops::reshape(ops::group_norm(x, G, {}, {}, 0).y, {N, G, -1});
+  require_close(ops::mean(y, {2}), std::vector<double>(N * G, 0.0), 1e-14);
+  require_close(ops::var(y, {2}, 0), std::vector<double>(N * G, 1.0), 1e-12);
+  REQUIRE_ERROR(ops::group_norm(x, 4, {}, {}), "group_norm: 6 channels cannot be split into 4 groups");
+  REQUIRE_ERROR(ops::group_norm(x, 3, zeros({5}, DType::Float64), {}), "group_norm: weight has shape [5], expected [6]");
+}
+
+TEST_CASE("layer_norm forward normalises the trailing axes", "[tensor][norm]") {
+  const Tensor x = pattern({4, 3, 5});
+  const Tensor gamma = pattern({3, 5}, DType::Float64, 0.5), beta = pattern({3, 5}, DType::Float64, 0.1);
+  const ops::NormForward f = ops::layer_norm(x, {3, 5}, gamma, beta, 1e-5);
+  const auto xv = values(x), gv = values(gamma), bv = values(beta);
+  std::vector<double> expected;
+  for (int r = 0; r < 4; ++r) {
+    double mean = 0, var = 0;
+    for (int j = 0; j < 15; ++j) mean += xv[r * 15 + j] / 15;
+    for (int j = 0; j < 15; ++j) var += (xv[r * 15 + j] - mean) * (xv[r * 15 + j] - mean) / 15;
+    for (int j = 0; j < 15; ++j) expected.push_back((xv[r * 15 + j] - mean) / std::sqrt(var + 1e-5) * gv[j] + bv[j]);
+  }
+  require_close(f.y, expected, 1e-13);
+  REQUIRE_ERROR(ops::layer_norm(x, {5, 3}, {}, {}), "layer_norm: input shape [4, 3, 5] does not end with normalized_shape [5, 3]");
+}
