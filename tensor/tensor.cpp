@@ -26,6 +26,16 @@ Tensor Tensor::make_view(const Tensor& base, Shape shape, Strides strides, int64
   return Tensor(std::move(impl));
 }
 
+void Tensor::set_data(const Tensor& other) const {
+  TensorImpl& me = impl();
+  const TensorImpl& src = *other.impl_;
+  me.storage = src.storage;
+  me.shape = src.shape;
+  me.strides = src.strides;
+  me.offset = src.offset;
+  me.dtype = src.dtype;
+}
+
 int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim("size", d, dim())]; }
 int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim("stride", d, dim())]; }
 

@@ -100,6 +100,11 @@ class Tensor {
   // The autograd slot (see autograd/). Shared by all copies of this handle.
   std::shared_ptr<AutogradMeta>& autograd_meta() const { return impl().autograd; }
 
+  // Makes this tensor (and every handle to it) refer to other's data: storage, shape,
+  // strides, offset and dtype. Autograd state stays. (How a module moves its
+  // parameters to another device or dtype without invalidating handles to them.)
+  void set_data(const Tensor& other) const;
+
   // Identity: do two handles name the same tensor object?
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 

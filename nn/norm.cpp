@@ -1,0 +1,24 @@
+#include "nn/norm.h"
+
+#include "autograd/norm.h"
+#include "tensor/factory.h"
+
+namespace rill::nn {
+
+GroupNorm::GroupNorm(int64_t groups_, int64_t channels, double eps_) : groups(groups_), eps(eps_) {
+  RILL_CHECK(groups > 0 && channels % groups == 0, "GroupNorm: {} channels cannot be split into {} groups", channels,
+             groups);
+  weight = register_parameter("weight", ones({channels}));
+  bias = register_parameter("bias", zeros({channels}));
+}
+
+Tensor GroupNorm::forward(const Tensor& x) { return group_norm(x, groups, weight, bias, eps); }
+
+LayerNorm::LayerNorm(Shape shape, double eps_) : normalized_shape(std::move(shape)), eps(eps_) {
+  weight = register_parameter("weight", ones(normalized_shape));
+  bias = register_parameter("bias", zeros(normalized_shape));
+}
+
+Tensor LayerNorm::forward(const Tensor& x) { return layer_norm(x, normalized_shape, weight, bias, eps); }
+
+}  // namespace rill::nn

@@ -1,0 +1,30 @@
+// rill nn — normalisation layers (weight = 1, bias = 0 at init, as in PyTorch).
+#pragma once
+
+#include "nn/module.h"
+
+namespace rill::nn {
+
+// GroupNorm(groups, channels): x [N, C, *] normalised over each group of C/groups channels.
+class GroupNorm : public UnaryModule {
+ public:
+  GroupNorm(int64_t groups, int64_t channels, double eps = 1e-5);
+  Tensor forward(const Tensor& x) override;
+
+  Tensor weight, bias;  // [C]
+  int64_t groups;
+  double eps;
+};
+
+// LayerNorm(shape): normalised over the trailing axes `shape`.
+class LayerNorm : public UnaryModule {
+ public:
+  explicit LayerNorm(Shape normalized_shape, double eps = 1e-5);
+  Tensor forward(const Tensor& x) override;
+
+  Tensor weight, bias;  // normalized_shape
+  Shape normalized_shape;
+  double eps;
+};
+
+}  // namespace rill::nn
