@@ -1,0 +1,59 @@
+#include "nn/checkpoint.h"
+
+namespace rill::nn {
+namespace {
+
+void append_prefixed(StateDict& out, const std::string& prefix, const StateDict& part) {
+  for (const auto& [name, t] : part) out.emplace_back(prefix + name, t);
+}
+
+// The entries of `all` whose names start with prefix, with the prefix removed.
+StateDict part(const StateDict& all, const std::string& prefix) {
+  StateDict out;
+  for (const auto& [name, t] : all)
+    if (name.rfind(prefix, 0) == 0) out.emplace_back(name.substr(prefix.size()), t);
+  return out;
+}
+
+int64_t parse_int(const std::string& path, const safetensors::Metadata& meta, const std::string& key) {
+  auto it = meta.find(key);
+  RILL_CHECK(it != meta.end(), "load_checkpoint: {} has no '{}' in its metadata (not a rill training checkpoint?)", path, key);
+  try {
+    return std::stoll(it->second);
+  } catch (const std::exception&) {
+    throw Error(fmt::format("load_checkpoint: {}: metadata '{}' = '{}' is not an integer", path, key, it->second));
+  }
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const TrainingState& s, const safetensors::Metadata& extra) {
+  RILL_CHECK(s.model != nullptr, "save_checkpoint: no model given");
+  StateDict all;
+  append_prefixed(all, "model.", s.model->state_dict());
+  if (s.ema) append_prefixed(all, "ema.", s.ema->state_dict());
+  if (s.optimizer) append_prefixed(all, "optimizer.", s.optimizer->state_dict());
+  safetensors::Metadata meta = extra;
+  meta["format"] = "rill-training-checkpoint-1";
+  meta["step"] = std::to_string(s.step);
+  if (s.generator) {
+    meta["generator.seed"] = std::to_string(s.generator->state().seed);
+    meta["generator.offset"] = std::to_string(s.generator->state().offset);
+  }
+  safetensors::save(path, all, meta);
+}
+
+int64_t load_checkpoint(const std::string& path, TrainingState& s) {
+  RILL_CHECK(s.model != nullptr, "load_checkpoint: no model given");
+  const safetensors::Contents file = safetensors::load(path);
+  s.model->load_state_dict(part(file.tensors, "model."));
+  if (s.ema) s.ema->load_state_dict(part(file.tensors, "ema."));
+  if (s.optimizer) s.optimizer->load_state_dict(part(file.tensors, "optimizer."));
+  if (s.generator)
+    s.generator->set_state({static_cast<uint64_t>(parse_int(path, file.metadata, "generator.seed")),
+                            static_cast<uint64_t>(parse_int(path, file.metadata, "generator.offset"))});
+  s.step = parse_int(path, file.metadata, "step");
+  return s.step;
+}
+
+}  // namespace rill::nn

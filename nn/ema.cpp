@@ -1,0 +1,48 @@
+#include "nn/ema.h"
+
+#include <map>
+
+#include "autograd/node.h"
+#include "tensor/ops.h"
+
+namespace rill::nn {
+
+EMA::EMA(const Module& model, double decay) : decay_(decay) {
+  RILL_CHECK(decay >= 0 && decay <= 1, "EMA: decay must be in [0, 1], got {}", decay);
+  for (const auto& [name, p] : model.named_parameters()) shadow_.emplace_back(name, ops::clone(detach(p)));
+}
+
+void EMA::update(const Module& model) {
+  const auto params = model.named_parameters();
+  RILL_CHECK(params.size() == shadow_.size(), "EMA::update: model has {} parameters, the average {}", params.size(),
+             shadow_.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    RILL_CHECK(params[i].first == shadow_[i].first, "EMA::update: parameter {} is '{}', the average has '{}'", i,
+               params[i].first, shadow_[i].first);
+    Tensor& s = shadow_[i].second;
+    ops::copy_(s, ops::add(ops::mul(s, decay_), ops::mul(detach(params[i].second), 1 - decay_)));
+  }
+}
+
+void EMA::copy_to(Module& model) const {
+  // The model's buffers are kept: only parameters are averaged.
+  StateDict state = shadow_;
+  for (const auto& b : model.named_buffers()) state.push_back(b);
+  model.load_state_dict(state);
+}
+
+void EMA::load_state_dict(const StateDict& state) {
+  // Matched by name (a file may list tensors in any order); all or nothing.
+  std::map<std::string, Tensor> given(state.begin(), state.end());
+  RILL_CHECK(given.size() == shadow_.size(), "EMA::load_state_dict: {} tensors given, the average has {}", given.size(),
+             shadow_.size());
+  for (const auto& [name, s] : shadow_) {
+    auto it = given.find(name);
+    RILL_CHECK(it != given.end(), "EMA::load_state_dict: '{}' is missing", name);
+    RILL_CHECK(it->second.shape() == s.shape(), "EMA::load_state_dict: '{}' has shape {}, expected {}", name,
+               shape_str(it->second.shape()), shape_str(s.shape()));
+  }
+  for (auto& [name, s] : shadow_) ops::copy_(s, ops::to(ops::to(given.at(name), s.device()), s.dtype()));
+}
+
+}  // namespace rill::nn

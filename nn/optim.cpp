@@ -1,0 +1,121 @@
+#include "nn/optim.h"
+
+#include <cmath>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "tensor/ops.h"
+
+namespace rill::nn {
+
+Optimizer::Optimizer(std::vector<NamedTensor> params, double lr) : params_(std::move(params)), lr_(lr) {
+  RILL_CHECK(lr >= 0, "optimizer: learning rate must be >= 0, got {}", lr);
+  for (const auto& [name, p] : params_)
+    RILL_CHECK(requires_grad(p), "optimizer: parameter '{}' does not require grad", name);
+}
+
+void Optimizer::zero_grad() {
+  for (auto& [name, p] : params_) rill::zero_grad(p);
+}
+
+Tensor& Optimizer::buffer(const std::string& kind, size_t i) {
+  auto [it, inserted] = state_.try_emplace(kind + "." + params_[i].first);
+  if (inserted) it->second = zeros_like(detach(params_[i].second));
+  return it->second;
+}
+
+StateDict Optimizer::state_dict() const {
+  StateDict out(state_.begin(), state_.end());
+  out.emplace_back("step", tensor(std::vector<int64_t>{steps_}));
+  return out;
+}
+
+void Optimizer::load_state_dict(const StateDict& state) {
+  std::map<std::string, Tensor> buffers;
+  int64_t step = -1;
+  for (const auto& [name, t] : state) {
+    if (name == "step") {
+      step = static_cast<int64_t>(t.item());
+      continue;
+    }
+    // "kind.param_name": the parameter must exist and have the buffer's shape.
+    const size_t dot = name.find('.');
+    const std::string param = dot == std::string::npos ? "" : name.substr(dot + 1);
+    const Tensor* match = nullptr;
+    for (const auto& [n, p] : params_)
+      if (n == param) match = &p;
+    RILL_CHECK(match != nullptr, "optimizer load_state_dict: '{}' names no parameter of this optimizer", name);
+    RILL_CHECK(match->shape() == t.shape(), "optimizer load_state_dict: '{}' has shape {}, parameter has {}", name,
+               shape_str(t.shape()), shape_str(match->shape()));
+    buffers[name] = ops::to(ops::clone(t), match->device());
+  }
+  RILL_CHECK(step >= 0, "optimizer load_state_dict: the state has no 'step' entry");
+  state_ = std::move(buffers);
+  steps_ = step;
+}
+
+SGD::SGD(std::vector<NamedTensor> params, SGDOptions o) : Optimizer(std::move(params), o.lr), options(o) {
+  RILL_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0");
+}
+
+void SGD::step() {
+  no_grad guard;
+  const bool first = steps_ == 0;
+  ++steps_;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i].second;
+    Tensor d = grad_of(p);
+    if (!d.defined()) continue;
+    if (options.weight_decay != 0) d = ops::add(d, ops::mul(detach(p), options.weight_decay));
+    if (options.momentum != 0) {
+      Tensor& b = buffer("momentum", i);
+      b = first ? ops::clone(d) : ops::add(ops::mul(b, options.momentum), ops::mul(d, 1 - options.dampening));
+      d = options.nesterov ? ops::add(d, ops::mul(b, options.momentum)) : b;
+    }
+    ops::copy_(p, ops::sub(detach(p), ops::mul(d, lr_)));
+  }
+}
+
+Adam::Adam(std::vector<NamedTensor> params, AdamOptions o, bool decoupled)
+    : Optimizer(std::move(params), o.lr), options(o), decoupled_(decoupled) {
+  RILL_CHECK(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, "Adam: betas must be in [0, 1), got ({}, {})",
+             o.beta1, o.beta2);
+}
+
+void Adam::step() {
+  no_grad guard;
+  ++steps_;
+  const double t = static_cast<double>(steps_);
+  const double bias1 = 1 - std::pow(options.beta1, t), bias2 = 1 - std::pow(options.beta2, t);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor p = detach(params_[i].second);
+    Tensor g = grad_of(params_[i].second);
+    if (!g.defined()) continue;
+    Tensor value = p;
+    if (options.weight_decay != 0) {
+      if (decoupled_) value = ops::mul(p, 1 - lr_ * options.weight_decay);       // AdamW
+      else g = ops::add(g, ops::mul(p, options.weight_decay));                   // Adam (L2)
+    }
+    Tensor& m = buffer("exp_avg", i);
+    Tensor& v = buffer("exp_avg_sq", i);
+    m = ops::add(ops::mul(m, options.beta1), ops::mul(g, 1 - options.beta1));
+    v = ops::add(ops::mul(v, options.beta2), ops::mul(ops::mul(g, g), 1 - options.beta2));
+    const Tensor denom = ops::add(ops::div(ops::sqrt(v), std::sqrt(bias2)), options.eps);
+    ops::copy_(params_[i].second, ops::sub(value, ops::mul(ops::div(m, denom), lr_ / bias1)));
+  }
+}
+
+double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
+  no_grad guard;
+  double total = 0;
+  for (const Tensor& p : params)
+    if (const Tensor g = grad_of(p); g.defined()) total += ops::sum(ops::mul(ops::to(g, DType::Float64), ops::to(g, DType::Float64))).item();
+  const double norm = std::sqrt(total);
+  const double scale = max_norm / (norm + 1e-6);
+  if (scale < 1)
+    for (const Tensor& p : params)
+      if (const Tensor g = grad_of(p); g.defined()) ops::copy_(g, ops::mul(g, scale));
+  return norm;
+}
+
+}  // namespace rill::nn
