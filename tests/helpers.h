@@ -63,3 +63,17 @@ inline Tensor leaf(const Shape& shape, double scale = 1.0) {
     INFO(r_.report);                                               \
     REQUIRE(r_.ok);                                                \
   } while (0)
+
+#include "nn/nn.h"
+
+namespace rill::test {
+
+// gradcheck through a module: x and every parameter (the module in float64).
+inline GradcheckResult gradcheck_module(nn::Module& m, const std::function<Tensor(const Tensor&)>& f, const Tensor& x) {
+  m.to(DType::Float64);
+  std::vector<Tensor> inputs = {x};
+  for (const Tensor& p : m.parameters()) inputs.push_back(p);
+  return gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, inputs);
+}
+
+}  // namespace rill::test
