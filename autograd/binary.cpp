@@ -70,12 +70,17 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 // ---- pow: y = a^b,  da = g b a^(b-1),  db = g y ln a ---------------------------------------------
+// Where the formulas read 0 * inf (b = 0 in da; a = 0 in db, where y = 0 for b > 0) the
+// limit is 0, as in PyTorch, so those entries are masked to 0 instead of NaN.
 struct PowBackward : SavesTwo {
   Tensor y;
   std::string name() const override { return "PowBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    return {next[0].node ? to_input(*this, 0, ops::mul(g, ops::mul(b, ops::pow(a, ops::sub(b, 1.0))))) : Tensor(),
-            next[1].node ? to_input(*this, 1, ops::mul(g, ops::mul(y, ops::log(a)))) : Tensor()};
+    const Tensor zero = zeros({}, g.options());
+    Tensor da, db;
+    if (next[0].node) da = ops::where(ops::eq(b, zero), zero, ops::mul(g, ops::mul(b, ops::pow(a, ops::sub(b, 1.0)))));
+    if (next[1].node) db = ops::where(ops::eq(a, zero), zero, ops::mul(g, ops::mul(y, ops::log(a))));
+    return {da.defined() ? to_input(*this, 0, da) : Tensor(), db.defined() ? to_input(*this, 1, db) : Tensor()};
   }
   void release_saved() override { SavesTwo::release_saved(), y = Tensor(); }
 };

@@ -12,7 +12,8 @@ namespace {
 
 // Step 2: nodes reachable from `roots`, ordered so that each node comes after every
 // node that consumes its output (reverse post-order of a depth-first search; an
-// explicit stack, so long graphs cannot overflow the call stack).
+// explicit stack, so long graphs cannot overflow the call stack; ~Node frees them
+// without recursion too).
 std::vector<Node*> topological_order(const std::vector<Node*>& roots) {
   std::vector<Node*> post_order;
   std::unordered_set<Node*> visited;
@@ -56,6 +57,9 @@ void run(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads
                shape_str(roots[i].shape()));
     RILL_CHECK(root_grads[i].shape() == roots[i].shape(), "backward: grad of shape {} given for output of shape {}",
                shape_str(root_grads[i].shape()), shape_str(roots[i].shape()));
+    RILL_CHECK(root_grads[i].dtype() == roots[i].dtype() && root_grads[i].device() == roots[i].device(),
+               "backward: grad is {} on {} but the output is {} on {}", root_grads[i].dtype(), root_grads[i].device(),
+               roots[i].dtype(), roots[i].device());
     Tensor& buffer = buffers[node.get()];
     buffer = buffer.defined() ? ops::add(buffer, root_grads[i]) : root_grads[i];
     starts.push_back(node.get());

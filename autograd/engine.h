@@ -26,7 +26,9 @@ void backward(const Tensor& root, const Tensor& grad = {}, bool retain_graph = f
 
 // Vector-Jacobian products without touching .grad: returns, for each input,
 // sum_k grad_outputs[k]^T d(outputs[k])/d(input). Inputs may be leaves or
-// intermediate results; an input the outputs do not depend on gets zeros.
+// intermediate results; an input the outputs do not depend on gets zeros. The returned
+// tensors may share memory with each other or with grad_outputs (as PyTorch's may):
+// clone before modifying one in place.
 // retain_graph=true keeps the graph for further calls (e.g. one VJP per dimension
 // for an exact divergence).
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,

@@ -20,4 +20,17 @@ class no_grad {
   bool previous_;
 };
 
+// The opposite: records the graph inside an outer no_grad (e.g. a divergence computed
+// by VJPs while an ODE solver runs without gradients).
+class enable_grad {
+ public:
+  enable_grad();
+  ~enable_grad();
+  enable_grad(const enable_grad&) = delete;
+  enable_grad& operator=(const enable_grad&) = delete;
+
+ private:
+  bool previous_;
+};
+
 }  // namespace rill

@@ -39,7 +39,7 @@ GradcheckResult gradcheck(const GradcheckFunction& f, const std::vector<Tensor>&
   for (int64_t j = 0; j < m; ++j) {
     std::vector<double> onehot(static_cast<size_t>(m), 0.0);
     onehot[j] = 1;
-    const Tensor seed = tensor(onehot, y.shape().empty() ? Shape{} : y.shape());
+    const Tensor seed = tensor(onehot, {m});
     if (!requires_grad(y)) {  // no path from the inputs: the Jacobian is zero
       for (size_t c = 0; c < checked.size(); ++c) analytic[j].push_back(std::vector<double>(inputs[checked[c]].numel(), 0.0));
       continue;

@@ -24,6 +24,7 @@ struct MatmulBackward : Node {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   // Vectors become matrices first (differentiably), so the node only sees >= 2-D operands.
+  if (a.dim() == 1 && b.dim() == 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), {});  // dot product
   if (a.dim() == 1 && b.dim() >= 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() == 1 && a.dim() >= 2) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   Tensor y = ops::matmul(a, b);

@@ -12,7 +12,22 @@ std::atomic<int64_t> live_nodes{0};
 }
 
 Node::Node() { ++live_nodes; }
-Node::~Node() { --live_nodes; }
+Node::~Node() {
+  --live_nodes;
+  // Destroying a node releases its inputs' nodes, which would release theirs, and so on:
+  // recursion as deep as the graph. Instead, take over every input node this one holds
+  // the last reference to, and release them one by one from a flat list.
+  std::vector<std::shared_ptr<Node>> pending;
+  for (Edge& e : next)
+    if (e.node) pending.push_back(std::move(e.node));
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    if (node.use_count() == 1)
+      for (Edge& e : node->next)
+        if (e.node) pending.push_back(std::move(e.node));
+  }  // `node` dies here with no edges left, so its destructor does not recurse
+}
 int64_t Node::live_count() { return live_nodes.load(); }
 
 std::vector<Tensor> AccumulateGrad::backward(const Tensor& grad_output) {
@@ -78,7 +93,12 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
 }
 
 void connect(const std::shared_ptr<Node>& node, const Tensor& out, const std::vector<Tensor>& inputs) {
-  for (const Tensor& t : inputs) node->next.push_back({gradient_edge(t), t.defined() ? t.shape() : Shape{}});
+  for (const Tensor& t : inputs) {
+    // An op must return a new handle: writing the result's history into an input's slot
+    // would cut that input out of the graph.
+    RILL_CHECK(!out.is_same(t), "{}: the op returned its input handle instead of a new tensor", node->name());
+    node->next.push_back({gradient_edge(t), t.defined() ? t.shape() : Shape{}});
+  }
   auto meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
   meta->grad_fn = node;

@@ -30,8 +30,8 @@ struct GroupNormBackward : Node {
   bool has_bias = false;
   std::string name() const override { return "GroupNormBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    // Without a weight, the kernel still needs gamma = 1 to produce dbias; passing an
-    // undefined gamma means "no affine", and dbias = sum g is then computed here.
+    // The kernel returns dbias only alongside dgamma (when there is a weight); with a bias
+    // but no weight, dbias = sum of g over all but the channel axis is computed here.
     const ops::NormBackward d = ops::group_norm_backward(g, x, saved, groups, weight);
     std::vector<Tensor> out = dx_dweight(d, weight);
     if (has_bias) out.push_back(weight.defined() ? d.grad_beta : ops::sum(g, bias_axes(g)));
@@ -65,7 +65,7 @@ struct LayerNormBackward : Node {
     std::vector<Tensor> out = dx_dweight(d, weight);
     if (has_bias) {
       // dbias = g summed over the leading (non-normalised) axes.
-      const int64_t lead = g.dim() - next.back().shape.size();
+      const int64_t lead = g.dim() - static_cast<int64_t>(next.back().shape.size());
       ops::Axes axes;
       for (int64_t a = 0; a < lead; ++a) axes.push_back(a);
       out.push_back(weight.defined() ? d.grad_beta : ops::sum(g, axes));

@@ -12,6 +12,7 @@ namespace {
 // x's shape with the reduced axes set to 1 (what keepdim=true would give).
 Shape keepdim_shape(const Shape& shape, const Axes& axes) {
   Shape out = shape;
+  if (out.empty()) return out;  // a 0-d tensor reduces to itself
   if (axes.empty()) std::fill(out.begin(), out.end(), 1);
   for (int64_t a : axes) out[wrap_dim("reduce", a, static_cast<int64_t>(shape.size()))] = 1;
   return out;

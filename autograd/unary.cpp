@@ -202,7 +202,10 @@ Tensor gelu(const Tensor& x) {
 struct PowScalarBackward : SavesOne {
   double p = 1;
   std::string name() const override { return "PowBackward"; }
-  std::vector<Tensor> backward(const Tensor& g) override { return {ops::mul(g, ops::mul(ops::pow(saved, p - 1), p))}; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    if (p == 0) return {zeros_like(g)};  // x^0 = 1 is constant (and 0 * 0^-1 would be NaN)
+    return {ops::mul(g, ops::mul(ops::pow(saved, p - 1), p))};
+  }
 };
 Tensor pow(const Tensor& x, double exponent) {
   Tensor y = ops::pow(x, exponent);

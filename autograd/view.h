@@ -22,6 +22,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
 Tensor contiguous(const Tensor& x);
 Tensor clone(const Tensor& x);
+// Casting to int64 leaves the graph: the result has no gradient.
 Tensor to(const Tensor& x, DType dtype);
 
 }  // namespace rill

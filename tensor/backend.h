@@ -42,7 +42,8 @@ struct Window2d {
   int64_t stride_h = 1, stride_w = 1;
   int64_t pad_h = 0, pad_w = 0;
   int64_t dilation_h = 1, dilation_w = 1;
-  // Output size along one axis: floor((in + 2 pad - dilation (k - 1) - 1) / stride) + 1.
+  // Output size along one axis: (in + 2 pad - dilation (k - 1) - 1) / stride + 1, for a
+  // non-negative numerator (the ops layer checks that the window fits).
   int64_t out_h(int64_t h) const { return (h + 2 * pad_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1; }
   int64_t out_w(int64_t w) const { return (w + 2 * pad_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
 };

@@ -15,7 +15,9 @@ void check_window(const char* op, const Window2d& w, int64_t H, int64_t W) {
                  w.dilation_w > 0 && w.pad_h >= 0 && w.pad_w >= 0,
              "{}: kernel {}x{}, stride {}x{} and dilation {}x{} must be positive, padding {}x{} non-negative", op,
              w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.dilation_h, w.dilation_w, w.pad_h, w.pad_w);
-  RILL_CHECK(w.out_h(H) > 0 && w.out_w(W) > 0,
+  // (Checked on the numerator: C++ division truncates toward zero, so a negative one
+  // would still give out_h = 1.)
+  RILL_CHECK(H + 2 * w.pad_h - w.dilation_h * (w.kernel_h - 1) - 1 >= 0 && W + 2 * w.pad_w - w.dilation_w * (w.kernel_w - 1) - 1 >= 0,
              "{}: a {}x{} kernel (dilation {}x{}, padding {}x{}) does not fit a {}x{} input", op, w.kernel_h,
              w.kernel_w, w.dilation_h, w.dilation_w, w.pad_h, w.pad_w, H, W);
 }

@@ -47,6 +47,7 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
 }
 
 std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim) {
+  RILL_CHECK(x.dim() > 0, "split: cannot split a 0-dimensional tensor");
   RILL_CHECK(size > 0, "split: piece size must be positive, got {}", size);
   dim = wrap_dim("split", dim, x.dim());
   std::vector<int64_t> sizes;
@@ -55,6 +56,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim) {
 }
 
 std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim) {
+  RILL_CHECK(x.dim() > 0, "split: cannot split a 0-dimensional tensor");
   dim = wrap_dim("split", dim, x.dim());
   int64_t total = 0;
   for (int64_t s : sizes) total += s;
@@ -71,6 +73,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   RILL_CHECK(chunks > 0, "chunk: number of chunks must be positive, got {}", chunks);
+  RILL_CHECK(x.dim() > 0, "chunk: cannot split a 0-dimensional tensor");
   dim = wrap_dim("chunk", dim, x.dim());
   const int64_t size = (x.shape()[dim] + chunks - 1) / chunks;
   return split(x, std::max<int64_t>(size, 1), dim);
@@ -118,6 +121,7 @@ void check_gather_shapes(const char* op, const Tensor& x, int64_t dim, const Ten
 }  // namespace
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  RILL_CHECK(x.dim() > 0, "gather: cannot index a 0-dimensional tensor");
   dim = wrap_dim("gather", dim, x.dim());
   check_gather_shapes("gather", x, dim, index);
   check_index("gather", index, x.shape()[dim], dim);
@@ -127,6 +131,8 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  RILL_CHECK(self.dim() > 0, "scatter_add: cannot index a 0-dimensional tensor");
+  RILL_CHECK(src.device() == self.device(), "scatter_add: self on {} but src on {}", self.device(), src.device());
   dim = wrap_dim("scatter_add", dim, self.dim());
   check_gather_shapes("scatter_add", self, dim, index);
   RILL_CHECK(src.dtype() == self.dtype(), "scatter_add: src dtype {} differs from self dtype {}", src.dtype(),

@@ -1,7 +1,13 @@
 #include "tensor/linalg.h"
 
+#include <vector>
+
 #include "tensor/backend.h"
 #include "tensor/view.h"
+
+// LAPACK's symmetric eigensolver (Fortran calling convention; OpenBLAS exports it).
+extern "C" void dsyev_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+                       double* work, const int* lwork, int* info);
 
 namespace rill::ops {
 
@@ -41,6 +47,30 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   if (b_vec) result.erase(result.end() - 1);
   if (a_vec) result.erase(result.end() - (b_vec ? 1 : 2));
   return view(out, result);
+}
+
+}  // namespace rill::ops
+
+namespace rill::ops {
+
+Eigh eigh(const Tensor& a) {
+  RILL_CHECK(a.dim() == 2 && a.size(0) == a.size(1), "eigh: expected a square matrix, got shape {}", shape_str(a.shape()));
+  RILL_CHECK(a.dtype() == DType::Float64 && a.device().is_cpu(), "eigh: expected a float64 CPU tensor, got {} on {}",
+             a.dtype(), a.device());
+  const int n = static_cast<int>(a.size(0));
+  // LAPACK is column-major; a symmetric matrix reads the same either way.
+  Tensor vectors = clone(a);
+  Tensor values = Tensor::empty({a.size(0)}, DType::Float64);
+  if (n == 0) return {values, vectors};
+  int info = 0, lwork = -1;
+  double query = 0;
+  dsyev_("V", "U", &n, vectors.data<double>(), &n, values.data<double>(), &query, &lwork, &info);
+  lwork = static_cast<int>(query);
+  std::vector<double> work(static_cast<size_t>(lwork));
+  dsyev_("V", "U", &n, vectors.data<double>(), &n, values.data<double>(), work.data(), &lwork, &info);
+  RILL_CHECK(info == 0, "eigh: LAPACK dsyev failed (info = {})", info);
+  // Column-major eigenvectors in row-major memory are the rows: transpose back to columns.
+  return {values, contiguous(transpose(vectors, 0, 1))};
 }
 
 }  // namespace rill::ops

@@ -13,4 +13,12 @@ namespace rill::ops {
 // Transposed views are passed to BLAS as transposes, never copied.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
+// Eigen-decomposition of a symmetric matrix a [n, n] (float64, CPU), by LAPACK's dsyev:
+// a = vectors diag(values) vectors^T, values ascending, eigenvectors in the columns.
+struct Eigh {
+  Tensor values;   // [n]
+  Tensor vectors;  // [n, n]
+};
+Eigh eigh(const Tensor& a);
+
 }  // namespace rill::ops

@@ -41,6 +41,8 @@ NormBackward group_norm_backward(const Tensor& grad_y, const Tensor& x, const No
                                  const Tensor& gamma) {
   RILL_CHECK(grad_y.shape() == x.shape(), "group_norm_backward: gradient shape {} differs from input shape {}",
              shape_str(grad_y.shape()), shape_str(x.shape()));
+  RILL_CHECK(grad_y.dtype() == x.dtype() && grad_y.device() == x.device(),
+             "group_norm_backward: gradient is {} on {}, input is {} on {}", grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
   NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), empty_if(gamma)};
   const Tensor xs = as_ncs(x);
   backend(x.device()).group_norm_backward(as_ncs(grad_y), xs, saved.mean, saved.rstd, maybe_contiguous(gamma), groups,
@@ -68,6 +70,8 @@ NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Ten
 NormBackward layer_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, const Tensor& gamma) {
   RILL_CHECK(grad_y.shape() == x.shape(), "layer_norm_backward: gradient shape {} differs from input shape {}",
              shape_str(grad_y.shape()), shape_str(x.shape()));
+  RILL_CHECK(grad_y.dtype() == x.dtype() && grad_y.device() == x.device(),
+             "layer_norm_backward: gradient is {} on {}, input is {} on {}", grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
   const int64_t R = saved.mean.numel(), D = x.numel() / std::max<int64_t>(R, 1);
   NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), empty_if(gamma)};
   backend(x.device()).layer_norm_backward(reshape(contiguous(grad_y), {R, D}), reshape(contiguous(x), {R, D}),

@@ -71,7 +71,7 @@ RILL_HOST_DEVICE double uniform53(uint32_t hi, uint32_t lo) {
 RILL_HOST_DEVICE uint64_t bits64(const Block& b) { return static_cast<uint64_t>(b.x[0]) << 32 | b.x[1]; }
 __extension__ typedef unsigned __int128 uint128_t;  // GCC/Clang/nvcc builtin (__extension__: not ISO C++)
 RILL_HOST_DEVICE int64_t int_in_range(const Block& b, int64_t low, int64_t high) {
-  const uint128_t range = static_cast<uint64_t>(high - low);
+  const uint128_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);  // unsigned: no overflow
   return low + static_cast<int64_t>((static_cast<uint128_t>(bits64(b)) * range) >> 64);
 }
 

@@ -49,6 +49,8 @@ Tensor reduce(ReduceOp op, const Tensor& x, Axes axes, bool keepdim, int64_t cor
   RILL_CHECK(is_floating(x.dtype()) || (op != ReduceOp::Mean && op != ReduceOp::Var),
              "{}: expected a floating dtype (float32 or float64), got {}", name, x.dtype());
 
+  RILL_CHECK(op != ReduceOp::Var || K - correction > 0, "var: {} elements with correction {} leave no degrees of freedom", K,
+             correction);
   const int64_t R = numel(kept_shape);
   const Tensor rows = reshape(nd > 0 ? permute(x, order) : x, {R, K});  // copies only if needed
   const DType out_dtype = op == ReduceOp::Argmax ? DType::Int64 : x.dtype();

@@ -27,6 +27,7 @@ Tensor Tensor::make_view(const Tensor& base, Shape shape, Strides strides, int64
 }
 
 void Tensor::set_data(const Tensor& other) const {
+  RILL_CHECK(other.defined(), "set_data: the new data is an undefined tensor");
   TensorImpl& me = impl();
   const TensorImpl& src = *other.impl_;
   me.storage = src.storage;
@@ -36,8 +37,14 @@ void Tensor::set_data(const Tensor& other) const {
   me.dtype = src.dtype;
 }
 
-int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim("size", d, dim())]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim("stride", d, dim())]; }
+int64_t Tensor::size(int64_t d) const {
+  RILL_CHECK(dim() > 0, "size: a 0-dimensional tensor has no dimension {}", d);
+  return shape()[wrap_dim("size", d, dim())];
+}
+int64_t Tensor::stride(int64_t d) const {
+  RILL_CHECK(dim() > 0, "stride: a 0-dimensional tensor has no dimension {}", d);
+  return strides()[wrap_dim("stride", d, dim())];
+}
 
 bool Tensor::is_contiguous() const {
   // Size-1 axes may carry any stride; empty tensors are trivially contiguous.

@@ -59,7 +59,8 @@ class Tensor {
 
   // A new, uninitialised, contiguous tensor.
   static Tensor empty(const Shape& shape, TensorOptions options = {});
-  // A view of `base`'s storage with new geometry (no copy, no checks beyond bounds).
+  // A view of `base`'s storage with new geometry (no copy and no checks: callers, the
+  // view ops in view.h, validate the geometry).
   static Tensor make_view(const Tensor& base, Shape shape, Strides strides, int64_t offset);
 
   bool defined() const { return impl_ != nullptr; }

@@ -170,6 +170,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     }
     const int64_t have = x.shape()[i - lead];
     const int64_t want = shape[i] == -1 ? have : shape[i];
+    RILL_CHECK(want >= 0, "expand: invalid size {} in {}", shape[i], shape_str(shape));
     RILL_CHECK(have == want || have == 1,
                "expand: shape {} cannot be expanded to {} (size {} vs {} at dimension {})",
                shape_str(x.shape()), shape_str(shape), have, want, i);
@@ -188,9 +189,9 @@ Tensor squeeze(const Tensor& x) {
 }
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
-  if (x.dim() == 0) return x;
+  if (x.dim() == 0) return Tensor::make_view(x, x.shape(), x.strides(), x.offset());
   dim = wrap_dim("squeeze", dim, x.dim());
-  if (x.shape()[dim] != 1) return x;  // as in PyTorch: squeezing a non-1 axis is a no-op
+  if (x.shape()[dim] != 1) return Tensor::make_view(x, x.shape(), x.strides(), x.offset());  // a no-op, as in PyTorch
   Shape shape = x.shape();
   Strides strides = x.strides();
   shape.erase(shape.begin() + dim);
@@ -257,7 +258,12 @@ void copy_(const Tensor& dst, const Tensor& src) {
              shape_str(dst.shape()), shape_str(src.shape()));
   RILL_CHECK(dst.device() == src.device(), "copy_: destination on {} but source on {}", dst.device(),
              src.device());
-  backend(dst.device()).copy(src, dst);
+  for (int64_t d = 0; d < dst.dim(); ++d)
+    RILL_CHECK(dst.strides()[d] != 0 || dst.shape()[d] <= 1,
+               "copy_: the destination is a broadcast view (stride 0 along dimension {}): its elements overlap", d);
+  // Reading and writing the same memory in one pass could read values already overwritten.
+  const bool overlap = dst.storage() == src.storage();
+  backend(dst.device()).copy(overlap ? clone(src) : src, dst);
 }
 
 void fill_(const Tensor& dst, double value) { backend(dst.device()).fill(dst, value); }

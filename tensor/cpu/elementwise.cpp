@@ -163,10 +163,11 @@ void CpuBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, con
 void CpuBackend::clamp(const Tensor& x, const Tensor& out, double lo, double hi) {
   dispatch(x.dtype(), "clamp", [&]<typename T>() {
     // An infinite bound means "none"; for int64 that is the type's own limit.
+    // (For int64, bounds beyond the type's range saturate: casting them would be undefined.)
     auto bound = [](double v) -> T {
       if constexpr (!kFloat<T>) {
-        if (v == -INFINITY) return std::numeric_limits<T>::lowest();
-        if (v == INFINITY) return std::numeric_limits<T>::max();
+        if (v <= -9.2233720368547758e18) return std::numeric_limits<T>::lowest();
+        if (v >= 9.2233720368547758e18) return std::numeric_limits<T>::max();
       }
       return static_cast<T>(v);
     };

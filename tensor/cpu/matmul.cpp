@@ -8,6 +8,7 @@
 // every other column) is copied into contiguous memory first.
 #include <cblas.h>
 
+#include <cstdint>
 #include <optional>
 
 #include "tensor/cpu/cpu_backend.h"
@@ -56,6 +57,7 @@ void gemm(const BlasMatrix& la, const BlasMatrix& lb, int64_t n, int64_t m, int6
 void CpuBackend::matmul(const Tensor& a_in, const Tensor& b_in, const Tensor& out) {
   const int64_t B = out.shape()[0], n = out.shape()[1], m = out.shape()[2], k = a_in.shape()[2];
   if (out.numel() == 0) return;
+  RILL_CHECK(n < INT32_MAX && m < INT32_MAX && k < INT32_MAX, "matmul: sizes {} x {} x {} exceed what BLAS (32-bit ints) takes", n, k, m);
   if (k == 0) return fill(out, 0.0);
   std::optional<BlasMatrix> la, lb;
   const Tensor a = blas_ready(a_in, la);

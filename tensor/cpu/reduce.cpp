@@ -12,16 +12,16 @@
 namespace rill {
 namespace {
 
-// One row x[0..K) -> one value.  Sums accumulate in acc_t<T> (double for float32).
+// One row x[0..K) -> one value, in acc_t<T> (double for float32, exact int64 for int64).
 template <typename T>
-double reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
+acc_t<T> reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
   using Acc = acc_t<T>;
   switch (op) {
     case ReduceOp::Sum:
     case ReduceOp::Mean: {
       Acc s = 0;
       for (int64_t k = 0; k < K; ++k) s += x[k];
-      return op == ReduceOp::Sum ? static_cast<double>(s) : static_cast<double>(s) / static_cast<double>(K);
+      return op == ReduceOp::Sum ? s : s / static_cast<Acc>(K);
     }
     case ReduceOp::Max:
     case ReduceOp::Min:
@@ -33,7 +33,7 @@ double reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
         if (x[best] != x[best]) break;
         if (x[k] != x[k] || (want_max ? x[k] > x[best] : x[k] < x[best])) best = k;
       }
-      return op == ReduceOp::Argmax ? static_cast<double>(best) : static_cast<double>(x[best]);
+      return op == ReduceOp::Argmax ? static_cast<Acc>(best) : static_cast<Acc>(x[best]);
     }
     case ReduceOp::Var: {
       // Two passes: mean first, then the sum of squared deviations (stable, unlike E[x^2] - E[x]^2).
@@ -42,7 +42,7 @@ double reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
       mean /= static_cast<Acc>(K);
       Acc ss = 0;
       for (int64_t k = 0; k < K; ++k) ss += (x[k] - mean) * (x[k] - mean);
-      return static_cast<double>(ss) / static_cast<double>(K - correction);
+      return ss / static_cast<Acc>(K - correction);
     }
   }
   return 0;

@@ -1,0 +1,50 @@
+// rill flowmatch — the conditional flow matching objective.
+//
+//   L(theta) = E_{t, (x0, x1) ~ coupling, x_t ~ path} || v_theta(t, x_t) - u_t(x_t | x0, x1) ||^2
+// (Lipman et al. 2023, eq. 9; Tong et al. 2024, eq. 6). One call builds a training batch
+// (pair, sample t, sample x_t) and returns the MSE, ready for backward(). Labels, when the
+// model is conditional, follow their data rows through the coupling and are replaced by
+// the null label with probability `label_dropout`, so one network learns both the
+// conditional and the unconditional field (classifier-free guidance, Ho & Salimans 2022).
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "flowmatch/coupling.h"
+#include "flowmatch/ode.h"
+#include "flowmatch/path.h"
+#include "flowmatch/time.h"
+
+namespace rill::flowmatch {
+
+// v_theta(t [B], x_t [B, ...], labels [B] or undefined) -> [B, ...]
+using Model = std::function<Tensor(const Tensor& t, const Tensor& xt, const Tensor& labels)>;
+
+struct CFMOptions {
+  std::shared_ptr<ProbabilityPath> path = independent_path();
+  std::shared_ptr<Coupling> coupling = independent_coupling();
+  TimeSampler time = TimeSampler::uniform();
+  double label_dropout = 0.0;  // probability of replacing a label by null_label
+  int64_t null_label = -1;
+};
+
+struct CFMBatch {
+  PathSample sample;
+  Tensor labels;  // after pairing and dropout (undefined when no labels were given)
+};
+
+// The pairs, times and targets for one step.
+CFMBatch cfm_batch(const CFMOptions& options, const Tensor& x0, const Tensor& x1, Generator* gen = nullptr,
+                   const Tensor& labels = {});
+// The CFM loss mean((v - u)^2) on that batch (differentiable in the model's parameters).
+Tensor cfm_loss(const Model& model, const CFMOptions& options, const Tensor& x0, const Tensor& x1, Generator* gen = nullptr,
+                const Tensor& labels = {});
+
+// Classifier-free guidance: v = v(x | null) + w (v(x | y) - v(x | null)). w = 1 is the
+// plain conditional field, w = 0 the unconditional one.
+VectorField guided_field(const Model& model, const Tensor& labels, int64_t null_label, double w);
+// A model without labels as an ODE field (times broadcast to the batch).
+VectorField as_field(const Model& model, const Tensor& labels = {});
+
+}  // namespace rill::flowmatch

@@ -1,0 +1,15 @@
+// rill flowmatch — conditional flow matching in one include.
+#pragma once
+
+#include "flowmatch/assignment.h"
+#include "flowmatch/cfm.h"
+#include "flowmatch/coupling.h"
+#include "flowmatch/gmm.h"
+#include "flowmatch/likelihood.h"
+#include "flowmatch/metrics.h"
+#include "flowmatch/ode.h"
+#include "flowmatch/path.h"
+#include "flowmatch/reflow.h"
+#include "flowmatch/schedule.h"
+#include "flowmatch/sde.h"
+#include "flowmatch/time.h"

@@ -1,0 +1,46 @@
+// rill flowmatch — exact likelihoods of a flow (continuous normalising flow view).
+//
+// Along a trajectory of dx/dt = v(t, x), the log-density obeys the instantaneous change
+// of variables (Chen et al. 2018, Thm. 1):  d log p_t(x_t) / dt = -div v(t, x_t).  So
+//     log p_1(x_1) = log p_0(x_0) - integral_0^1 div v(t, x_t) dt,
+// computed by integrating [x, L] with dL/dt = div v backwards from the data (t = 1) to the
+// source (t = 0), where p_0 = N(0, I):  log p_1(x_1) = log N(x_0; 0, I) + L(0).
+// The divergence is exact (one vector-Jacobian product per dimension, for low dimensions)
+// or Hutchinson's unbiased estimate E_eps[eps^T (dv/dx) eps] with Rademacher eps
+// (Grathwohl et al. 2019, FFJORD).
+#pragma once
+
+#include "flowmatch/ode.h"
+#include "tensor/random.h"
+
+namespace rill::flowmatch {
+
+enum class DivergenceMethod { Exact, Hutchinson };
+
+// div v(t, x) per row: [B]. Hutchinson averages `probes` estimates drawn from gen.
+Tensor divergence(const VectorField& v, double t, const Tensor& x, DivergenceMethod method = DivergenceMethod::Exact,
+                  int64_t probes = 1, Generator* gen = nullptr);
+
+struct LikelihoodOptions {
+  OdeOptions ode = {Solver::Dopri5, 100, 1e-5, 1e-5, 100000, {}};
+  DivergenceMethod divergence = DivergenceMethod::Exact;
+  int64_t probes = 1;  // Hutchinson: one fixed set of probes per solve (a continuous estimator)
+  Generator* generator = nullptr;
+};
+
+struct LikelihoodResult {
+  Tensor log_prob;  // [B], natural log of the model density at x1
+  Tensor x0;        // the latent points the data maps to
+  int64_t nfe = 0;
+};
+
+LikelihoodResult log_likelihood(const VectorField& v, const Tensor& x1, const LikelihoodOptions& options = {});
+
+// Bits per dimension of 8-bit data modelled in [-1, 1] after uniform dequantization
+// (x = 2 (k + u) / 256 - 1): the density of k + u is p(x) (2/256)^D, so
+//   bpd = -(log p(x) + D log(2/256)) / (D log 2).
+double bits_per_dim(double mean_log_prob, int64_t dims);
+// 8-bit values (any float dtype holding 0..255) + U(0, 1) noise, mapped to [-1, 1].
+Tensor dequantize(const Tensor& pixels, Generator* gen = nullptr);
+
+}  // namespace rill::flowmatch
