@@ -6,20 +6,26 @@
 #include <numeric>
 
 #include "flowmatch/assignment.h"
+#include "tensor/parallel.h"
 #include "tensor/ops.h"
 
 namespace rill::flowmatch {
 
 std::vector<double> squared_distances(const Tensor& a, const Tensor& b) {
-  // ||a_i - b_j||^2 = ||a_i||^2 + ||b_j||^2 - 2 a_i . b_j, in float64
-  const Tensor A = ops::reshape(ops::to(ops::to(a, Device::cpu()), DType::Float64), {a.size(0), -1});
-  const Tensor B = ops::reshape(ops::to(ops::to(b, Device::cpu()), DType::Float64), {b.size(0), -1});
-  RILL_CHECK(A.size(1) == B.size(1), "squared_distances: points of shape {} and {} differ", shape_str(a.shape()), shape_str(b.shape()));
-  const Tensor aa = ops::sum(ops::mul(A, A), {1}, true);                   // [n, 1]
-  const Tensor bb = ops::reshape(ops::sum(ops::mul(B, B), {1}), {1, -1});  // [1, m]
-  const Tensor d = ops::sub(ops::add(aa, bb), ops::mul(ops::matmul(A, ops::transpose(B, 0, 1)), 2.0));
-  std::vector<double> out = d.to_vector<double>();
-  for (double& x : out) x = std::max(x, 0.0);  // rounding can make tiny distances negative
+  // sum_k (a_ik - b_jk)^2 by direct differences in float64: exact for equal points, which
+  // the expansion |a|^2 + |b|^2 - 2 a.b is not (it loses digits to cancellation).
+  const std::vector<double> A = a.to_vector<double>(), B = b.to_vector<double>();
+  const int64_t n = a.size(0), m = b.size(0), d = n > 0 ? a.numel() / n : 0;
+  RILL_CHECK(a.numel() / std::max<int64_t>(n, 1) == b.numel() / std::max<int64_t>(m, 1) && a.dim() == b.dim(),
+             "squared_distances: points of shape {} and {} differ", shape_str(a.shape()), shape_str(b.shape()));
+  std::vector<double> out(static_cast<size_t>(n * m));
+#pragma omp parallel for schedule(static) if (n * m * d >= kParallelGrain)
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < d; ++k) s += (A[i * d + k] - B[j * d + k]) * (A[i * d + k] - B[j * d + k]);
+      out[i * m + j] = s;
+    }
   return out;
 }
 

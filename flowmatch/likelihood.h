@@ -22,7 +22,7 @@ Tensor divergence(const VectorField& v, double t, const Tensor& x, DivergenceMet
                   int64_t probes = 1, Generator* gen = nullptr);
 
 struct LikelihoodOptions {
-  OdeOptions ode = {Solver::Dopri5, 100, 1e-5, 1e-5, 100000, {}};
+  OdeOptions ode = OdeOptions::adaptive(1e-5, 1e-5);
   DivergenceMethod divergence = DivergenceMethod::Exact;
   int64_t probes = 1;  // Hutchinson: one fixed set of probes per solve (a continuous estimator)
   Generator* generator = nullptr;

@@ -37,6 +37,17 @@ struct OdeOptions {
   double rtol = 1e-5, atol = 1e-5;   // dopri5
   int64_t max_steps = 100000;        // dopri5: give up (with an error) beyond this
   std::vector<double> save_times;    // states to return in `trajectory`
+
+  static OdeOptions fixed(Solver solver, int64_t steps) {
+    OdeOptions o;
+    o.solver = solver, o.steps = steps;
+    return o;
+  }
+  static OdeOptions adaptive(double rtol, double atol) {
+    OdeOptions o;
+    o.solver = Solver::Dopri5, o.rtol = rtol, o.atol = atol;
+    return o;
+  }
 };
 
 struct OdeResult {

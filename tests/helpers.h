@@ -77,3 +77,5 @@ inline GradcheckResult gradcheck_module(nn::Module& m, const std::function<Tenso
 }
 
 }  // namespace rill::test
+
+#include "flowmatch/flowmatch.h"
