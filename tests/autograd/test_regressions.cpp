@@ -58,7 +58,7 @@ TEST_CASE("a window larger than the padded input is refused", "[tensor][regressi
   REQUIRE_ERROR(ops::avg_pool2d(zeros({1, 1, 3, 3}), 5, 3), "does not fit a 3x3 input");
 }
 
-TEST_CASE("int64 clamp saturates huge bounds; int64 sums are exact", "[tensor][regression]") {
+TEST_CASE("int64 clamp saturates huge bounds - int64 sums are exact", "[tensor][regression]") {
   const Tensor i = tensor(std::vector<int64_t>{5, -5});
   CHECK(ops::clamp(i, 0, 1e30).to_vector<int64_t>() == std::vector<int64_t>{5, 0});
   const int64_t big = (int64_t{1} << 53) + 1;

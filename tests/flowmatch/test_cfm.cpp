@@ -63,7 +63,7 @@ TEST_CASE("guided fields mix the conditional and the unconditional velocity", "[
   require_close(guided_field(model, labels, 9, 0.0)(0.5, x), {10, 20, 30, 40});
 }
 
-TEST_CASE("reflow pairs are (x0, ODE(x0)); dequantisation stays in the pixel's bin", "[flowmatch][cfm]") {
+TEST_CASE("reflow pairs are (x0, ODE(x0)) - dequantisation stays in the pixel's bin", "[flowmatch][cfm]") {
   const GaussianMixture gmm({{2, 0}, {-2, 0}}, {0.3, 0.3});
   const auto s = linear_schedule();
   const VectorField field = [&](double t, const Tensor& x) { return gmm.marginal_velocity(*s, t, x); };

@@ -40,7 +40,7 @@ Trained train_and_sample(const std::shared_ptr<Coupling>& coupling) {
 
 }  // namespace
 
-TEST_CASE("CFM trains an MLP to sample a 2-D mixture; OT pairing gives straighter flows", "[flowmatch][train]") {
+TEST_CASE("CFM trains an MLP to sample a 2-D mixture, and OT pairing gives straighter flows", "[flowmatch][train]") {
   const auto start = std::chrono::steady_clock::now();
   const Trained ot = train_and_sample(exact_ot_coupling());
   const Trained independent = train_and_sample(independent_coupling());

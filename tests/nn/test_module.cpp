@@ -42,7 +42,7 @@ TEST_CASE("state_dict round trip, and load_state_dict refuses mismatches listing
   CHECK(values(b.parameters()[1]) == before);  // nothing changed
 }
 
-TEST_CASE("train/eval propagate; zero_grad; to(dtype) keeps handles valid", "[nn][module]") {
+TEST_CASE("train/eval propagate - zero_grad - to(dtype) keeps handles valid", "[nn][module]") {
   nn::Sequential seq({std::make_shared<nn::Linear>(3, 4), std::make_shared<nn::Dropout>(0.5)});
   CHECK(seq.is_training());
   seq.eval();

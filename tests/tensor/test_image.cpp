@@ -78,7 +78,7 @@ TEST_CASE("nearest upsampling and its adjoint", "[tensor][image]") {
   REQUIRE_ERROR(ops::upsample_nearest2d_backward(zeros({1, 1, 5, 4}), 2), "upsample_nearest2d_backward: gradient shape [1, 1, 5, 4] is not a multiple of scale 2");
 }
 
-TEST_CASE("average pooling matches the windowed mean; backward is its adjoint", "[tensor][image]") {
+TEST_CASE("average pooling matches the windowed mean - backward is its adjoint", "[tensor][image]") {
   const Tensor x = ops::reshape(arange(16, DType::Float64), {1, 1, 4, 4});
   require_close(ops::avg_pool2d(x, 2), {2.5, 4.5, 10.5, 12.5});
   // 3x3 windows, stride 1, padding 1: zero padding counts in the divisor (9).

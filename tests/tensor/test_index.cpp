@@ -47,7 +47,7 @@ TEST_CASE("index_select picks entries along an axis", "[tensor][index]") {
   REQUIRE_ERROR(ops::index_select(x, 0, tensor({0.f})), "index_select: index must be int64, got float32");
 }
 
-TEST_CASE("gather reads along an axis; scatter_add is its adjoint", "[tensor][index]") {
+TEST_CASE("gather reads along an axis - scatter_add is its adjoint", "[tensor][index]") {
   const Tensor x = ops::reshape(arange(12, DType::Float64), {3, 4});
   const Tensor i1 = idx({0, 3, 1, 1, 2, 0}, {3, 2});
   require_close(ops::gather(x, 1, i1), {0, 3, 5, 5, 10, 8});  // out[r][c] = x[r][i1[r][c]]

@@ -75,7 +75,7 @@ TEST_CASE("float32 sums accumulate in double", "[tensor][reduce]") {
   CHECK(ops::sum(y).item() == 16777218.0);
 }
 
-TEST_CASE("var with correction 0 and 1; argmax", "[tensor][reduce]") {
+TEST_CASE("var with correction 0 and 1 - argmax", "[tensor][reduce]") {
   const Tensor x = tensor(std::vector<double>{1, 2, 3, 4});
   CHECK(ops::var(x, {}, 0).item() == Approx(1.25));
   CHECK(ops::var(x).item() == Approx(5.0 / 3.0));

@@ -9,7 +9,7 @@ namespace {
 bool shares_storage(const Tensor& a, const Tensor& b) { return a.storage() == b.storage(); }
 }  // namespace
 
-TEST_CASE("reshape and view share storage; -1 is inferred", "[tensor][views]") {
+TEST_CASE("reshape and view share storage - -1 is inferred", "[tensor][views]") {
   const Tensor x = arange(12, DType::Float64);
   const Tensor r = ops::reshape(x, {3, -1});
   CHECK(r.shape() == Shape{3, 4});
@@ -96,7 +96,7 @@ TEST_CASE("squeeze, unsqueeze, flatten", "[tensor][views]") {
   CHECK(ops::flatten(scalar_tensor(1)).shape() == Shape{1});
 }
 
-TEST_CASE("contiguous copies only when needed; clone always; to() casts", "[tensor][views]") {
+TEST_CASE("contiguous copies only when needed - clone always - to() casts", "[tensor][views]") {
   const Tensor x = pattern({3, 4});
   CHECK(ops::contiguous(x).is_same(x));
   const Tensor t = ops::transpose(x, 0, 1);
