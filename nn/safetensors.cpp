@@ -1,16 +1,13 @@
 #include "nn/safetensors.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "nn/atomic_file.h"
 #include "tensor/ops.h"
 
 namespace rill::nn::safetensors {
@@ -38,16 +35,6 @@ DType parse_dtype(const std::string& path, const std::string& name, const std::s
                           path, name, code));
 }
 
-// Writes all bytes to fd, or throws naming the file.
-void write_all(int fd, const std::string& path, const char* data, size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, data, n);
-    if (w < 0 && errno == EINTR) continue;
-    RILL_CHECK(w > 0, "safetensors: writing {} failed: {}", path, std::strerror(errno));
-    data += w, n -= static_cast<size_t>(w);
-  }
-}
-
 }  // namespace
 
 void save(const std::string& path, const StateDict& tensors, const Metadata& metadata) {
@@ -68,31 +55,14 @@ void save(const std::string& path, const StateDict& tensors, const Metadata& met
   const uint64_t length = text.size();
 
   // Then the bytes, into a temporary file that replaces `path` only once complete.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  RILL_CHECK(fd >= 0, "safetensors: cannot create {}: {}", tmp, std::strerror(errno));
   try {
-    write_all(fd, tmp, reinterpret_cast<const char*>(&length), 8);
-    write_all(fd, tmp, text.data(), text.size());
-    for (const Tensor& t : host)
-      write_all(fd, tmp, static_cast<const char*>(t.raw_data()), static_cast<size_t>(t.numel()) * t.element_size());
-    RILL_CHECK(::fsync(fd) == 0, "safetensors: syncing {} failed: {}", tmp, std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw Error(fmt::format("safetensors: cannot move {} to {}: {}", tmp, path, why));
-  }
-  // Sync the folder too, so the rename itself survives a crash.
-  const std::string dir = std::filesystem::absolute(path).parent_path().string();
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+    AtomicFile file(path);
+    file.write(&length, 8);
+    file.write(text.data(), text.size());
+    for (const Tensor& t : host) file.write(t.raw_data(), static_cast<size_t>(t.numel()) * t.element_size());
+    file.commit();
+  } catch (const Error& e) {
+    throw Error(fmt::format("safetensors: saving {}: {}", path, e.what()));
   }
 }
 

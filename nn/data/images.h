@@ -1,0 +1,77 @@
+// rill nn — image datasets in their real formats, and batching.
+//
+// IDX (MNIST, Fashion-MNIST; http://yann.lecun.com/exdb/mnist/): big-endian; a 4-byte magic
+// 0x00000801 (labels, 1 axis) or 0x00000803 (images, 3 axes), one 4-byte size per axis,
+// then unsigned bytes. Files may be gzip-compressed (.gz) or raw. A folder holds the four
+// standard files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
+// t10k-labels-idx1-ubyte (each with or without .gz). Debian's dataset-fashion-mnist package
+// installs the real Fashion-MNIST in /usr/share/datasets/fashion-mnist.
+//
+// CIFAR-10 binary (https://www.cs.toronto.edu/~kriz/cifar.html): data_batch_1.bin ...
+// data_batch_5.bin and test_batch.bin, records of 1 label byte + 3072 pixel bytes
+// (1024 red, 1024 green, 1024 blue, row-major 32 x 32).
+//
+// A wrong magic number, a truncated file, a count mismatch between images and labels,
+// or a label out of range is an error naming the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tensor/random.h"
+#include "tensor/tensor.h"
+
+namespace rill::nn::data {
+
+struct ImageDataset {
+  int64_t count = 0, channels = 0, height = 0, width = 0;
+  std::vector<uint8_t> pixels;  // [count, channels, height, width], 0..255
+  std::vector<int64_t> labels;  // [count]
+  int64_t num_classes = 10;
+};
+
+// split: "train" or "test".
+ImageDataset load_idx_folder(const std::string& folder, const std::string& split = "train");
+// One IDX file (raw or gzip) -> its sizes and bytes.
+struct IdxFile {
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> data;
+};
+IdxFile read_idx(const std::string& path);
+
+ImageDataset load_cifar10_folder(const std::string& folder, const std::string& split = "train");
+// Appends the records of one CIFAR-10 .bin file.
+void read_cifar10_batch(const std::string& path, ImageDataset& into);
+
+// Batches of images scaled to [-1, 1] (x = 2 p / 255 - 1) and their labels.
+struct Batch {
+  Tensor images;  // [B, C, H, W] float32
+  Tensor labels;  // [B] int64
+};
+
+struct LoaderOptions {
+  int64_t batch_size = 128;
+  bool shuffle = true;     // a new permutation from the generator every epoch
+  bool drop_last = true;   // skip the final partial batch
+  bool hflip = false;      // mirror each image left-right with probability 1/2 (CIFAR-10)
+};
+
+class DataLoader {
+ public:
+  DataLoader(const ImageDataset& data, LoaderOptions options, Generator* gen = nullptr);
+  // The next batch; a new epoch (reshuffled) starts after the last one.
+  Batch next();
+  int64_t batches_per_epoch() const;
+  int64_t epoch() const { return epoch_; }
+
+ private:
+  void start_epoch();
+  const ImageDataset& data_;
+  LoaderOptions options_;
+  Generator* gen_;
+  std::vector<int64_t> order_;
+  int64_t position_ = 0, epoch_ = -1;
+};
+
+}  // namespace rill::nn::data
