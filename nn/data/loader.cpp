@@ -46,7 +46,7 @@ Batch DataLoader::next() {
       for (int64_t y = 0; y < H; ++y)
         for (int64_t x = 0; x < W; ++x) {
           const uint8_t p = src[c * plane + y * W + (mirror ? W - 1 - x : x)];
-          pixels[b * image + c * plane + y * W + x] = static_cast<float>(p) * (2.0f / 255.0f) - 1.0f;  // [0, 255] -> [-1, 1]
+          pixels[b * image + c * plane + y * W + x] = static_cast<float>(p) / 127.5f - 1.0f;  // [0, 255] -> [-1, 1], exact at both ends
         }
   }
   position_ += B;

@@ -1,0 +1,255 @@
+// Datasets in their real formats: readers on good and corrupt files written here, the
+// loader, and the 2-D generators' statistics.
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "helpers.h"
+#include "nn/data/images.h"
+#include "nn/data/toy2d.h"
+#include "nn/io.h"
+
+using namespace rill;
+using namespace rill::nn::data;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("rill_data_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void put_u32(std::string& s, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) s += static_cast<char>((v >> shift) & 0xff);
+}
+
+// An IDX file: magic 0x0000080N, big-endian sizes, bytes.
+std::string idx_bytes(const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data) {
+  std::string s("\0\0\x08", 3);
+  s += static_cast<char>(dims.size());
+  for (uint32_t d : dims) put_u32(s, d);
+  s.append(data.begin(), data.end());
+  return s;
+}
+
+void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size())); }
+
+void write_gz(const fs::path& p, const std::string& bytes) {
+  gzFile f = gzopen(p.c_str(), "wb");
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+}
+
+// n images of 4x3 whose pixel (y, x) of image i is 10 i + 3 y + x; labels i % 10.
+void write_mnist_like(const fs::path& dir, const std::string& prefix, uint32_t n, bool gz) {
+  std::vector<uint8_t> pixels, labels;
+  for (uint32_t i = 0; i < n; ++i) {
+    for (uint32_t k = 0; k < 12; ++k) pixels.push_back(static_cast<uint8_t>(10 * i + k));
+    labels.push_back(static_cast<uint8_t>(i % 10));
+  }
+  const auto w = gz ? write_gz : write;
+  w(dir / (prefix + "-images-idx3-ubyte" + (gz ? ".gz" : "")), idx_bytes({n, 4, 3}, pixels));
+  w(dir / (prefix + "-labels-idx1-ubyte" + (gz ? ".gz" : "")), idx_bytes({n}, labels));
+}
+
+}  // namespace
+
+TEST_CASE("IDX reader: raw and gzip files, every pixel and label", "[nn][data]") {
+  const fs::path dir = temp_dir("idx");
+  write_mnist_like(dir, "train", 5, true);
+  write_mnist_like(dir, "t10k", 3, false);
+  const ImageDataset train = load_idx_folder(dir.string(), "train");
+  CHECK(train.count == 5);
+  CHECK((train.channels == 1 && train.height == 4 && train.width == 3));
+  CHECK(train.pixels[2 * 12 + 7] == 27);  // image 2, pixel 7
+  CHECK(train.labels == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(load_idx_folder(dir.string(), "test").count == 3);
+  REQUIRE_ERROR(load_idx_folder(dir.string(), "val"), "load_idx_folder: split must be 'train' or 'test', got 'val'");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("IDX reader: wrong magic, truncation and count mismatches are reported", "[nn][data]") {
+  const fs::path dir = temp_dir("idx_bad");
+  const std::string good = idx_bytes({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  write(dir / "bad_magic", std::string("\0\0\x0d\x03", 4) + good.substr(4));
+  REQUIRE_ERROR(read_idx((dir / "bad_magic").string()), "has magic number 0x00000d03, not an unsigned-byte IDX file");
+  write(dir / "truncated", good.substr(0, good.size() - 3));
+  REQUIRE_ERROR(read_idx((dir / "truncated").string()), "should hold 8 data bytes for sizes [2, 2, 2] but has 5 (truncated or corrupt)");
+  write(dir / "tiny", "ab");
+  REQUIRE_ERROR(read_idx((dir / "tiny").string()), "is 2 bytes, too short for the IDX magic number");
+  write(dir / "header", good.substr(0, 9));
+  REQUIRE_ERROR(read_idx((dir / "header").string()), "ends inside its header");
+  // A corrupt gzip stream.
+  write_gz(dir / "z.gz", good);
+  std::string z;
+  {
+    std::ifstream in(dir / "z.gz", std::ios::binary);
+    z.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  z[z.size() / 2] ^= 0x5a;
+  z.resize(z.size() - 4);
+  write(dir / "z.gz", z);
+  CHECK_THROWS_AS(read_idx((dir / "z.gz").string()), Error);
+  // Images and labels that disagree on the count.
+  write(dir / "train-images-idx3-ubyte", good);
+  write(dir / "train-labels-idx1-ubyte", idx_bytes({3}, {1, 2, 3}));
+  REQUIRE_ERROR(load_idx_folder(dir.string()), "has 2 images but");
+  write(dir / "train-labels-idx1-ubyte", idx_bytes({2}, {1, 12}));
+  REQUIRE_ERROR(load_idx_folder(dir.string()), "holds label 12, outside 0..9");
+  REQUIRE_ERROR(load_idx_folder((dir / "nowhere").string()), "has no train-images-idx3-ubyte (or train-images-idx3-ubyte.gz)");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the real Fashion-MNIST from Debian's dataset-fashion-mnist reads as 60000 + 10000 images", "[nn][data]") {
+  const std::string folder = "/usr/share/datasets/fashion-mnist";
+  if (!fs::exists(folder)) {
+    WARN("skipped: " << folder << " is not installed (apt-get install dataset-fashion-mnist)");
+    return;
+  }
+  const ImageDataset train = load_idx_folder(folder, "train"), test = load_idx_folder(folder, "test");
+  CHECK(train.count == 60000);
+  CHECK(test.count == 10000);
+  CHECK((train.height == 28 && train.width == 28));
+  std::vector<int64_t> per_class(10, 0);
+  for (int64_t l : train.labels) ++per_class[l];
+  for (int64_t c : per_class) CHECK(c == 6000);  // Fashion-MNIST is balanced
+}
+
+TEST_CASE("CIFAR-10 reader: records, truncation, labels", "[nn][data]") {
+  const fs::path dir = temp_dir("cifar");
+  auto batch = [](int n, uint8_t first_label) {
+    std::string s;
+    for (int r = 0; r < n; ++r) {
+      s += static_cast<char>((first_label + r) % 10);
+      for (int k = 0; k < 3072; ++k) s += static_cast<char>((r + k) % 256);
+    }
+    return s;
+  };
+  for (int i = 1; i <= 5; ++i) write(dir / ("data_batch_" + std::to_string(i) + ".bin"), batch(2, static_cast<uint8_t>(i)));
+  write(dir / "test_batch.bin", batch(3, 0));
+  const ImageDataset train = load_cifar10_folder(dir.string(), "train");
+  CHECK(train.count == 10);
+  CHECK((train.channels == 3 && train.height == 32 && train.width == 32));
+  CHECK(train.labels[0] == 1);
+  CHECK(train.pixels[3072 + 1024] == (1 + 1024) % 256);  // image 1, green plane, pixel 0
+  CHECK(load_cifar10_folder(dir.string(), "test").count == 3);
+  write(dir / "test_batch.bin", batch(3, 0).substr(0, 3073 * 2 + 100));
+  REQUIRE_ERROR(load_cifar10_folder(dir.string(), "test"), "is 6246 bytes, not a whole number of 3073-byte records");
+  std::string bad = batch(1, 0);
+  bad[0] = 11;
+  write(dir / "test_batch.bin", bad);
+  REQUIRE_ERROR(load_cifar10_folder(dir.string(), "test"), "record 0 has label 11, outside 0..9");
+  fs::remove(dir / "data_batch_3.bin");
+  REQUIRE_ERROR(load_cifar10_folder(dir.string(), "train"), "has no data_batch_3.bin");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the loader scales to [-1, 1], shuffles per epoch, drops the last batch, flips", "[nn][data]") {
+  ImageDataset ds;
+  ds.count = 10, ds.channels = 1, ds.height = 1, ds.width = 3;
+  for (int i = 0; i < 10; ++i) {
+    for (int x = 0; x < 3; ++x) ds.pixels.push_back(static_cast<uint8_t>(x == 0 ? 25 * i : (x == 1 ? 0 : 255)));
+    ds.labels.push_back(i);
+  }
+  Generator gen(1);
+  DataLoader loader(ds, {4, true, true, false}, &gen);
+  CHECK(loader.batches_per_epoch() == 2);
+  std::vector<int64_t> seen;
+  for (int b = 0; b < 2; ++b) {
+    const Batch batch = loader.next();
+    CHECK(batch.images.shape() == Shape{4, 1, 1, 3});
+    for (int64_t k = 0; k < 4; ++k) {
+      const int64_t label = batch.labels.to_vector<int64_t>()[k];
+      seen.push_back(label);
+      // Pixel values map 0 -> -1, 255 -> 1, and belong to this image.
+      CHECK(batch.images.at({k, 0, 0, 0}) == Approx(2.0 * 25 * label / 255 - 1));
+      CHECK(batch.images.at({k, 0, 0, 1}) == -1);
+      CHECK(batch.images.at({k, 0, 0, 2}) == 1);
+    }
+  }
+  std::sort(seen.begin(), seen.end());
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // no repeats within an epoch
+  CHECK(loader.epoch() == 0);
+  loader.next();  // the 2 leftover images are dropped: a new epoch starts
+  CHECK(loader.epoch() == 1);
+  // Flipping: every image comes out either as is or mirrored, both happen.
+  DataLoader flips(ds, {10, false, true, true}, &gen);
+  int mirrored = 0;
+  for (int e = 0; e < 20; ++e) {
+    const Batch b = flips.next();
+    for (int64_t k = 0; k < 10; ++k) mirrored += b.images.at({k, 0, 0, 2}) < 0.999;  // the 255 pixel moved left
+  }
+  CHECK(mirrored > 60);
+  CHECK(mirrored < 140);
+  REQUIRE_ERROR(DataLoader(ds, {11, true, true, false}, &gen), "DataLoader: 10 images cannot fill a batch of 11");
+}
+
+TEST_CASE("2-D generators follow their definitions", "[nn][data]") {
+  Generator gen(3);
+  const int64_t n = 40000;
+  auto stats = [](const Tensor& x) {
+    const Tensor d = ops::to(x, DType::Float64);
+    return std::pair{ops::mean(d, {0}).to_vector<double>(), ops::var(d, {0}, 0).to_vector<double>()};
+  };
+  // moons: mean (0, 0); var x = 9 (3/4 + 0.01) (see toy2d.h for the construction).
+  const auto [moon_mean, moon_var] = stats(sample_2d("moons", n, &gen));
+  CHECK(moon_mean[0] == Approx(0).margin(0.05));
+  CHECK(moon_mean[1] == Approx(0).margin(0.05));
+  CHECK(moon_var[0] == Approx(9 * 0.76).epsilon(0.03));
+  // 8gaussians: mean 0, E[x^2] = 16 / 2 + 0.16.
+  const auto [g_mean, g_var] = stats(sample_2d("8gaussians", n, &gen));
+  CHECK(g_mean[0] == Approx(0).margin(0.06));
+  CHECK(g_var[0] == Approx(8.16).epsilon(0.03));
+  // checkerboard: every point in a square with (floor(x/2) + floor(y/2)) even, inside [-4, 4]^2.
+  const auto cb = sample_2d("checkerboard", 2000, &gen).to_vector<float>();
+  for (size_t i = 0; i < cb.size(); i += 2) {
+    CHECK(std::abs(cb[i]) <= 4);
+    CHECK((static_cast<int64_t>(std::floor(cb[i] / 2)) + static_cast<int64_t>(std::floor(cb[i + 1] / 2))) % 2 == 0);
+  }
+  // circles: radii 2 and 4, half each.
+  const auto c = sample_2d("circles", 4000, &gen).to_vector<float>();
+  int inner = 0;
+  for (size_t i = 0; i < c.size(); i += 2) {
+    const double r = std::hypot(c[i], c[i + 1]);
+    CHECK((std::abs(r - 2) < 0.6 || std::abs(r - 4) < 0.6));
+    inner += r < 3;
+  }
+  CHECK(inner == Approx(2000).margin(150));
+  for (const std::string& name : toy2d_names()) CHECK(sample_2d(name, 10, &gen).shape() == Shape{10, 2});
+  REQUIRE_ERROR(sample_2d("galaxy", 3, &gen), "sample_2d: unknown dataset 'galaxy'");
+}
+
+TEST_CASE(".npy and PNG output", "[nn][data]") {
+  const fs::path dir = temp_dir("io");
+  const Tensor a = ops::reshape(arange(6, DType::Float64), {2, 3});
+  nn::save_npy((dir / "a.npy").string(), a);
+  const Tensor back = nn::load_npy((dir / "a.npy").string());
+  CHECK(back.shape() == Shape{2, 3});
+  CHECK(rill::test::values(back) == rill::test::values(a));
+  std::string bytes;
+  {
+    std::ifstream in(dir / "a.npy", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  CHECK(bytes.substr(0, 6) == "\x93NUMPY");
+  CHECK((bytes.size() - 48) % 64 == 0);  // header padded to 64 bytes; 48 data bytes
+  CHECK(bytes.find("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }") != std::string::npos);
+  nn::save_npy((dir / "v.npy").string(), tensor(std::vector<int64_t>{4, 5}));
+  CHECK(nn::load_npy((dir / "v.npy").string()).to_vector<int64_t>() == std::vector<int64_t>{4, 5});
+  nn::save_image_grid((dir / "g.png").string(), ops::sub(ops::mul(rand({5, 3, 4, 4}), 2.0), 1.0), 3);
+  std::string png;
+  {
+    std::ifstream in(dir / "g.png", std::ios::binary);
+    png.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  CHECK(png.substr(1, 3) == "PNG");
+  // IHDR: width 3 * (4 + 2) + 2 = 20, height 2 * (4 + 2) + 2 = 14, big-endian at bytes 16..23.
+  auto be32 = [&](size_t at) { return (uint8_t(png[at]) << 24) | (uint8_t(png[at + 1]) << 16) | (uint8_t(png[at + 2]) << 8) | uint8_t(png[at + 3]); };
+  CHECK(be32(16) == 20);
+  CHECK(be32(20) == 14);
+  fs::remove_all(dir);
+}
