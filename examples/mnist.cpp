@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   examples::add_image_options(app, o);
   CLI11_PARSE(app, argc, argv);
   try {
-    return examples::run_image_flow(o, [&] { return nn::data::load_idx_folder(o.data, "train"); });
+    return examples::run_image_flow(o, [&](const std::string& split) { return nn::data::load_idx_folder(o.data, split); });
   } catch (const std::exception& e) {
     fmt::print(stderr, "mnist: error: {}\n", e.what());
     return 1;

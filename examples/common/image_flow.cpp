@@ -22,7 +22,7 @@ void add_image_options(CLI::App& app, ImageOptions& o) {
   app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str();
   app.add_option("--schedule", o.schedule, "learning-rate schedule: constant, warmup or cosine")->capture_default_str();
   app.add_option("--base", o.base, "U-Net base channels (MODELS.md: 32)")->capture_default_str();
-  app.add_option("--path", o.path, "independent, ot (exact minibatch OT; class-aware when --conditional), target or vp")->capture_default_str();
+  app.add_option("--path", o.path, "independent, ot (exact minibatch OT; class-aware when --conditional), target, sb or vp")->capture_default_str();
   app.add_option("--sigma", o.sigma, "path noise")->capture_default_str();
   app.add_option("--ema", o.ema, "EMA decay; samples use the EMA weights")->capture_default_str();
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
@@ -38,6 +38,7 @@ void add_image_options(CLI::App& app, ImageOptions& o) {
   app.add_flag("--conditional", o.conditional, "class-conditional with classifier-free guidance");
   app.add_option("--cfg-scale", o.cfg_scale, "guidance weight w (1: plain conditional)")->capture_default_str();
   app.add_option("--label-dropout", o.label_dropout, "probability of training on the null label")->capture_default_str();
+  app.add_option("--bpd", o.bpd, "after sampling, bits/dim of this many test images (Hutchinson, dopri5)")->capture_default_str();
   app.add_flag("--resume", o.resume, "continue from --out/checkpoint.safetensors");
   app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors");
 }
@@ -50,7 +51,10 @@ fm::CFMOptions cfm_options(const ImageOptions& o, int64_t null_label) {
   else if (o.path == "ot") c.path = fm::independent_path(o.sigma), c.coupling = o.conditional ? fm::class_ot_coupling() : fm::exact_ot_coupling();
   else if (o.path == "target") c.path = fm::target_path(o.sigma > 0 ? o.sigma : 1e-4);
   else if (o.path == "vp") c.path = fm::affine_path(fm::cosine_schedule());
-  else throw Error(fmt::format("unknown --path '{}' (expected independent, ot, target or vp)", o.path));
+  else if (o.path == "sb") {
+    const double sigma = o.sigma > 0 ? o.sigma : 0.5;
+    c.path = fm::schrodinger_bridge_path(sigma), c.coupling = fm::sinkhorn_coupling(2 * sigma * sigma);
+  } else throw Error(fmt::format("unknown --path '{}' (expected independent, ot, target, sb or vp)", o.path));
   if (o.conditional) c.label_dropout = o.label_dropout, c.null_label = null_label;
   return c;
 }
@@ -65,13 +69,13 @@ Json config_json(const ImageOptions& o) {
 
 }  // namespace
 
-int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDataset()>& load_train) {
+int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDataset(const std::string&)>& load) {
   const Device device = Device::parse(o.device);
   startup_report(o.program, o.threads, device);
   RunDir dir(o.out);
   const std::string ckpt = dir.file("checkpoint.safetensors");
 
-  nn::data::ImageDataset data = load_train();
+  nn::data::ImageDataset data = load("train");
   if (o.limit > 0 && o.limit < data.count) {
     data.count = o.limit;
     data.pixels.resize(static_cast<size_t>(o.limit * data.channels * data.height * data.width));
@@ -158,12 +162,27 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   nn::save_npy(dir.file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
   if (labels.defined()) nn::save_npy(dir.file("labels.npy"), labels);
   nn::save_image_grid(dir.file("samples.png"), ops::narrow(images, 0, 0, std::min<int64_t>(100, o.samples)), 10);
-  dir.write_metrics({{"steps", state.step},
-                     {"final_loss", last_loss},
-                     {"train_seconds", train_seconds},
-                     {"nfe", r.nfe},
-                     {"sample_seconds", sample_seconds},
-                     {"samples", o.samples}});
+  Json metrics = {{"steps", state.step},         {"final_loss", last_loss}, {"train_seconds", train_seconds},
+                  {"nfe", r.nfe},               {"sample_seconds", sample_seconds}, {"samples", o.samples}};
+  if (o.bpd > 0) {
+    // Negative log-likelihood of dequantised test images through the reverse ODE, with
+    // Hutchinson's divergence (exact would need one VJP per pixel), as bits per dimension.
+    const nn::data::ImageDataset test = load("test");
+    nn::data::DataLoader test_loader(test, {std::min(o.bpd, test.count), false, true, false}, &gen);
+    const nn::data::Batch b = test_loader.next();
+    const Tensor pixels = ops::mul(ops::add(b.images, 1.0), 127.5);  // back to 0..255
+    const Tensor x = ops::to(fm::dequantize(pixels, &gen), device);
+    fm::LikelihoodOptions lo;
+    lo.divergence = fm::DivergenceMethod::Hutchinson, lo.generator = &gen;
+    lo.ode = fm::OdeOptions::adaptive(o.rtol, o.atol);
+    const Tensor y = o.conditional ? ops::to(b.labels, device) : Tensor();
+    const fm::LikelihoodResult lr = fm::log_likelihood(fm::as_field(sample_model, y), x, lo);
+    const double mean_log_prob = ops::mean(ops::to(lr.log_prob, DType::Float64)).item();
+    const double bpd = fm::bits_per_dim(mean_log_prob, x.numel() / x.size(0));
+    metrics["bits_per_dim"] = bpd, metrics["nll_nats"] = -mean_log_prob, metrics["likelihood_nfe"] = lr.nfe;
+    fmt::print("{}: {:.3f} bits/dim on {} test images ({} NFE)\n", o.program, bpd, x.size(0), lr.nfe);
+  }
+  dir.write_metrics(metrics);
   fmt::print("{}: {} samples with {} NFE in {:.1f} s; wrote {}/{{samples.png, samples.npy, metrics.json, checkpoint.safetensors}}\n",
              o.program, o.samples, r.nfe, sample_seconds, o.out);
   return 0;

@@ -99,9 +99,15 @@ TEST_CASE("mnist: a short conditional run on tiny IDX files", "[examples]") {
   }
   write_bytes(data / "train-images-idx3-ubyte", images);
   write_bytes(data / "train-labels-idx1-ubyte", labels);
+  write_bytes(data / "t10k-images-idx3-ubyte", images);
+  write_bytes(data / "t10k-labels-idx1-ubyte", labels);
   run(dir, std::string(MNIST_BIN) + " --data " + data.string() + " --out " + (dir / "run").string() +
-               " --steps 3 --batch 4 --base 8 --samples 4 --nfe 2 --conditional --threads 1");
+               " --steps 3 --batch 4 --base 8 --samples 4 --nfe 2 --conditional --bpd 2 --threads 1");
   check_common_outputs(dir / "run", 3);
+  // Bits/dim of dequantised 8-bit data under a model near N(0, I): finite and positive.
+  const double bpd = read_json(dir / "run" / "metrics.json").at("bits_per_dim").get<double>();
+  CHECK(std::isfinite(bpd));
+  CHECK(bpd > 0);
   CHECK(nn::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{4, 1, 28, 28});
   CHECK(nn::load_npy((dir / "run" / "labels.npy").string()).shape() == Shape{4});
   fs::remove_all(dir);
