@@ -198,6 +198,17 @@ Tensor gelu(const Tensor& x) {
   return y;
 }
 
+// ---- softplus: y = log(1 + e^x),  dx = g e^x / (1 + e^x) = g sigmoid(x) ------------------------------
+struct SoftplusBackward : SavesOne {
+  std::string name() const override { return "SoftplusBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override { return {ops::mul(g, ops::sigmoid(saved))}; }
+};
+Tensor softplus(const Tensor& x) {
+  Tensor y = ops::softplus(x);
+  if (auto node = record<SoftplusBackward>(y, {x})) node->saved = detach(x);
+  return y;
+}
+
 // ---- pow: y = x^p,  dx = g p x^(p-1) ---------------------------------------------------------------
 struct PowScalarBackward : SavesOne {
   double p = 1;

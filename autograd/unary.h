@@ -20,6 +20,7 @@ Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor silu(const Tensor& x);
 Tensor gelu(const Tensor& x);
+Tensor softplus(const Tensor& x);
 Tensor pow(const Tensor& x, double exponent);
 Tensor square(const Tensor& x);  // x^2
 // min(max(x, lo), hi); the gradient passes where lo <= x <= hi.

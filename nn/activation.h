@@ -22,5 +22,9 @@ class Tanh : public UnaryModule {
  public:
   Tensor forward(const Tensor& x) override { return tanh(x); }
 };
+class Softplus : public UnaryModule {
+ public:
+  Tensor forward(const Tensor& x) override { return softplus(x); }
+};
 
 }  // namespace rill::nn

@@ -23,7 +23,7 @@
 namespace rill {
 
 enum class UnaryOp {
-  Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Erf, Sigmoid, Relu, Silu, Gelu,
+  Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Erf, Sigmoid, Relu, Silu, Gelu, Softplus,
   Pow,  // x^p with a scalar exponent p
 };
 

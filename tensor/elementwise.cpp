@@ -24,6 +24,7 @@ const char* unary_name(UnaryOp op) {
     case UnaryOp::Silu: return "silu";
     case UnaryOp::Gelu: return "gelu";
     case UnaryOp::Pow: return "pow";
+    case UnaryOp::Softplus: return "softplus";
   }
   return "unary";
 }
@@ -79,6 +80,7 @@ Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, x); }
 Tensor silu(const Tensor& x) { return unary(UnaryOp::Silu, x); }
 Tensor gelu(const Tensor& x) { return unary(UnaryOp::Gelu, x); }
 Tensor pow(const Tensor& x, double exponent) { return unary(UnaryOp::Pow, x, exponent); }
+Tensor softplus(const Tensor& x) { return unary(UnaryOp::Softplus, x); }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = binary_name(op);

@@ -32,6 +32,7 @@ Tensor relu(const Tensor& x);      // max(x, 0)
 Tensor silu(const Tensor& x);      // x * sigmoid(x)
 Tensor gelu(const Tensor& x);      // x * Phi(x), the exact (erf) form
 Tensor pow(const Tensor& x, double exponent);
+Tensor softplus(const Tensor& x);  // log(1 + e^x)
 
 // ---- binary: out = broadcast(a) op broadcast(b) -------------------------------
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);

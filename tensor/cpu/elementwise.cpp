@@ -110,6 +110,9 @@ void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, double sc
         case UnaryOp::Gelu:
           return run([](T v) -> T { return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440))); });
         case UnaryOp::Pow: return run([p](T v) -> T { return std::pow(v, p); });
+        // softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|.
+        case UnaryOp::Softplus:
+          return run([](T v) -> T { return std::max(v, T(0)) + std::log1p(std::exp(-std::abs(v))); });
         default: break;
       }
     }

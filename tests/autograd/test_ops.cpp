@@ -13,7 +13,7 @@ using Inputs = std::vector<Tensor>;
 TEST_CASE("gradcheck: unary ops", "[autograd][ops]") {
   const std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>> ops_list = {
       {"neg", neg}, {"abs", abs}, {"exp", exp}, {"sin", sin}, {"cos", cos}, {"tanh", tanh}, {"erf", erf},
-      {"sigmoid", sigmoid}, {"relu", relu}, {"silu", silu}, {"gelu", gelu}, {"square", square}};
+      {"sigmoid", sigmoid}, {"relu", relu}, {"silu", silu}, {"gelu", gelu}, {"softplus", softplus}, {"square", square}};
   for (const auto& [name, op] : ops_list) {
     SECTION(name) {
       // On a contiguous input and on a transposed view of it.

@@ -69,6 +69,7 @@ TEST_CASE("activations, dropout, upsample and pooling modules", "[nn][layers]") 
   require_close(nn::SiLU()(x), {-1 / (1 + std::exp(1.0)), 0.5 / (1 + std::exp(-0.5))}, 1e-6);
   require_close(nn::ReLU()(x), {0, 0.5});
   require_close(nn::Tanh()(x), {std::tanh(-1.0), std::tanh(0.5)}, 1e-6);
+  require_close(nn::Softplus()(x), {std::log1p(std::exp(-1.0)), std::log1p(std::exp(0.5))}, 1e-6);
   require_close(nn::GELU()(x), {-0.5 * (1 + std::erf(-1 / std::sqrt(2.0))), 0.25 * (1 + std::erf(0.5 / std::sqrt(2.0)))}, 1e-6);
   Generator gen(0);
   nn::Dropout drop(0.5, &gen);

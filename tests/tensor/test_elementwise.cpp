@@ -43,6 +43,7 @@ TEST_CASE("unary ops match their float64 definitions on contiguous and strided i
       {"relu", ops::relu, [](double x) { return x > 0 ? x : 0; }, false},
       {"silu", ops::silu, [](double x) { return x * sigmoid_ref(x); }, false},
       {"gelu", ops::gelu, [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, false},
+      {"softplus", ops::softplus, [](double x) { return std::log(1 + std::exp(x)); }, false},
   };
   for (const Case& c : cases) {
     SECTION(c.name) {
@@ -66,6 +67,7 @@ TEST_CASE("pow with a scalar exponent, and edge values", "[tensor][elementwise]"
   const Tensor big = tensor({-1000.f, 1000.f, NAN});
   require_close(ops::sigmoid(big), {0, 1, NAN});
   require_close(ops::relu(big), {0, 1000, NAN});
+  require_close(ops::softplus(big), {0, 1000, NAN});  // no overflow: e^1000 is never formed
 }
 
 TEST_CASE("integer tensors allow neg/abs/sign/relu and refuse float-only ops", "[tensor][elementwise]") {
