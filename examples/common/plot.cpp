@@ -49,6 +49,17 @@ void Canvas::trajectories(const std::vector<Tensor>& states, int64_t count, Colo
     }
 }
 
+void Canvas::polyline(const std::vector<double>& xs, const std::vector<double>& ys, Color color, double alpha) {
+  std::vector<Tensor> states;
+  for (size_t i = 0; i < xs.size(); ++i) states.push_back(tensor(std::vector<double>{xs[i], ys[i]}, {1, 2}));
+  for (int thick = -1; thick <= 1; ++thick) {  // three pixels wide
+    std::vector<Tensor> shifted;
+    const double d = thick * extent_ / size_;
+    for (const Tensor& s : states) shifted.push_back(ops::add(s, tensor(std::vector<double>{0, d})));
+    trajectories(shifted, 1, color, alpha);
+  }
+}
+
 void Canvas::save(const std::string& path) const { nn::write_png(path, rgb_, size_, size_, 3); }
 
 double plot_extent(const Tensor& xy) { return 1.1 * std::max(ops::max(ops::abs(xy)).item(), 1e-3); }

@@ -21,6 +21,8 @@ class Canvas {
   void points(const Tensor& xy, Color color, double alpha = 0.5, int radius = 1);
   // One polyline per row through the states of a trajectory (each [n, 2]).
   void trajectories(const std::vector<Tensor>& states, int64_t count, Color color, double alpha = 0.3);
+  // A polyline through (xs[i], ys[i]) in the canvas's coordinates.
+  void polyline(const std::vector<double>& xs, const std::vector<double>& ys, Color color, double alpha = 1.0);
   void save(const std::string& path) const;
 
  private:

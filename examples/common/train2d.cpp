@@ -1,0 +1,52 @@
+#include "examples/common/train2d.h"
+
+#include <chrono>
+
+#include "autograd/autograd.h"
+#include "nn/data/toy2d.h"
+#include "nn/optim.h"
+#include "nn/schedule.h"
+#include "tensor/ops.h"
+
+namespace rill::examples {
+
+Sampler2d named_sampler(const std::string& name) {
+  return [name](int64_t n, Generator& gen) { return nn::data::sample_2d(name, n, &gen); };
+}
+
+void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,
+                   const Sampler2d& data, const Train2dOptions& o) {
+  Generator gen(o.seed + 1);
+  nn::Adam opt(model.named_parameters(), {o.lr});
+  const auto schedule = nn::LRSchedule::cosine(o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
+  const flowmatch::Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor&) { return model(x, t); };
+  const auto start = std::chrono::steady_clock::now();
+  double smoothed = 0;
+  for (int64_t step = 0; step < o.steps; ++step) {
+    if (o.callback && step % o.every == 0) o.callback(step, model);
+    opt.set_lr(schedule.at(step));
+    opt.zero_grad();
+    const Tensor loss = flowmatch::cfm_loss(velocity, cfm, source(o.batch, gen), data(o.batch, gen), &gen);
+    smoothed = step == 0 ? loss.item() : 0.98 * smoothed + 0.02 * loss.item();
+    autograd::backward(loss);
+    opt.step();
+    if ((step + 1) % std::max<int64_t>(1, o.steps / 4) == 0)
+      fmt::print("  {}: step {}/{}  loss {:.4f}  {:.1f} s\n", name, step + 1, o.steps, smoothed,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  if (o.callback) o.callback(o.steps, model);
+}
+
+std::shared_ptr<nn::MLP> train_2d(const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,
+                                  const Sampler2d& data, const Train2dOptions& o) {
+  manual_seed(o.seed);
+  auto model = std::make_shared<nn::MLP>(2, o.width);
+  train_2d_into(*model, name, cfm, source, data, o);
+  return model;
+}
+
+flowmatch::VectorField field_of(nn::MLP& model) {
+  return [&model](double t, const Tensor& x) { return model(x, full({x.size(0)}, t, x.options())); };
+}
+
+}  // namespace rill::examples

@@ -1,0 +1,38 @@
+// rill examples — the small 2-D training loop shared by the flow-matching idea programs
+// (examples/fm_*.cpp): an MLP velocity field trained by CFM on samplers of 2-D points.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "flowmatch/flowmatch.h"
+#include "nn/mlp.h"
+
+namespace rill::examples {
+
+// n points [n, 2] from some distribution, drawn with gen.
+using Sampler2d = std::function<Tensor(int64_t n, Generator& gen)>;
+Sampler2d named_sampler(const std::string& name);  // nn/data/toy2d.h names
+
+struct Train2dOptions {
+  int64_t steps = 2000, batch = 256, width = 256;
+  double lr = 3e-3;
+  uint64_t seed = 0;
+  // Called every `every` steps with (step, model): for learning curves.
+  std::function<void(int64_t, nn::MLP&)> callback;
+  int64_t every = 100;
+};
+
+// Trains a fresh MLP with the given CFM options (path, coupling, time sampler); Adam with
+// a cosine schedule. Prints one progress line per 25% of the steps.
+std::shared_ptr<nn::MLP> train_2d(const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,
+                                  const Sampler2d& data, const Train2dOptions& options);
+// The same, continuing from `model` (e.g. reflow fine-tuning).
+void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,
+                   const Sampler2d& data, const Train2dOptions& options);
+
+// The model as an ODE field v(t, x).
+flowmatch::VectorField field_of(nn::MLP& model);
+
+}  // namespace rill::examples
