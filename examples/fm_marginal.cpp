@@ -91,13 +91,17 @@ int main(int argc, char** argv) {
     const auto [lx, ly] = to_plot(loss_curve);
     const auto [mx, my] = to_plot(marginal_curve);
     const auto [sx, sy] = to_plot(std::vector<double>(xs.size(), spread));
+    for (int decade = -3; decade <= 2; ++decade) {  // light grid lines at 1e-3, 1e-2, ..., 1e2
+      const double y = (decade + 3) / 5.0 * 2 - 1;
+      canvas.polyline({-1, 1}, {y, y}, {225, 225, 225});
+    }
     canvas.polyline(sx, sy, {150, 150, 150});
     canvas.polyline(lx, ly, {214, 39, 40});
     canvas.polyline(mx, my, {31, 119, 180});
     canvas.save(dir.file("marginal.png"));
     dir.write_metrics({{"spread", spread}, {"final_loss", loss_curve.back()}, {"final_marginal_error", marginal_curve.back()},
                        {"initial_marginal_error", marginal_curve.front()}, {"steps", steps}});
-    fmt::print("fm_marginal: wrote {}/{{marginal.png (red: loss, blue: marginal error, grey: spread; log10 from 1e-3 to 1e2), marginal.csv, metrics.json}}\n", out);
+    fmt::print("fm_marginal: wrote {}/{{marginal.png (red: loss, blue: marginal error, dark grey: spread; log scale, grid lines at 1e-3 ... 1e2), marginal.csv, metrics.json}}\n", out);
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "fm_marginal: error: {}\n", e.what());

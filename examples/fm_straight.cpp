@@ -103,8 +103,9 @@ int main(int argc, char** argv) {
       results["methods"][name] = {{"straightness", s}, {"w2_by_nfe", by_nfe}};
       examples::Canvas canvas(400, extent);
       canvas.trajectories(full.trajectory, 200, {120, 120, 120}, 0.3);
-      canvas.points(ops::narrow(x0, 0, 0, 200), {214, 39, 40}, 0.8);
-      canvas.points(ops::narrow(full.x, 0, 0, 200), {31, 119, 180}, 0.8);
+      const int64_t shown = std::min<int64_t>(200, eval_points);
+      canvas.points(ops::narrow(x0, 0, 0, shown), {214, 39, 40}, 0.8);
+      canvas.points(ops::narrow(full.x, 0, 0, shown), {31, 119, 180}, 0.8);
       canvas.save(dir.file("straight_" + name + ".png"));
     }
     dir.write_metrics(results);

@@ -129,3 +129,34 @@ TEST_CASE("cifar10: a short run on tiny CIFAR-10 binaries", "[examples]") {
   CHECK(nn::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{2, 3, 32, 32});
   fs::remove_all(dir);
 }
+
+TEST_CASE("the four flow-matching idea programs run and write their figures and numbers", "[examples]") {
+  const fs::path dir = temp_dir("ideas");
+  struct Program {
+    std::string binary, args;
+    std::vector<std::string> files;
+  };
+  const std::vector<Program> programs = {
+      {FM_TARGETS_BIN, "--steps 20 --eval-points 32", {"targets_velocity.png", "targets_noise.png", "targets.csv"}},
+      {FM_MARGINAL_BIN, "--steps 200 --eval-points 64", {"marginal.png", "marginal.csv"}},
+      {FM_STRAIGHT_BIN, "--steps 20 --eval-points 32 --reflow-pairs 64",
+       {"straight_independent.png", "straight_ot.png", "straight_sb.png", "straight_reflow.png", "straight.csv"}},
+      {FM_DIFFUSION_BIN, "--steps 20 --eval-points 32", {"diffusion_ode.png", "diffusion_sde.png", "diffusion.csv"}},
+  };
+  for (const Program& p : programs) {
+    const fs::path out = dir / fs::path(p.binary).filename();
+    run(dir, p.binary + " --threads 1 --out " + out.string() + " " + p.args);
+    const auto metrics = read_json(out / "metrics.json");
+    CHECK(!metrics.empty());
+    for (const std::string& f : p.files) {
+      INFO(out / f);
+      CHECK(fs::file_size(out / f) > 0);
+      if (f.size() > 4 && f.substr(f.size() - 4) == ".png") check_png(out / f);
+    }
+  }
+  // The marginal-field identity: loss = distance to the marginal field + the targets' spread.
+  const auto m = read_json(dir / "fm_marginal" / "metrics.json");
+  CHECK(m.at("final_marginal_error").get<double>() < m.at("initial_marginal_error").get<double>());
+  CHECK(m.at("final_loss").get<double>() == Approx(m.at("final_marginal_error").get<double>() + m.at("spread").get<double>()).epsilon(0.05));
+  fs::remove_all(dir);
+}
