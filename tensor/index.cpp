@@ -34,15 +34,18 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
   return out;
 }
 
-Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
+int64_t check_stack(const std::vector<Tensor>& xs, int64_t dim) {
   RILL_CHECK(!xs.empty(), "stack: expected at least one tensor");
-  dim = wrap_dim("stack", dim, xs[0].dim() + 1);
-  std::vector<Tensor> expanded;
-  for (size_t i = 0; i < xs.size(); ++i) {
+  for (size_t i = 0; i < xs.size(); ++i)
     RILL_CHECK(xs[i].shape() == xs[0].shape(), "stack: tensor {} has shape {}, tensor 0 has {} (all must match)", i,
                shape_str(xs[i].shape()), shape_str(xs[0].shape()));
-    expanded.push_back(unsqueeze(xs[i], dim));
-  }
+  return wrap_dim("stack", dim, xs[0].dim() + 1);
+}
+
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
+  dim = check_stack(xs, dim);
+  std::vector<Tensor> expanded;
+  for (const Tensor& x : xs) expanded.push_back(unsqueeze(x, dim));
   return cat(expanded, dim);
 }
 

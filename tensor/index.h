@@ -11,6 +11,8 @@ namespace rill::ops {
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
 // Joins tensors of equal shape along a new axis `dim`.
 Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
+// stack's checks (non-empty, equal shapes); returns the new axis as a non-negative index.
+int64_t check_stack(const std::vector<Tensor>& xs, int64_t dim);
 // Views of consecutive pieces of `size` along dim (the last may be smaller).
 std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim);
 // Views of pieces with the given sizes (they must sum to x.size(dim)).

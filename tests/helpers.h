@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -31,6 +34,15 @@ inline void require_close(const Tensor& actual, const std::vector<double>& expec
 inline void require_close(const Tensor& actual, const Tensor& expected, double tol = 1e-12) {
   REQUIRE(actual.shape() == expected.shape());
   require_close(actual, values(expected), tol);
+}
+
+// A fresh, empty folder under the system's temporary directory, unique to this process.
+inline std::filesystem::path temp_dir(const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("rill_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 // A float64 tensor with values from a fixed pattern (no RNG needed): 0.5 sin(1.7 i + 0.3) + 0.1 i mod 1.

@@ -12,13 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("rill_examples_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 // Runs a program with arguments; its output goes to dir/log.txt (shown if it fails).
 void run(const fs::path& dir, const std::string& command) {
   const std::string log = (dir / "log.txt").string();
@@ -67,7 +60,7 @@ void write_bytes(const fs::path& p, const std::string& s) { std::ofstream(p, std
 }  // namespace
 
 TEST_CASE("toy2d: a short run writes every output, then resumes and samples from the checkpoint", "[examples]") {
-  const fs::path dir = temp_dir("toy2d");
+  const fs::path dir = rill::test::temp_dir("toy2d");
   const std::string base = std::string(TOY2D_BIN) + " --out " + (dir / "run").string() +
                            " --batch 32 --width 16 --samples 64 --nfe 4 --save-every 10 --threads 1";
   run(dir, base + " --steps 20");
@@ -87,7 +80,7 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
 }
 
 TEST_CASE("mnist: a short conditional run on tiny IDX files", "[examples]") {
-  const fs::path dir = temp_dir("mnist");
+  const fs::path dir = rill::test::temp_dir("mnist");
   const fs::path data = dir / "data";
   fs::create_directories(data);
   std::string images("\0\0\x08\x03", 4), labels("\0\0\x08\x01", 4);
@@ -114,7 +107,7 @@ TEST_CASE("mnist: a short conditional run on tiny IDX files", "[examples]") {
 }
 
 TEST_CASE("cifar10: a short run on tiny CIFAR-10 binaries", "[examples]") {
-  const fs::path dir = temp_dir("cifar");
+  const fs::path dir = rill::test::temp_dir("cifar");
   const fs::path data = dir / "data";
   fs::create_directories(data);
   std::string batch;
@@ -131,7 +124,7 @@ TEST_CASE("cifar10: a short run on tiny CIFAR-10 binaries", "[examples]") {
 }
 
 TEST_CASE("the four flow-matching idea programs run and write their figures and numbers", "[examples]") {
-  const fs::path dir = temp_dir("ideas");
+  const fs::path dir = rill::test::temp_dir("ideas");
   struct Program {
     std::string binary, args;
     std::vector<std::string> files;

@@ -9,13 +9,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("rill_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -35,7 +28,7 @@ std::string make_file(const std::string& header, const std::string& data) {
 }  // namespace
 
 TEST_CASE("safetensors: round trip of every dtype, shapes and metadata", "[nn][checkpoint]") {
-  const fs::path dir = temp_dir("roundtrip");
+  const fs::path dir = rill::test::temp_dir("roundtrip");
   const nn::StateDict in = {{"w", tensor({1.5f, -2.f, 3.f, 4.f}, {2, 2})},
                             {"d", tensor(std::vector<double>{0.1, 0.2, 0.3})},
                             {"i", tensor(std::vector<int64_t>{-7, 1LL << 40})},
@@ -57,7 +50,7 @@ TEST_CASE("safetensors: round trip of every dtype, shapes and metadata", "[nn][c
 }
 
 TEST_CASE("safetensors: the bytes on disk follow the format exactly", "[nn][checkpoint]") {
-  const fs::path dir = temp_dir("bytes");
+  const fs::path dir = rill::test::temp_dir("bytes");
   nn::safetensors::save((dir / "b.safetensors").string(), {{"a", tensor({1.f, 2.f})}, {"b", tensor(std::vector<int64_t>{3})}});
   const std::string bytes = read_bytes(dir / "b.safetensors");
   const std::string expected_header =
@@ -81,7 +74,7 @@ TEST_CASE("safetensors: the bytes on disk follow the format exactly", "[nn][chec
 }
 
 TEST_CASE("safetensors: truncated and corrupt files are reported, never read", "[nn][checkpoint]") {
-  const fs::path dir = temp_dir("corrupt");
+  const fs::path dir = rill::test::temp_dir("corrupt");
   const std::string p = (dir / "c.safetensors").string();
   const std::string good_header = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
   const std::string data(8, '\0');
@@ -106,7 +99,7 @@ TEST_CASE("safetensors: truncated and corrupt files are reported, never read", "
 }
 
 TEST_CASE("safetensors: saving is atomic and leaves no temporary files", "[nn][checkpoint]") {
-  const fs::path dir = temp_dir("atomic");
+  const fs::path dir = rill::test::temp_dir("atomic");
   const std::string p = (dir / "m.safetensors").string();
   nn::safetensors::save(p, {{"w", tensor({1.f})}});
   nn::safetensors::save(p, {{"w", tensor({2.f, 3.f})}});  // replaces the file as a whole
@@ -123,7 +116,7 @@ TEST_CASE("safetensors: saving is atomic and leaves no temporary files", "[nn][c
 }
 
 TEST_CASE("a resumed run reaches the same weights as an uninterrupted one", "[nn][checkpoint]") {
-  const fs::path dir = temp_dir("resume");
+  const fs::path dir = rill::test::temp_dir("resume");
   const std::string ckpt = (dir / "train.safetensors").string();
   // A small MLP regression where every step draws its batch from the run's generator.
   auto train = [&](nn::MLP& model, nn::AdamW& opt, nn::EMA& ema, Generator& gen, int64_t from, int64_t to, bool save_at_end) {

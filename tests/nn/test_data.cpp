@@ -16,13 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("rill_data_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 void put_u32(std::string& s, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) s += static_cast<char>((v >> shift) & 0xff);
 }
@@ -59,7 +52,7 @@ void write_mnist_like(const fs::path& dir, const std::string& prefix, uint32_t n
 }  // namespace
 
 TEST_CASE("IDX reader: raw and gzip files, every pixel and label", "[nn][data]") {
-  const fs::path dir = temp_dir("idx");
+  const fs::path dir = rill::test::temp_dir("idx");
   write_mnist_like(dir, "train", 5, true);
   write_mnist_like(dir, "t10k", 3, false);
   const ImageDataset train = load_idx_folder(dir.string(), "train");
@@ -73,7 +66,7 @@ TEST_CASE("IDX reader: raw and gzip files, every pixel and label", "[nn][data]")
 }
 
 TEST_CASE("IDX reader: wrong magic, truncation and count mismatches are reported", "[nn][data]") {
-  const fs::path dir = temp_dir("idx_bad");
+  const fs::path dir = rill::test::temp_dir("idx_bad");
   const std::string good = idx_bytes({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
   write(dir / "bad_magic", std::string("\0\0\x0d\x03", 4) + good.substr(4));
   REQUIRE_ERROR(read_idx((dir / "bad_magic").string()), "has magic number 0x00000d03, not an unsigned-byte IDX file");
@@ -120,7 +113,7 @@ TEST_CASE("the real Fashion-MNIST from Debian's dataset-fashion-mnist reads as 6
 }
 
 TEST_CASE("CIFAR-10 reader: records, truncation, labels", "[nn][data]") {
-  const fs::path dir = temp_dir("cifar");
+  const fs::path dir = rill::test::temp_dir("cifar");
   auto batch = [](int n, uint8_t first_label) {
     std::string s;
     for (int r = 0; r < n; ++r) {
@@ -224,7 +217,7 @@ TEST_CASE("2-D generators follow their definitions", "[nn][data]") {
 }
 
 TEST_CASE(".npy and PNG output", "[nn][data]") {
-  const fs::path dir = temp_dir("io");
+  const fs::path dir = rill::test::temp_dir("io");
   const Tensor a = ops::reshape(arange(6, DType::Float64), {2, 3});
   nn::save_npy((dir / "a.npy").string(), a);
   const Tensor back = nn::load_npy((dir / "a.npy").string());
