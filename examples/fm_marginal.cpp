@@ -7,8 +7,8 @@
 //   loss      E || v(t, x_t) - u_t(x_t | x0, x1) ||^2        (what is minimised)
 //   marginal  E || v(t, x_t) - u_t(x_t) ||^2                 (distance to the marginal field)
 //   spread    E || u_t(x_t | x0, x1) - u_t(x_t) ||^2         (the per-pair targets' own distance from it)
-// Lipman et al. (2023, Thm. 2): loss = marginal + spread, with `spread` independent of the
-// model; so the loss plateaus at `spread` while `marginal` goes to 0. Writes
+// Lipman et al. (2023, Thm. 2): in expectation loss = marginal + spread (on a finite batch
+// up to a small cross term), with `spread` independent of the model; so the loss plateaus at `spread` while `marginal` goes to 0. Writes
 // marginal.csv, marginal.png (log10 of the three curves) and metrics.json.
 #include <CLI/CLI.hpp>
 #include <cmath>

@@ -3,9 +3,8 @@
 // Trains the same MLP from N(0, I) to moons with independent pairs (I-CFM), exact
 // minibatch OT (OT-CFM) and the Schrodinger bridge (entropic OT + SB path), then one
 // round of reflow on the I-CFM model. For each: straightness and W2 to fresh data after
-// Euler sampling with 1, 2, 4, 8, 16 and 100 steps. Writes straight.png (trajectories of
-// each method side by side, as separate files straight_<method>.png), straight.csv and
-// straight.json into --out.
+// Euler sampling with 1, 2, 4, 8, 16 and 100 steps. Writes straight_<method>.png (the
+// trajectories of each method), straight.csv and metrics.json into --out.
 #include <CLI/CLI.hpp>
 
 #include "examples/common/plot.h"

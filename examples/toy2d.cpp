@@ -78,7 +78,7 @@ int run(const Options& o) {
     nn::load_checkpoint(ckpt, state);
     fmt::print("toy2d: loaded {} at step {}\n", ckpt, state.step);
   }
-  dir.write_config(config_json(o));
+  if (!o.sample_only) dir.write_config(config_json(o));  // sampling leaves the training run's config alone
 
   const auto [path, coupling] = method(o);
   fm::CFMOptions cfm;
@@ -98,6 +98,7 @@ int run(const Options& o) {
       last_loss = loss.item();
       examples::check_loss(last_loss, step);
       autograd::backward(loss);
+      examples::check_grad_norm(nn::clip_grad_norm_(model.parameters(), INFINITY), step);  // measures, never clips
       opt.step();
       ema.update(model);
       progress.update(step, last_loss);

@@ -34,6 +34,7 @@ VectorField as_field(const Model& model, const Tensor& labels) {
 }
 
 VectorField guided_field(const Model& model, const Tensor& labels, int64_t null_label, double w) {
+  RILL_CHECK(labels.defined() && labels.dtype() == DType::Int64, "guided_field: needs int64 labels, one per sample");
   return [=](double t, const Tensor& x) {
     const Tensor tb = batch_time(t, x);
     const Tensor cond = model(tb, x, labels);

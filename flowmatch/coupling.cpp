@@ -117,7 +117,7 @@ class Sinkhorn final : public Coupling {
     const std::vector<double> u = rand({n}, DType::Float64, gen).to_vector<double>();
     std::vector<int64_t> i0(n), i1(n);
     for (int64_t k = 0; k < n; ++k) {
-      const int64_t cell = std::min<int64_t>(std::lower_bound(cdf.begin(), cdf.end(), u[k] * cdf.back()) - cdf.begin(), n * n - 1);
+      const int64_t cell = std::min<int64_t>(std::upper_bound(cdf.begin(), cdf.end(), u[k] * cdf.back()) - cdf.begin(), n * n - 1);
       i0[k] = cell / n, i1[k] = cell % n;
     }
     return select_pairs(x0, x1, i0, i1);

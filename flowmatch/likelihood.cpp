@@ -7,10 +7,12 @@
 
 namespace rill::flowmatch {
 
-Tensor divergence(const VectorField& v, double t, const Tensor& x, DivergenceMethod method, int64_t probes, Generator* gen) {
+Tensor divergence(const VectorField& v, double t, const Tensor& x, DivergenceMethod method, int64_t probes, Generator* gen,
+                  Tensor* value) {
   enable_grad grad_on;  // VJPs need the graph even inside a no_grad sampler
   const Tensor xg = requires_grad_(ops::clone(x));
   const Tensor out = v(t, xg);
+  if (value) *value = detach(out);
   RILL_CHECK(out.shape() == x.shape(), "divergence: the field returned shape {} for input {}", shape_str(out.shape()),
              shape_str(x.shape()));
   const int64_t B = x.size(0), D = x.numel() / std::max<int64_t>(B, 1);
@@ -38,14 +40,14 @@ LikelihoodResult log_likelihood(const VectorField& v, const Tensor& x1, const Li
   const int64_t B = x1.size(0), D = x1.numel() / std::max<int64_t>(B, 1);
   const Shape shape = x1.shape();
   // Hutchinson: draw the probes once per solve; a fixed eps keeps the ODE smooth.
-  Generator* gen = o.generator;
-  const uint64_t probe_state = gen ? gen->offset() : default_generator().offset();
+  Generator& gen = o.generator ? *o.generator : default_generator();
+  const Generator::State probe_state = gen.state();
   // Augmented state z = [x (flattened), L]: [B, D + 1]; dz/dt = [v, div v].
   const VectorField augmented = [&](double t, const Tensor& z) {
     const Tensor x = ops::reshape(ops::contiguous(ops::narrow(z, 1, 0, D)), shape);
-    if (gen) gen->set_state({gen->seed(), probe_state});
-    const Tensor vel = detach(v(t, x));
-    const Tensor div = detach(divergence(v, t, x, o.divergence, o.probes, gen));
+    gen.set_state(probe_state);  // the same probes at every evaluation
+    Tensor vel;
+    const Tensor div = detach(divergence(v, t, x, o.divergence, o.probes, &gen, &vel));
     return ops::cat({ops::reshape(vel, {B, D}), ops::reshape(div, {B, 1})}, 1);
   };
   const Tensor z1 = ops::cat({ops::reshape(x1, {B, D}), zeros({B, 1}, x1.options())}, 1);
@@ -56,14 +58,14 @@ LikelihoodResult log_likelihood(const VectorField& v, const Tensor& x1, const Li
   return {ops::add(log_p0, L0), ops::reshape(ops::contiguous(x0), shape), r.nfe};
 }
 
-double bits_per_dim(double mean_log_prob, int64_t dims) {
+double bits_per_dim(double mean_log_prob, int64_t dims, double bin_width) {
   const double d = static_cast<double>(dims);
-  return -(mean_log_prob + d * std::log(2.0 / 256.0)) / (d * std::log(2.0));
+  return -(mean_log_prob + d * std::log(bin_width)) / (d * std::log(2.0));
 }
 
 Tensor dequantize(const Tensor& pixels, Generator* gen) {
   const Tensor u = rand(pixels.shape(), pixels.options(), gen);
-  return ops::sub(ops::mul(ops::add(pixels, u), 2.0 / 256.0), 1.0);
+  return ops::sub(ops::mul(ops::add(pixels, ops::sub(u, 0.5)), 2.0 / 255.0), 1.0);  // (k + u - 1/2) w - 1
 }
 
 }  // namespace rill::flowmatch

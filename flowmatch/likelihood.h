@@ -18,8 +18,9 @@ namespace rill::flowmatch {
 enum class DivergenceMethod { Exact, Hutchinson };
 
 // div v(t, x) per row: [B]. Hutchinson averages `probes` estimates drawn from gen.
+// When `value` is given it receives v(t, x) itself (computed anyway, detached).
 Tensor divergence(const VectorField& v, double t, const Tensor& x, DivergenceMethod method = DivergenceMethod::Exact,
-                  int64_t probes = 1, Generator* gen = nullptr);
+                  int64_t probes = 1, Generator* gen = nullptr, Tensor* value = nullptr);
 
 struct LikelihoodOptions {
   OdeOptions ode = OdeOptions::adaptive(1e-5, 1e-5);
@@ -36,11 +37,13 @@ struct LikelihoodResult {
 
 LikelihoodResult log_likelihood(const VectorField& v, const Tensor& x1, const LikelihoodOptions& options = {});
 
-// Bits per dimension of 8-bit data modelled in [-1, 1] after uniform dequantization
-// (x = 2 (k + u) / 256 - 1): the density of k + u is p(x) (2/256)^D, so
-//   bpd = -(log p(x) + D log(2/256)) / (D log 2).
-double bits_per_dim(double mean_log_prob, int64_t dims);
-// 8-bit values (any float dtype holding 0..255) + U(0, 1) noise, mapped to [-1, 1].
+// 8-bit data k in 0..255 is modelled at x = k / 127.5 - 1 (the loaders' scale), so one
+// intensity level is a bin of width w = 2/255 in model space. Uniform dequantization
+// spreads k over its bin: x = (k + u - 1/2) w - 1, u ~ U(0, 1). The density of the
+// continuous level k + u is then p(x) w^D, and
+//   bpd = -(log p(x) + D log w) / (D log 2).
+double bits_per_dim(double mean_log_prob, int64_t dims, double bin_width = 2.0 / 255.0);
+// 8-bit values (any float dtype holding 0..255) dequantised into model space as above.
 Tensor dequantize(const Tensor& pixels, Generator* gen = nullptr);
 
 }  // namespace rill::flowmatch

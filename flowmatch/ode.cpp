@@ -132,6 +132,9 @@ double error_norm(const Tensor& err, const Tensor& x, const Tensor& x_new, doubl
 OdeResult integrate_dopri5(const VectorField& v, const Tensor& x0, double t0, double t1, const OdeOptions& o) {
   OdeResult r;
   const double direction = t1 >= t0 ? 1.0 : -1.0, span = std::abs(t1 - t0);
+  for (double ts : o.save_times)
+    RILL_CHECK(ts >= std::min(t0, t1) && ts <= std::max(t0, t1), "odeint: save time {} lies outside [{}, {}]", ts,
+               std::min(t0, t1), std::max(t0, t1));
   std::vector<double> targets = o.save_times;  // requested times, in integration order
   std::sort(targets.begin(), targets.end(), [&](double a, double b) { return direction * a < direction * b; });
   std::vector<Tensor> saved;
@@ -168,6 +171,7 @@ OdeResult integrate_dopri5(const VectorField& v, const Tensor& x0, double t0, do
     r.nfe += 6;
     const Tensor err = combine(zeros_like(x), {{hs * e1, &k1}, {hs * e3, &k3}, {hs * e4, &k4}, {hs * e5, &k5}, {hs * e6, &k6}, {hs * e7, &k7}});
     const double en = error_norm(err, x, x_new, o.rtol, o.atol);
+    RILL_CHECK(std::isfinite(en), "odeint: dopri5's error estimate is {} at t={} (the field returned NaN or Inf)", en, t);
     const double factor = en == 0 ? 10.0 : std::clamp(0.9 * std::pow(en, -0.2), 0.2, 10.0);
     if (en <= 1) {
       t += hs, x = x_new, k1 = k7;

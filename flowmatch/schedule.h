@@ -2,6 +2,8 @@
 //
 // An affine Gaussian path mixes source noise x0 ~ N(0, I) and data x1:
 //     x_t = alpha_t x1 + sigma_t x0,      t in [0, 1], alpha_0 = 0, sigma_0 = 1, alpha_1 = 1
+// (the VP-SDE schedule only approximately: its alpha_0 = e^-5.03 = 0.0066, and its
+// sigma'_t grows like 1/sqrt(1 - t) near the data end)
 //     velocity  u_t = alpha'_t x1 + sigma'_t x0
 // (Lipman et al. 2023, sec. 4 and appendix; Albergo & Vanden-Eijnden's stochastic
 // interpolants with I_t = alpha_t x1 + sigma_t x0.) Diffusion models are this family:

@@ -15,13 +15,17 @@ StateDict part(const StateDict& all, const std::string& prefix) {
   return out;
 }
 
-int64_t parse_int(const std::string& path, const safetensors::Metadata& meta, const std::string& key) {
+// A non-negative decimal integer from the metadata (the whole string must be digits).
+uint64_t parse_uint(const std::string& path, const safetensors::Metadata& meta, const std::string& key) {
   auto it = meta.find(key);
   RILL_CHECK(it != meta.end(), "load_checkpoint: {} has no '{}' in its metadata (not a rill training checkpoint?)", path, key);
+  const std::string& v = it->second;
+  RILL_CHECK(!v.empty() && v.size() <= 20 && v.find_first_not_of("0123456789") == std::string::npos,
+             "load_checkpoint: {}: metadata '{}' = '{}' is not a non-negative integer", path, key, v);
   try {
-    return std::stoll(it->second);
+    return std::stoull(v);
   } catch (const std::exception&) {
-    throw Error(fmt::format("load_checkpoint: {}: metadata '{}' = '{}' is not an integer", path, key, it->second));
+    throw Error(fmt::format("load_checkpoint: {}: metadata '{}' = '{}' is out of range", path, key, v));
   }
 }
 
@@ -50,9 +54,8 @@ int64_t load_checkpoint(const std::string& path, TrainingState& s) {
   if (s.ema) s.ema->load_state_dict(part(file.tensors, "ema."));
   if (s.optimizer) s.optimizer->load_state_dict(part(file.tensors, "optimizer."));
   if (s.generator)
-    s.generator->set_state({static_cast<uint64_t>(parse_int(path, file.metadata, "generator.seed")),
-                            static_cast<uint64_t>(parse_int(path, file.metadata, "generator.offset"))});
-  s.step = parse_int(path, file.metadata, "step");
+    s.generator->set_state({parse_uint(path, file.metadata, "generator.seed"), parse_uint(path, file.metadata, "generator.offset")});
+  s.step = static_cast<int64_t>(parse_uint(path, file.metadata, "step"));
   return s.step;
 }
 

@@ -53,19 +53,24 @@ Tensor load_npy(const std::string& path) {
   RILL_CHECK(bytes.size() >= 10u + len, "load_npy: {}: the header runs past the end of the file (truncated?)", path);
   const std::string header = bytes.substr(10, len);
   std::smatch m;
-  RILL_CHECK(std::regex_search(header, m, std::regex(R"('descr':\s*'([<|]?[fi][48])')")), "load_npy: {}: no 'descr' in header", path);
+  RILL_CHECK(std::regex_search(header, m, std::regex(R"('descr':\s*'([^']*)')")), "load_npy: {}: no 'descr' in header", path);
   const std::string descr = m[1];
-  const DType dtype = descr.find("f4") != std::string::npos ? DType::Float32 : descr.find("f8") != std::string::npos ? DType::Float64 : DType::Int64;
+  RILL_CHECK(descr == "<f4" || descr == "<f8" || descr == "<i8", "load_npy: {}: dtype '{}' is not supported (<f4, <f8, <i8)", path, descr);
+  const DType dtype = descr == "<f4" ? DType::Float32 : descr == "<f8" ? DType::Float64 : DType::Int64;
   RILL_CHECK(header.find("'fortran_order': False") != std::string::npos, "load_npy: {}: Fortran order is not supported", path);
   RILL_CHECK(std::regex_search(header, m, std::regex(R"('shape':\s*\(([^)]*)\))")), "load_npy: {}: no 'shape' in header", path);
   Shape shape;
   const std::string dims = m[1];
   const std::regex number(R"(\d+)");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) shape.push_back(std::stoll(it->str()));
-  Tensor t = empty(shape, dtype);
-  const size_t nbytes = static_cast<size_t>(t.numel()) * t.element_size();
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    RILL_CHECK(it->str().size() <= 18, "load_npy: {}: size {} in the header is out of range", path, it->str());
+    shape.push_back(std::stoll(it->str()));
+  }
+  // Check the byte count before allocating anything the header asks for.
+  const size_t nbytes = static_cast<size_t>(checked_numel(shape, "load_npy: " + path)) * dtype_size(dtype);
   RILL_CHECK(bytes.size() - 10 - len == nbytes, "load_npy: {}: {} data bytes for shape {} {} but the file has {}", path, nbytes,
              shape_str(shape), dtype, bytes.size() - 10 - len);
+  Tensor t = empty(shape, dtype);
   if (nbytes) std::memcpy(t.raw_data(), bytes.data() + 10 + len, nbytes);
   return t;
 }

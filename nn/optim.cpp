@@ -1,5 +1,6 @@
 #include "nn/optim.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/grad_mode.h"
@@ -24,6 +25,12 @@ Tensor& Optimizer::buffer(const std::string& kind, size_t i) {
   return it->second;
 }
 
+Tensor& Optimizer::step_count(size_t i) {
+  auto [it, inserted] = state_.try_emplace("step." + params_[i].first);
+  if (inserted) it->second = zeros({}, DType::Float64);
+  return it->second;
+}
+
 StateDict Optimizer::state_dict() const {
   StateDict out(state_.begin(), state_.end());
   out.emplace_back("step", tensor(std::vector<int64_t>{steps_}));
@@ -38,15 +45,18 @@ void Optimizer::load_state_dict(const StateDict& state) {
       step = static_cast<int64_t>(t.item());
       continue;
     }
-    // "kind.param_name": the parameter must exist and have the buffer's shape.
+    // "kind.param_name": a kind this optimizer keeps, for one of its parameters.
     const size_t dot = name.find('.');
-    const std::string param = dot == std::string::npos ? "" : name.substr(dot + 1);
+    const std::string kind = name.substr(0, dot), param = dot == std::string::npos ? "" : name.substr(dot + 1);
+    const auto kinds = state_kinds();
+    RILL_CHECK(std::find(kinds.begin(), kinds.end(), kind) != kinds.end(),
+               "optimizer load_state_dict: '{}' is state this optimizer does not keep (a checkpoint of another optimizer?)", name);
     const Tensor* match = nullptr;
     for (const auto& [n, p] : params_)
       if (n == param) match = &p;
     RILL_CHECK(match != nullptr, "optimizer load_state_dict: '{}' names no parameter of this optimizer", name);
-    RILL_CHECK(match->shape() == t.shape(), "optimizer load_state_dict: '{}' has shape {}, parameter has {}", name,
-               shape_str(t.shape()), shape_str(match->shape()));
+    RILL_CHECK(kind == "step" || match->shape() == t.shape(), "optimizer load_state_dict: '{}' has shape {}, parameter has {}",
+               name, shape_str(t.shape()), shape_str(match->shape()));
     buffers[name] = ops::to(ops::clone(t), match->device());
   }
   RILL_CHECK(step >= 0, "optimizer load_state_dict: the state has no 'step' entry");
@@ -60,7 +70,6 @@ SGD::SGD(std::vector<NamedTensor> params, SGDOptions o) : Optimizer(std::move(pa
 
 void SGD::step() {
   no_grad guard;
-  const bool first = steps_ == 0;
   ++steps_;
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i].second;
@@ -68,6 +77,8 @@ void SGD::step() {
     if (!d.defined()) continue;
     if (options.weight_decay != 0) d = ops::add(d, ops::mul(detach(p), options.weight_decay));
     if (options.momentum != 0) {
+      // The buffer starts as the first gradient this parameter receives (torch.optim's rule).
+      const bool first = state_.count("momentum." + params_[i].first) == 0;
       Tensor& b = buffer("momentum", i);
       b = first ? ops::clone(d) : ops::add(ops::mul(b, options.momentum), ops::mul(d, 1 - options.dampening));
       d = options.nesterov ? ops::add(d, ops::mul(b, options.momentum)) : b;
@@ -85,12 +96,16 @@ Adam::Adam(std::vector<NamedTensor> params, AdamOptions o, bool decoupled)
 void Adam::step() {
   no_grad guard;
   ++steps_;
-  const double t = static_cast<double>(steps_);
-  const double bias1 = 1 - std::pow(options.beta1, t), bias2 = 1 - std::pow(options.beta2, t);
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor p = detach(params_[i].second);
     Tensor g = grad_of(params_[i].second);
     if (!g.defined()) continue;
+    // Bias corrections use this parameter's own step count (it may have skipped steps
+    // without a gradient), kept in its state as "step.<name>", as torch.optim does.
+    Tensor& count = step_count(i);
+    const double t = count.item() + 1;
+    ops::fill_(count, t);
+    const double bias1 = 1 - std::pow(options.beta1, t), bias2 = 1 - std::pow(options.beta2, t);
     Tensor value = p;
     if (options.weight_decay != 0) {
       if (decoupled_) value = ops::mul(p, 1 - lr_ * options.weight_decay);       // AdamW

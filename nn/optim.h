@@ -33,6 +33,10 @@ class Optimizer {
  protected:
   // Per-parameter buffer `kind` (e.g. "exp_avg"), created as zeros on first use.
   Tensor& buffer(const std::string& kind, size_t param_index);
+  // Per-parameter step count (a float64 scalar in the state, "step.<name>").
+  Tensor& step_count(size_t param_index);
+  // The buffer kinds this optimizer keeps; load_state_dict refuses others.
+  virtual std::vector<std::string> state_kinds() const = 0;
 
   std::vector<NamedTensor> params_;
   double lr_;
@@ -51,6 +55,7 @@ class SGD : public Optimizer {
  public:
   SGD(std::vector<NamedTensor> params, SGDOptions options);
   void step() override;
+  std::vector<std::string> state_kinds() const override { return {"momentum"}; }
   SGDOptions options;
 };
 
@@ -67,6 +72,7 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<NamedTensor> params, AdamOptions options, bool decoupled_weight_decay = false);
   void step() override;
+  std::vector<std::string> state_kinds() const override { return {"exp_avg", "exp_avg_sq", "step"}; }
   AdamOptions options;
 
  private:

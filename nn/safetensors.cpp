@@ -98,8 +98,8 @@ Contents load(const std::string& path) {
       const Shape shape = entry.at("shape").get<Shape>();
       const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
       RILL_CHECK(offsets.size() == 2 && offsets[0] <= offsets[1], "safetensors: {}: tensor '{}' has invalid data_offsets", path, name);
-      for (int64_t s : shape) RILL_CHECK(s >= 0, "safetensors: {}: tensor '{}' has a negative size in shape {}", path, name, shape_str(shape));
-      const uint64_t expected = static_cast<uint64_t>(numel(shape)) * dtype_size(dtype);
+      const uint64_t expected = static_cast<uint64_t>(checked_numel(shape, fmt::format("safetensors: {}: tensor '{}'", path, name))) *
+                                dtype_size(dtype);
       RILL_CHECK(offsets[1] - offsets[0] == expected,
                  "safetensors: {}: tensor '{}' ({} {}) needs {} bytes but its data_offsets span {}", path, name,
                  dtype_code(dtype), shape_str(shape), expected, offsets[1] - offsets[0]);

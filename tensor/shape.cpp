@@ -12,6 +12,16 @@ int64_t numel(const Shape& shape) {
   return n;
 }
 
+int64_t checked_numel(const Shape& shape, const std::string& what) {
+  int64_t n = 1;
+  for (int64_t s : shape) {
+    RILL_CHECK(s >= 0, "{}: negative size in shape {}", what, shape_str(shape));
+    RILL_CHECK(s == 0 || n <= (int64_t{1} << 62) / s, "{}: shape {} has too many elements", what, shape_str(shape));
+    n *= s;
+  }
+  return n;
+}
+
 Strides contiguous_strides(const Shape& shape) {
   Strides strides(shape.size());
   int64_t step = 1;

@@ -17,6 +17,9 @@ using Strides = std::vector<int64_t>;
 
 // Product of the sizes (1 for a scalar, shape []).
 int64_t numel(const Shape& shape);
+// The same for sizes read from a file: throws (naming `what`) on a negative size or on
+// a product that overflows 2^62, instead of wrapping around.
+int64_t checked_numel(const Shape& shape, const std::string& what);
 
 // Row-major strides for `shape`: stride[i] = prod(shape[i+1:]).
 Strides contiguous_strides(const Shape& shape);

@@ -98,7 +98,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
     nn::load_checkpoint(ckpt, state);
     fmt::print("{}: loaded {} at step {}\n", o.program, ckpt, state.step);
   }
-  dir.write_config(config_json(o));
+  if (!o.sample_only) dir.write_config(config_json(o));  // sampling leaves the training run's config alone
 
   const int64_t null_label = data.num_classes;
   const fm::CFMOptions cfm = cfm_options(o, null_label);
@@ -107,7 +107,8 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   if (!o.sample_only && state.step < o.steps) {
     nn::data::LoaderOptions lo;
     lo.batch_size = o.batch, lo.hflip = o.hflip;
-    nn::data::DataLoader loader(data, lo, &gen);
+    nn::data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
+    loader.seek(state.step);  // a resumed run continues with the batches it would have seen
     const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
     dir.open_metrics_csv(o.resume);
     Progress progress(o.steps, state.step, 10);
@@ -122,7 +123,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
       last_loss = loss.item();
       check_loss(last_loss, step);
       autograd::backward(loss);
-      nn::clip_grad_norm_(model.parameters(), 1.0);
+      check_grad_norm(nn::clip_grad_norm_(model.parameters(), 1.0), step);
       opt.step();
       ema.update(model);
       progress.update(step, last_loss);
@@ -168,7 +169,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
     // Negative log-likelihood of dequantised test images through the reverse ODE, with
     // Hutchinson's divergence (exact would need one VJP per pixel), as bits per dimension.
     const nn::data::ImageDataset test = load("test");
-    nn::data::DataLoader test_loader(test, {std::min(o.bpd, test.count), false, true, false}, &gen);
+    nn::data::DataLoader test_loader(test, {std::min(o.bpd, test.count), false, true, false});
     const nn::data::Batch b = test_loader.next();
     const Tensor pixels = ops::mul(ops::add(b.images, 1.0), 127.5);  // back to 0..255
     const Tensor x = ops::to(fm::dequantize(pixels, &gen), device);

@@ -48,4 +48,11 @@ void check_loss(double loss, int64_t step) {
              loss, step);
 }
 
+void check_grad_norm(double norm, int64_t step) {
+  RILL_CHECK(std::isfinite(norm),
+             "training stopped: the gradient norm became {} at step {}; nothing was saved after the last checkpoint "
+             "(try a lower --lr)",
+             norm, step);
+}
+
 }  // namespace rill::examples

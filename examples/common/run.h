@@ -32,8 +32,9 @@ class RunDir {
   std::ofstream csv_;
 };
 
-// Stops the run with a clear message if the loss is NaN or infinite (before anything
-// is saved, so the last good checkpoint stays).
+// Stops the run with a clear message if the loss or the gradient norm is NaN or infinite
+// (before the optimizer step and before anything is saved, so the last good checkpoint stays).
 void check_loss(double loss, int64_t step);
+void check_grad_norm(double norm, int64_t step);
 
 }  // namespace rill::examples

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "autograd/autograd.h"
+#include "examples/common/run.h"
 #include "nn/data/toy2d.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
@@ -28,6 +29,7 @@ void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFM
     opt.zero_grad();
     const Tensor loss = flowmatch::cfm_loss(velocity, cfm, source(o.batch, gen), data(o.batch, gen), &gen);
     smoothed = step == 0 ? loss.item() : 0.98 * smoothed + 0.02 * loss.item();
+    check_loss(loss.item(), step);
     autograd::backward(loss);
     opt.step();
     if ((step + 1) % std::max<int64_t>(1, o.steps / 4) == 0)

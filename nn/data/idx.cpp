@@ -6,6 +6,7 @@
 
 #include "nn/data/images.h"
 #include "tensor/error.h"
+#include "tensor/shape.h"
 
 namespace rill::nn::data {
 namespace {
@@ -57,11 +58,8 @@ IdxFile read_idx(const std::string& path) {
   const size_t axes = bytes[3], header = 4 + 4 * axes;
   RILL_CHECK(bytes.size() >= header, "read_idx: {} ends inside its header (truncated?)", path);
   IdxFile f;
-  size_t count = 1;
-  for (size_t a = 0; a < axes; ++a) {
-    f.dims.push_back(big_endian_u32(bytes.data() + 4 + 4 * a));
-    count *= static_cast<size_t>(f.dims.back());
-  }
+  for (size_t a = 0; a < axes; ++a) f.dims.push_back(big_endian_u32(bytes.data() + 4 + 4 * a));
+  const size_t count = static_cast<size_t>(checked_numel(f.dims, "read_idx: " + path));
   RILL_CHECK(bytes.size() - header == count,
              "read_idx: {} should hold {} data bytes for sizes [{}] but has {} (truncated or corrupt)", path, count,
              fmt::join(f.dims, ", "), bytes.size() - header);

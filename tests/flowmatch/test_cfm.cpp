@@ -76,8 +76,8 @@ TEST_CASE("reflow pairs are (x0, ODE(x0)) - dequantisation stays in the pixel's 
   const Tensor pixels = tensor(std::vector<double>{0, 17, 255});
   const Tensor x = dequantize(pixels, &gen);
   for (int64_t i = 0; i < 3; ++i) {
-    const double level = (x.at({i}) + 1) * 128;  // back to [0, 256)
-    CHECK(level >= pixels.at({i}));
-    CHECK(level < pixels.at({i}) + 1);
+    const double level = (x.at({i}) + 1) * 127.5;  // back to the intensity scale: k + u - 1/2
+    CHECK(level >= pixels.at({i}) - 0.5);
+    CHECK(level < pixels.at({i}) + 0.5);
   }
 }

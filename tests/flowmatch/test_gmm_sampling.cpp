@@ -87,8 +87,9 @@ TEST_CASE("the flow's log-likelihood equals the target's closed-form density", "
   o.generator = &gen;
   o.ode.rtol = o.ode.atol = 1e-5;
   require_close(log_likelihood(gauss, pts, o).log_prob, values(target.log_prob(pts)), 0.05);
-  // Bits per dimension by hand: density (2/256)^-D in [-1, 1]^D is density 1 per pixel
-  // level (0 bits); half of that per dimension is 1 bit.
-  CHECK(bits_per_dim(-std::log(2.0 / 256.0) * 3, 3) == Approx(0.0).margin(1e-12));
-  CHECK(bits_per_dim(-std::log(2.0 / 256.0) * 3 - 3 * std::log(2.0), 3) == Approx(1.0));
+  // Bits per dimension by hand: a model-space density of w^-D (w = 2/255, one level's bin)
+  // is density 1 per intensity level: 0 bits; half of that per dimension is 1 bit.
+  const double w = 2.0 / 255.0;
+  CHECK(bits_per_dim(-std::log(w) * 3, 3) == Approx(0.0).margin(1e-12));
+  CHECK(bits_per_dim(-std::log(w) * 3 - 3 * std::log(2.0), 3) == Approx(1.0));
 }

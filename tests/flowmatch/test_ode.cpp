@@ -46,6 +46,12 @@ TEST_CASE("solvers count evaluations and return requested states", "[flowmatch][
   bad.save_times = {0.55};
   REQUIRE_ERROR(odeint(kField, y0, 0.0, 1.0, bad), "odeint: save time 0.55 is not a point of the 10-step grid from 0 to 1");
   REQUIRE_ERROR(parse_solver("rk45"), "parse_solver: unknown solver 'rk45'");
+  // A field that returns NaN stops dopri5 at once with the cause, and save times are checked first.
+  const VectorField nan_field = [](double, const Tensor& y) { return ops::mul(y, NAN); };
+  REQUIRE_ERROR(odeint(nan_field, y0, 0.0, 1.0, OdeOptions::adaptive(1e-5, 1e-5)), "dopri5's error estimate is nan at t=0");
+  OdeOptions outside = OdeOptions::adaptive(1e-5, 1e-5);
+  outside.save_times = {1.5};
+  REQUIRE_ERROR(odeint(kField, y0, 0.0, 1.0, outside), "odeint: save time 1.5 lies outside [0, 1]");
 }
 
 TEST_CASE("dopri5 meets its tolerance, lands on save times, and integrates backwards", "[flowmatch][ode]") {
