@@ -43,13 +43,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   }
   return y;
 }
-Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
-  if (x.dim() == 0) return x;
-  std::vector<int64_t> dims(x.dim());
-  std::iota(dims.begin(), dims.end(), 0);
-  std::swap(dims[wrap_dim("transpose", dim0, x.dim())], dims[wrap_dim("transpose", dim1, x.dim())]);
-  return permute(x, dims);
-}
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) { return permute(x, ops::transpose_dims(x.dim(), dim0, dim1)); }
 
 // ---- expand: every copy of an element contributed to L, so dx = g summed over the copies ----
 struct ExpandBackward : Node {

@@ -100,13 +100,14 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   return Tensor::make_view(x, shape, strides, x.offset());
 }
 
-Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
-  if (x.dim() == 0) return x;
-  std::vector<int64_t> dims(x.dim());
+std::vector<int64_t> transpose_dims(int64_t ndim, int64_t dim0, int64_t dim1) {
+  std::vector<int64_t> dims(ndim);
   std::iota(dims.begin(), dims.end(), 0);
-  std::swap(dims[wrap_dim("transpose", dim0, x.dim())], dims[wrap_dim("transpose", dim1, x.dim())]);
-  return permute(x, dims);
+  if (ndim > 0) std::swap(dims[wrap_dim("transpose", dim0, ndim)], dims[wrap_dim("transpose", dim1, ndim)]);
+  return dims;
 }
+
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) { return permute(x, transpose_dims(x.dim(), dim0, dim1)); }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   RILL_CHECK(x.dim() > 0, "narrow: cannot narrow a 0-dimensional tensor");

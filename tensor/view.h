@@ -21,6 +21,8 @@ Tensor view(const Tensor& x, Shape shape);
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims);
 // Swaps two axes.
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
+// The permutation transpose applies: 0, 1, ..., ndim-1 with dim0 and dim1 swapped.
+std::vector<int64_t> transpose_dims(int64_t ndim, int64_t dim0, int64_t dim1);
 // Elements [start, start + length) along `dim`.
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 // Python-style x[..., start:end:step, ...] along `dim`: negative start/end count from
