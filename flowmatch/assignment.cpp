@@ -14,7 +14,21 @@ std::vector<int64_t> linear_sum_assignment(const std::vector<double>& cost, int6
   std::vector<int64_t> row_of(n + 1, 0), prev(n + 1, 0);
   auto c = [&](int64_t i, int64_t j) { return cost[(i - 1) * n + (j - 1)]; };
 
+  // Warm start by column reduction (Jonker & Volgenant 1987, step 1): v[j] = min_i C[i, j],
+  // and each column goes to its cheapest row if that row is still free. All reduced costs
+  // stay >= 0 and these matches are tight, so the augmentation below only has to place
+  // the remaining rows (typically about half of them).
+  std::vector<char> row_matched(n + 1, 0);
+  for (int64_t j = 1; j <= n; ++j) {
+    int64_t best = 1;
+    for (int64_t i = 2; i <= n; ++i)
+      if (c(i, j) < c(best, j)) best = i;
+    v[j] = c(best, j);
+    if (!row_matched[best]) row_of[j] = best, row_matched[best] = 1;
+  }
+
   for (int64_t i = 1; i <= n; ++i) {
+    if (row_matched[i]) continue;
     // Grow a shortest-path tree from row i until it reaches a free column.
     row_of[0] = i;
     int64_t j0 = 0;

@@ -4,8 +4,8 @@
 // Given an n x n cost matrix C, find the permutation sigma minimising sum_i C[i, sigma(i)].
 // Solved exactly by the Hungarian method in its O(n^3) shortest-augmenting-path form
 // (Kuhn 1955; Munkres 1957; the potentials formulation of Jonker & Volgenant 1987):
-// rows are added one at a time; each addition runs a Dijkstra-like search over reduced
-// costs C[i, j] - u[i] - v[j] >= 0 and flips the alternating path it finds.
+// after a column-reduction warm start, each unmatched row runs a Dijkstra-like search
+// over reduced costs C[i, j] - u[i] - v[j] >= 0 and flips the alternating path it finds.
 #pragma once
 
 #include <cstdint>
