@@ -3,7 +3,6 @@
 #pragma once
 
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 

@@ -1,5 +1,5 @@
 // rill CPU — the CPU backend. Each group of methods is implemented in its own file:
-//   memory.cpp       allocate, host copies
+//   memory.cpp       allocate (through the caching allocator of allocator.h), host copies
 //   elementwise.cpp  copy, fill, unary, binary, where, clamp
 //   reduce.cpp       reduce_rows, softmax
 //   norm.cpp         group_norm, layer_norm and their fused backward
