@@ -1,7 +1,6 @@
 // Views: forward is the raw view; backward puts g back into the input's geometry.
 #include "autograd/view.h"
 
-
 #include "autograd/node.h"
 #include "tensor/ops.h"
 
