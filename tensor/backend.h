@@ -76,9 +76,13 @@ class Backend {
   virtual void clamp(const Tensor& x, const Tensor& out, double lo, double hi) = 0;
 
   // ---- reductions ---------------------------------------------------------------
-  // x: [R, K] contiguous -> out: [R] (int64 for Argmax). Reduces each row of K.
-  // `correction` is used by Var only: var = sum (x - mean)^2 / (K - correction).
-  virtual void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) = 0;
+  // x: contiguous, viewed as [outer, n, inner] -> out: [outer, inner], reducing along n
+  // (inner == 1 is a row reduction; outer == 1 a column reduction, e.g. a bias gradient).
+  // out's dtype may differ from x's: int64 for Argmax, float64 for a float32 Sum/Mean
+  // whose partial result feeds a second stage (see tensor/reduce.cpp).
+  // `correction` is used by Var only: var = sum (x - mean)^2 / (n - correction).
+  virtual void reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner,
+                      int64_t correction) = 0;
   // x, out: contiguous, viewed as [outer, n, inner]; normalises along n.
   // For LogSumExp out is [outer, inner].
   virtual void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,

@@ -1,7 +1,7 @@
 // rill CPU — the CPU backend. Each group of methods is implemented in its own file:
 //   memory.cpp       allocate (through the caching allocator of allocator.h), host copies
 //   elementwise.cpp  copy, fill, unary, binary, where, clamp
-//   reduce.cpp       reduce_rows, softmax
+//   reduce.cpp       reduce (rows or columns), softmax
 //   norm.cpp         group_norm, layer_norm and their fused backward
 //   matmul.cpp       matmul through cblas_sgemm / cblas_dgemm
 //   index.cpp        index_select, gather, scatter_add
@@ -29,7 +29,8 @@ class CpuBackend final : public Backend {
   void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
   void clamp(const Tensor& x, const Tensor& out, double lo, double hi) override;
 
-  void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) override;
+  void reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner,
+              int64_t correction) override;
   void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
                int64_t inner) override;
 
