@@ -6,6 +6,7 @@
 //   matmul.cpp       matmul through cblas_sgemm / cblas_dgemm
 //   index.cpp        index_select, gather, scatter_add
 //   image.cpp        im2col, col2im, upsample, avg_pool
+//   conv.cpp         conv2d and its backward, one image at a time (im2col.h + blas.h)
 //   random.cpp       Philox-based random fills
 #pragma once
 
@@ -54,6 +55,9 @@ class CpuBackend final : public Backend {
 
   void im2col(const Tensor& x, const Tensor& cols, const Window2d& w) override;
   void col2im(const Tensor& cols, const Tensor& x, const Window2d& w) override;
+  void conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w, const Tensor& y) override;
+  void conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Window2d& w,
+                       const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias) override;
   void upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t scale) override;
   void upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x, int64_t scale) override;
   void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) override;

@@ -141,7 +141,7 @@ TEST_CASE("column reductions: NaN wins its column only, ties keep the first inde
   CHECK(am[70] == 1);
   CHECK(mx[5] == 2.0);
   CHECK(am[5] == 0);
-  CHECK(std::count_if(mx.begin(), mx.end(), [](double v) { return std::isnan(v); }) == 1);
+  CHECK(std::count_if(mx.begin(), mx.end(), [](double m) { return std::isnan(m); }) == 1);
 }
 
 TEST_CASE("a staged float32 sum carries float64 between stages", "[tensor][reduce]") {
@@ -154,7 +154,7 @@ TEST_CASE("a staged float32 sum carries float64 between stages", "[tensor][reduc
   const Tensor x = full({3, 2, n}, v, {DType::Float32, Device::cpu()});
   const float expected = static_cast<float>(3.0 * n * v);
   CHECK(expected != static_cast<float>(3.0 * static_cast<float>(n * v)));  // the two roundings differ
-  for (double v : values(ops::sum(x, {0, 2}))) CHECK(static_cast<float>(v) == expected);
+  for (double s : values(ops::sum(x, {0, 2}))) CHECK(static_cast<float>(s) == expected);
 }
 
 TEST_CASE("float32 sums accumulate in double", "[tensor][reduce]") {
