@@ -30,6 +30,7 @@ enum class UnaryOp {
 enum class BinaryOp {
   Add, Sub, Mul, Div, Pow, Maximum, Minimum,
   Eq, Ne, Lt, Le, Gt, Ge,  // comparisons give 1 or 0 in the inputs' dtype
+  SiluBackward,            // a * silu'(b) = a s (1 + b (1 - s)), s = sigmoid(b): one pass, not five
 };
 
 enum class ReduceOp { Sum, Mean, Max, Min, Argmax, Var };

@@ -44,6 +44,7 @@ const char* binary_name(BinaryOp op) {
     case BinaryOp::Le: return "le";
     case BinaryOp::Gt: return "gt";
     case BinaryOp::Ge: return "ge";
+    case BinaryOp::SiluBackward: return "silu_backward";
   }
   return "binary";
 }
@@ -87,7 +88,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   check_same_device(name, a, b);
   RILL_CHECK(a.dtype() == b.dtype(), "{}: dtypes {} and {} differ (cast one with ops::to)", name, a.dtype(),
              b.dtype());
-  RILL_CHECK(is_floating(a.dtype()) || (op != BinaryOp::Div && op != BinaryOp::Pow),
+  RILL_CHECK(is_floating(a.dtype()) || (op != BinaryOp::Div && op != BinaryOp::Pow && op != BinaryOp::SiluBackward),
              "{}: expected a floating dtype (float32 or float64), got {}", name, a.dtype());
   const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
   Tensor out = Tensor::empty(shape, a.options());
@@ -100,6 +101,7 @@ Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, a, b
 Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
 Tensor pow(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Pow, a, b); }
+Tensor silu_backward(const Tensor& grad, const Tensor& x) { return binary(BinaryOp::SiluBackward, grad, x); }
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }
 Tensor eq(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Eq, a, b); }
