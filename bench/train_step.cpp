@@ -5,11 +5,19 @@
 //   sampling: 64 MNIST-sized samples, 100 Euler steps with the U-Net     (PyTorch 33.8 s at 1 thread)
 // Each figure is the median of several repetitions after a warm-up.
 //
-// Usage: bench_train_step [threads] [which: all|mlp|unet|sample]
+//   profile: one U-Net training step split into forward, backward and optimizer, per op
+//            (tensor/profiler.h), to see where the time goes
+// With `unet` alone, the peak resident memory of the process is that of a U-Net
+// training run (compare: bench/pytorch_reference.py --memory).
+//
+// Usage: bench_train_step [threads] [which: all|mlp|unet|sample|profile]
 #include <algorithm>
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +25,7 @@
 #include "flowmatch/flowmatch.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
+#include "tensor/profiler.h"
 
 using namespace rill;
 namespace fm = rill::flowmatch;
@@ -33,6 +42,13 @@ double median_seconds(const std::function<void()>& f, int repeats) {
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+// Peak resident set size of this process so far, in MB.
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
 }  // namespace
@@ -65,6 +81,52 @@ int main(int argc, char** argv) {
       opt.step();
     }, 5);
     fmt::print("U-Net training step (batch 64, Adam)     {:8.3f} s   ({:.1f} GFLOP/s at 71.7 GFLOP/step)\n", s, 71.7 / s);
+    if (which == "unet") fmt::print("peak resident memory (U-Net training)    {:8.0f} MB\n", peak_rss_mb());
+  }
+  if (which == "profile") {
+    // Forward (with the loss), backward and the optimizer step, each profiled on its own,
+    // summed over a few steps after a warm-up step.
+    nn::Adam opt(unet.named_parameters(), {1e-3});
+    const int steps = 3;
+    const char* names[3] = {"forward", "backward", "optimizer"};
+    std::map<std::string, profiler::Entry> phases[3];
+    double step_seconds = 0;
+    for (int s = -1; s < steps; ++s) {
+      const Tensor x0 = randn({64, 1, 28, 28}, {}, &gen), x1 = randn({64, 1, 28, 28}, {}, &gen);
+      Tensor loss;
+      opt.zero_grad();
+      const std::function<void()> phase[3] = {[&] { loss = fm::cfm_loss(v, cfm, x0, x1, &gen); },
+                                              [&] { autograd::backward(loss); }, [&] { opt.step(); }};
+      for (int p = 0; p < 3; ++p) {
+        profiler::reset();
+        profiler::enable(true);
+        const auto start = std::chrono::steady_clock::now();
+        phase[p]();
+        const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        profiler::enable(false);
+        if (s < 0) continue;
+        step_seconds += t;
+        for (const auto& e : profiler::report()) {
+          profiler::Entry& acc = phases[p][e.name];
+          acc.name = e.name, acc.calls += e.calls, acc.seconds += e.seconds;
+        }
+      }
+    }
+    step_seconds /= steps;
+    fmt::print("U-Net training step (batch 64, Adam), per op, mean of {} steps: {:.1f} ms\n", steps, step_seconds * 1e3);
+    for (int p = 0; p < 3; ++p) {
+      std::vector<profiler::Entry> rows;
+      double total = 0;
+      for (const auto& [name, e] : phases[p]) rows.push_back(e), total += e.seconds / steps;
+      std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.seconds > b.seconds; });
+      fmt::print("\n{:<30} {:>6} {:>9} {:>6}\n", names[p], "calls", "ms", "%");
+      for (const auto& e : rows) {
+        if (e.seconds / steps < 2e-4) continue;  // under 0.2 ms
+        fmt::print("  {:<28} {:6.0f} {:9.2f} {:6.1f}\n", e.name, static_cast<double>(e.calls) / steps,
+                   e.seconds / steps * 1e3, 100 * e.seconds / steps / step_seconds);
+      }
+      fmt::print("  {:<28} {:>6} {:9.2f} {:6.1f}\n", "(all ops)", "", total * 1e3, 100 * total / step_seconds);
+    }
   }
   if (which == "all" || which == "sample") {
     const Tensor x0 = randn({64, 1, 28, 28}, {}, &gen);

@@ -1,5 +1,6 @@
 #include "tensor/elementwise.h"
 
+#include "tensor/profiler.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
@@ -61,6 +62,7 @@ Tensor unary(UnaryOp op, const Tensor& x, double scalar) {
   RILL_CHECK(int_ok || is_floating(x.dtype()), "{}: expected a floating dtype (float32 or float64), got {}",
              unary_name(op), x.dtype());
   Tensor out = Tensor::empty(x.shape(), x.options());
+  const profiler::Scope scope(unary_name(op));
   backend(x.device()).unary(op, x, out, scalar);
   return out;
 }
@@ -92,6 +94,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
              "{}: expected a floating dtype (float32 or float64), got {}", name, a.dtype());
   const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
   Tensor out = Tensor::empty(shape, a.options());
+  const profiler::Scope scope(name);
   backend(a.device()).binary(op, expand(a, shape), expand(b, shape), out);
   return out;
 }
@@ -125,6 +128,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
              b.dtype());
   const Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
   Tensor out = Tensor::empty(shape, a.options());
+  const profiler::Scope scope("where");
   backend(a.device()).where(expand(cond, shape), expand(a, shape), expand(b, shape), out);
   return out;
 }
@@ -132,6 +136,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 Tensor clamp(const Tensor& x, double lo, double hi) {
   RILL_CHECK(!(lo > hi), "clamp: lower bound {} is above upper bound {}", lo, hi);
   Tensor out = Tensor::empty(x.shape(), x.options());
+  const profiler::Scope scope("clamp");
   backend(x.device()).clamp(x, out, lo, hi);
   return out;
 }
