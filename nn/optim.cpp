@@ -97,7 +97,6 @@ void Adam::step() {
   no_grad guard;
   ++steps_;
   for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor p = detach(params_[i].second);
     Tensor g = grad_of(params_[i].second);
     if (!g.defined()) continue;
     // Bias corrections use this parameter's own step count (it may have skipped steps
@@ -106,17 +105,8 @@ void Adam::step() {
     const double t = count.item() + 1;
     ops::fill_(count, t);
     const double bias1 = 1 - std::pow(options.beta1, t), bias2 = 1 - std::pow(options.beta2, t);
-    Tensor value = p;
-    if (options.weight_decay != 0) {
-      if (decoupled_) value = ops::mul(p, 1 - lr_ * options.weight_decay);       // AdamW
-      else g = ops::add(g, ops::mul(p, options.weight_decay));                   // Adam (L2)
-    }
-    Tensor& m = buffer("exp_avg", i);
-    Tensor& v = buffer("exp_avg_sq", i);
-    m = ops::add(ops::mul(m, options.beta1), ops::mul(g, 1 - options.beta1));
-    v = ops::add(ops::mul(v, options.beta2), ops::mul(ops::mul(g, g), 1 - options.beta2));
-    const Tensor denom = ops::add(ops::div(ops::sqrt(v), std::sqrt(bias2)), options.eps);
-    ops::copy_(params_[i].second, ops::sub(value, ops::mul(ops::div(m, denom), lr_ / bias1)));
+    ops::adam_step_(params_[i].second, g, buffer("exp_avg", i), buffer("exp_avg_sq", i),
+                    {lr_, options.beta1, options.beta2, options.eps, options.weight_decay, decoupled_, bias1, bias2});
   }
 }
 

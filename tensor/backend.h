@@ -49,6 +49,14 @@ struct Window2d {
   int64_t out_w(int64_t w) const { return (w + 2 * pad_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
 };
 
+// One Adam / AdamW update (torch.optim's formulas), with the step's bias corrections
+// bias1 = 1 - beta1^t and bias2 = 1 - beta2^t already computed by the optimizer.
+struct AdamStep {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  bool decoupled = false;  // AdamW: decay the parameter, not the gradient
+  double bias1 = 1, bias2 = 1;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -151,6 +159,12 @@ class Backend {
   virtual void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) = 0;
   // grad_out: [N, C, Ho, Wo] -> grad_x: [N, C, H, W] (arrives zero-filled).
   virtual void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) = 0;
+
+  // ---- optimizers (tensor/optim.h has the formulas) ------------------------------
+  // In place, one pass: param, exp_avg, exp_avg_sq updated from grad; all four contiguous,
+  // same shape and floating dtype.
+  virtual void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                         const AdamStep& step) = 0;
 
   // ---- random numbers (Philox4x32-10, see random.h) -----------------------------
   // Element i of out (row-major) is a function of (seed, offset, i) only, so every
