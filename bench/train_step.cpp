@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
   if (argc > 1) set_num_threads(std::atoi(argv[1]));
   const std::string which = argc > 2 ? argv[2] : "all";
   fmt::print("BLAS: {}\nthreads: {}\n\n", blas_info(), get_num_threads());
+  if (const std::string advice = blas_core_advice(); !advice.empty()) fmt::print("note: {}\n\n", advice);
   Generator gen(0);
   fm::CFMOptions cfm;  // straight path, independent pairs: the model's own cost
 

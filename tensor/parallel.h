@@ -19,6 +19,14 @@ int get_num_threads();
 std::string blas_info();
 // OpenBLAS's kernel family, e.g. "Haswell", "SkylakeX", or "Prescott" (its slow generic fallback).
 std::string blas_core();
+// The faster core this CPU supports when OpenBLAS did not pick it, else "". Debian's
+// OpenBLAS 0.3.21 does not know some newer CPUs: on an AVX-512 AMD EPYC (Zen 4) it picks
+// its AVX2 "Haswell" kernels (SkylakeX: 2x the sgemm GFLOP/s, measured), on others the
+// generic "Prescott" one (~5x slower). OpenBLAS reads its choice when the library loads,
+// so the fix is the environment variable OPENBLAS_CORETYPE=<suggested core>.
+std::string suggested_blas_core();
+// A one-line note telling the user the fix, or "" when the core is right.
+std::string blas_core_advice();
 
 // Loops smaller than this run on one thread: below it, waking threads costs more
 // than it saves.
