@@ -26,7 +26,8 @@ acc_t<T> reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
   switch (op) {
     case ReduceOp::Sum:
     case ReduceOp::Mean: {
-      Acc s = 0;
+      Acc s = 0;  // (simd: partial sums side by side, see tensor/cpu/norm.cpp)
+#pragma omp simd reduction(+ : s)
       for (int64_t k = 0; k < K; ++k) s += x[k];
       return op == ReduceOp::Sum ? s : s / static_cast<Acc>(K);
     }
@@ -45,9 +46,11 @@ acc_t<T> reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
     case ReduceOp::Var: {
       // Two passes: mean first, then the sum of squared deviations (stable, unlike E[x^2] - E[x]^2).
       Acc mean = 0;
+#pragma omp simd reduction(+ : mean)
       for (int64_t k = 0; k < K; ++k) mean += x[k];
       mean /= static_cast<Acc>(K);
       Acc ss = 0;
+#pragma omp simd reduction(+ : ss)
       for (int64_t k = 0; k < K; ++k) ss += (x[k] - mean) * (x[k] - mean);
       return ss / static_cast<Acc>(K - correction);
     }
