@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/vecmath.h"
 #include "tensor/parallel.h"
 
 namespace rill {
@@ -125,7 +126,7 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t
 
 void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
                          int64_t inner) {
-  dispatch(x.dtype(), "softmax", [&]<typename T>() {
+  dispatch_float(x.dtype(), "softmax", [&]<typename T>() {
     using Acc = acc_t<T>;
     const T* px = static_cast<const T*>(x.raw_data());
     T* po = static_cast<T*>(out.raw_data());
@@ -138,8 +139,8 @@ void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64
       T m = -std::numeric_limits<T>::infinity();
       for (int64_t i = 0; i < n; ++i) m = row[i * inner] > m ? row[i * inner] : m;
       const T shift = std::isfinite(m) ? m : T(0);
-      Acc sum = 0;
-      for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<Acc>(row[i * inner] - shift));
+      Acc sum = 0;  // (exp_vec: float32 exp in vector form, vecmath.h; z <= 0 here)
+      for (int64_t i = 0; i < n; ++i) sum += cpu::exp_vec(row[i * inner] - shift);
       const T log_sum = static_cast<T>(std::log(sum));
       if (op == SoftmaxOp::LogSumExp) {
         po[o * inner + j] = shift + log_sum;  // logsumexp(x) = m + log sum exp(x - m)
@@ -149,8 +150,7 @@ void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64
       for (int64_t i = 0; i < n; ++i) {
         const T z = row[i * inner] - shift;
         // softmax = exp(z) / sum;  log_softmax = z - log(sum)
-        out_row[i * inner] = op == SoftmaxOp::Softmax ? static_cast<T>(std::exp(static_cast<Acc>(z)) / sum)
-                                                      : z - log_sum;
+        out_row[i * inner] = op == SoftmaxOp::Softmax ? static_cast<T>(cpu::exp_vec(z) / sum) : z - log_sum;
       }
     }
   });
