@@ -2,12 +2,14 @@
 """The same benchmarks as bench_train_step, in PyTorch (Debian's python3-torch, CPU, float32,
 eager mode), to put rill's figures side by side with it.
 
-    OMP_NUM_THREADS=1 python3 bench/pytorch_reference.py 1 [rill_binary]
+    OMP_NUM_THREADS=1 python3 bench/pytorch_reference.py 1 [rill_binary] [all|mlp|unet|sample]
 
 Builds the MODELS.md MLP and U-Net layer for layer (it checks the parameter counts), times
 a CFM training step of each (Adam) and 64 MNIST-sized samples with 100 Euler steps, and,
 when the path of rill's bench_train_step is given, runs it with the same thread count and
-prints the ratios rill / PyTorch.
+prints the ratios rill / PyTorch. With `unet` alone both print the peak resident memory
+of a U-Net training run (each in its own process), and the ratio of those.
+Run both under the same OPENBLAS_CORETYPE: PyTorch's linear layers use OpenBLAS too.
 """
 import math
 import subprocess
@@ -128,6 +130,15 @@ class UNet(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
+def peak_rss_mb():
+    """VmHWM of this process (getrusage's ru_maxrss would carry a parent's peak over)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def median_seconds(f, repeats):
     f()
     times = []
@@ -150,6 +161,8 @@ def cfm_step(model, opt, shape):
 
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    rill_binary = sys.argv[2] if len(sys.argv) > 2 else None
+    which = sys.argv[3] if len(sys.argv) > 3 else "all"
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     mlp, unet = MLP(), UNet()
@@ -157,22 +170,28 @@ def main():
     assert sum(p.numel() for p in unet.parameters()) == 1062497
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
     results = {}
-    opt = torch.optim.Adam(mlp.parameters(), 1e-3)
-    results["mlp"] = median_seconds(lambda: cfm_step(mlp, opt, (256, 2)), 50)
-    opt = torch.optim.Adam(unet.parameters(), 1e-3)
-    results["unet"] = median_seconds(lambda: cfm_step(unet, opt, (64, 1, 28, 28)), 5)
+    if which in ("all", "mlp"):
+        opt = torch.optim.Adam(mlp.parameters(), 1e-3)
+        results["mlp"] = median_seconds(lambda: cfm_step(mlp, opt, (256, 2)), 50)
+        print(f"MLP training step (batch 256, Adam)      {results['mlp'] * 1e3:8.2f} ms")
+    if which in ("all", "unet"):
+        opt = torch.optim.Adam(unet.parameters(), 1e-3)
+        results["unet"] = median_seconds(lambda: cfm_step(unet, opt, (64, 1, 28, 28)), 5)
+        print(f"U-Net training step (batch 64, Adam)     {results['unet']:8.3f} s")
+    if which == "unet":
+        results["memory"] = peak_rss_mb()
+        print(f"peak resident memory (U-Net training)    {results['memory']:8.0f} MB")
 
     def sample():
         with torch.no_grad():
             x = torch.randn(64, 1, 28, 28)
             for k in range(100):
                 x = x + 0.01 * unet(x, torch.full((64,), k / 100.0))
-    results["sample"] = median_seconds(sample, 1)
-    print(f"MLP training step (batch 256, Adam)      {results['mlp'] * 1e3:8.2f} ms")
-    print(f"U-Net training step (batch 64, Adam)     {results['unet']:8.3f} s")
-    print(f"64 samples, 100 Euler steps (U-Net)      {results['sample']:8.2f} s")
-    if len(sys.argv) > 2:
-        out = subprocess.run([sys.argv[2], str(threads)], capture_output=True, text=True, check=True).stdout
+    if which in ("all", "sample"):
+        results["sample"] = median_seconds(sample, 1)
+        print(f"64 samples, 100 Euler steps (U-Net)      {results['sample']:8.2f} s")
+    if rill_binary:
+        out = subprocess.run([rill_binary, str(threads), which], capture_output=True, text=True, check=True).stdout
         print("\nrill:\n" + out)
         rill = {}
         for line in out.splitlines():
@@ -182,8 +201,11 @@ def main():
                 rill["unet"] = float(line.split("Adam)")[1].split()[0])
             elif line.startswith("64 samples"):
                 rill["sample"] = float(line.split()[-2])
-        for key, name in (("mlp", "MLP step"), ("unet", "U-Net step"), ("sample", "sampling")):
-            print(f"ratio rill / PyTorch, {name:<10}: {rill[key] / results[key]:.2f}")
+            elif line.startswith("peak resident memory"):
+                rill["memory"] = float(line.split()[-2])
+        for key, name in (("mlp", "MLP step"), ("unet", "U-Net step"), ("sample", "sampling"), ("memory", "peak memory")):
+            if key in results and key in rill:
+                print(f"ratio rill / PyTorch, {name:<11}: {rill[key] / results[key]:.2f}")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,9 @@
 //
 // Usage: bench_train_step [threads] [which: all|mlp|unet|sample|profile|profile-mlp|profile-sample]
 #include <algorithm>
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
@@ -45,11 +44,14 @@ double median_seconds(const std::function<void()>& f, int repeats) {
   return t[t.size() / 2];
 }
 
-// Peak resident set size of this process so far, in MB.
+// Peak resident set size of this process so far, in MB: VmHWM of /proc/self/status.
+// (Not getrusage's ru_maxrss, which Linux carries over from the parent across fork and
+// exec: started from the PyTorch script it would report the script's peak.)
 double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // "VmHWM:  123456 kB"
+  return -1;
 }
 
 // One training step of `model` (CFM loss, Adam) split into forward (with the loss),
