@@ -31,9 +31,13 @@ Node::~Node() {
 int64_t Node::live_count() { return live_nodes.load(); }
 
 std::vector<Tensor> AccumulateGrad::backward(const Tensor& grad_output) {
-  // .grad += grad_output; the first gradient is copied so .grad never aliases a
+  // .grad += grad_output. The first gradient becomes .grad itself when nothing else can
+  // see it (a fresh result, e.g. of the weight's matmul; the engine has handed over its
+  // handle) and is contiguous; otherwise it is copied, so that .grad never aliases a
   // tensor some other part of the graph (or the user) still holds.
-  leaf_->grad = leaf_->grad.defined() ? ops::add(leaf_->grad, grad_output) : ops::clone(grad_output);
+  if (leaf_->grad.defined()) leaf_->grad = ops::add(leaf_->grad, grad_output);
+  else if (grad_output.is_sole_owner() && grad_output.is_contiguous()) leaf_->grad = grad_output;
+  else leaf_->grad = ops::clone(grad_output);
   return {};
 }
 

@@ -77,6 +77,10 @@ class Tensor {
   size_t element_size() const { return dtype_size(dtype()); }
   bool is_contiguous() const;
   const std::shared_ptr<Storage>& storage() const { return impl().storage; }
+  // True when nothing else can see this tensor's elements: this is the only handle to
+  // it and no other tensor (a view) shares its storage. The autograd engine then may
+  // keep the tensor itself instead of a copy.
+  bool is_sole_owner() const { return impl_.use_count() == 1 && impl().storage.use_count() == 1; }
 
   // Typed pointer to element [0, 0, ...]; T must match dtype().
   template <typename T> T* data() const {

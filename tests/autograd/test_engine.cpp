@@ -163,3 +163,20 @@ TEST_CASE("a wrong backward is caught by gradcheck, with the worst entry named",
   REQUIRE_ERROR(gradcheck([](const std::vector<Tensor>& in) { return in[0]; }, {pattern({2})}),
                 "gradcheck: no input requires grad");
 }
+
+TEST_CASE("the first gradient is kept without a copy only when nothing else can see it", "[autograd][engine]") {
+  // y = x + 0 passes the seed gradient straight to x: the caller still holds it, so
+  // x.grad must be a copy, unchanged when the caller later writes into the seed.
+  const Tensor x = requires_grad_(tensor({1.f, 2.f, 3.f}));
+  const Tensor seed = tensor({5.f, 6.f, 7.f});
+  autograd::backward(add(x, 0.0), seed);
+  ops::fill_(seed, -1.0);
+  CHECK(grad_of(x).to_vector<float>() == std::vector<float>{5, 6, 7});
+  // w's gradient is a fresh matmul result that only the engine holds: kept as is, and
+  // a second backward still accumulates into it correctly.
+  const Tensor w = requires_grad_(tensor({1.f, 2.f, 3.f, 4.f}, {2, 2}));
+  const Tensor a = tensor({1.f, 0.f, 0.f, 1.f}, {2, 2});
+  autograd::backward(sum(matmul(a, w)));
+  autograd::backward(sum(matmul(a, w)));
+  CHECK(grad_of(w).to_vector<float>() == std::vector<float>{2, 2, 2, 2});
+}
