@@ -55,6 +55,33 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
   return y;
 }
 
+// ---- silu(group_norm(x)) fused: y = silu(h), h = group_norm(x) -------------------------------
+// Backward: dh = dy * silu'(h), then group norm's backward on dh. The kernel recomputes h
+// from x, mean, rstd, weight and bias, so the node keeps nothing the plain group norm does not.
+struct GroupNormSiluBackward : Node {
+  Tensor x, weight, bias;
+  ops::NormForward saved;
+  int64_t groups = 1;
+  std::string name() const override { return "GroupNormSiluBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    const ops::NormBackward d = ops::group_norm_silu_backward(g, x, saved, groups, weight, bias);
+    std::vector<Tensor> out = dx_dweight(d, weight);
+    if (bias.defined()) out.push_back(d.grad_beta);  // computed whenever there is a bias
+    return out;
+  }
+  void release_saved() override { x = weight = bias = Tensor(), saved = {}; }
+};
+
+Tensor group_norm_silu(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps) {
+  ops::NormForward f = ops::group_norm_silu(x, groups, weight, bias, eps);
+  Tensor y = f.y;
+  if (auto node = record<GroupNormSiluBackward>(y, with_affine(x, weight, bias))) {
+    node->x = detach(x), node->weight = detach(weight), node->bias = detach(bias), node->groups = groups;
+    node->saved = {Tensor(), f.mean, f.rstd};
+  }
+  return y;
+}
+
 struct LayerNormBackward : Node {
   Tensor x, weight;
   ops::NormForward saved;

@@ -13,6 +13,7 @@ GroupNorm::GroupNorm(int64_t groups_, int64_t channels, double eps_) : groups(gr
 }
 
 Tensor GroupNorm::forward(const Tensor& x) { return group_norm(x, groups, weight, bias, eps); }
+Tensor GroupNorm::forward_silu(const Tensor& x) { return group_norm_silu(x, groups, weight, bias, eps); }
 
 LayerNorm::LayerNorm(Shape shape, double eps_) : normalized_shape(std::move(shape)), eps(eps_) {
   weight = register_parameter("weight", ones(normalized_shape));

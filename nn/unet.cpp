@@ -20,10 +20,10 @@ ResBlock::ResBlock(int64_t cin, int64_t cout, int64_t emb_dim, int64_t groups, d
 }
 
 Tensor ResBlock::forward(const Tensor& x, const Tensor& emb) {
-  Tensor h = conv1->forward(silu(norm1->forward(x)));
+  Tensor h = conv1->forward(norm1->forward_silu(x));  // silu(norm1(x)), fused
   const Tensor e = emb_proj->forward(silu(emb));                          // [N, cout]
   h = add(h, reshape(e, {e.size(0), e.size(1), 1, 1}));                  // per-channel shift
-  h = conv2->forward(drop->forward(silu(norm2->forward(h))));
+  h = conv2->forward(drop->forward(norm2->forward_silu(h)));
   return add(h, skip ? skip->forward(x) : x);
 }
 
@@ -122,7 +122,7 @@ Tensor UNet::forward(const Tensor& x, const Tensor& t, const Tensor& labels) {
     }
     if (level->resample) h = level->resample->forward(upsample_nearest2d(h, 2));
   }
-  return conv_out_->forward(silu(norm_out_->forward(h)));
+  return conv_out_->forward(norm_out_->forward_silu(h));
 }
 
 }  // namespace rill::nn

@@ -42,6 +42,26 @@ void Backend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tenso
   if (grad_bias.defined()) copy(ops::sum(g, {0, 2}), grad_bias);
 }
 
+// ---- default group_norm + SiLU: the unfused ops -----------------------------------------
+void Backend::group_norm_silu(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
+                              const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  group_norm(x, gamma, beta, groups, eps, y, mean, rstd);
+  unary(UnaryOp::Silu, y, y, 0.0);  // elementwise, so in place is safe
+}
+
+void Backend::group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                                       const Tensor& gamma, const Tensor& beta, int64_t groups, const Tensor& grad_x,
+                                       const Tensor& grad_gamma, const Tensor& grad_beta) {
+  // h = (x - mean) * rstd * gamma + beta, per group [N, G, Cg*S], then per channel [N, C, S].
+  const int64_t N = x.size(0), C = x.size(1);
+  const Tensor xhat = ops::reshape(
+      ops::mul(ops::sub(ops::reshape(x, {N, groups, -1}), ops::unsqueeze(mean, 2)), ops::unsqueeze(rstd, 2)), x.shape());
+  Tensor h = xhat;
+  if (gamma.defined()) h = ops::mul(h, ops::reshape(gamma, {C, 1}));
+  if (beta.defined()) h = ops::add(h, ops::reshape(beta, {C, 1}));
+  group_norm_backward(ops::silu_backward(grad_y, h), x, mean, rstd, gamma, groups, grad_x, grad_gamma, grad_beta);
+}
+
 void register_backend(DeviceType type, Backend* b) {
   RILL_CHECK(type == DeviceType::CUDA, "register_backend: only the CUDA backend can be registered");
   cuda_backend = b;

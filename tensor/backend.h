@@ -106,6 +106,14 @@ class Backend {
   virtual void group_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                                    const Tensor& gamma, int64_t groups, const Tensor& grad_x,
                                    const Tensor& grad_gamma, const Tensor& grad_beta) = 0;
+  // y = silu(group_norm(x)), the U-Net's norm-then-activation, and its backward (which
+  // also needs beta: it recomputes the pre-activation). Defaults (backend.cpp) compose
+  // group_norm, silu and silu_backward; the CPU fuses each into one pass.
+  virtual void group_norm_silu(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
+                               const Tensor& y, const Tensor& mean, const Tensor& rstd);
+  virtual void group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                                        const Tensor& gamma, const Tensor& beta, int64_t groups,
+                                        const Tensor& grad_x, const Tensor& grad_gamma, const Tensor& grad_beta);
   // x: [R, D] contiguous, each row normalised; gamma, beta: [D] or undefined.
   virtual void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& y,
                           const Tensor& mean, const Tensor& rstd) = 0;

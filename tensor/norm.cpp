@@ -23,34 +23,70 @@ Tensor as_ncs(const Tensor& x) { return reshape(contiguous(x), {x.size(0), x.siz
 
 }  // namespace
 
-NormForward group_norm(const Tensor& x, int64_t groups, const Tensor& gamma, const Tensor& beta, double eps) {
-  RILL_CHECK(x.dim() >= 2, "group_norm: expected input [N, C, *], got shape {}", shape_str(x.shape()));
-  RILL_CHECK(is_floating(x.dtype()), "group_norm: expected a floating dtype, got {}", x.dtype());
+namespace {
+
+NormForward group_norm_forward(const char* op, bool silu, const Tensor& x, int64_t groups, const Tensor& gamma,
+                               const Tensor& beta, double eps) {
+  RILL_CHECK(x.dim() >= 2, "{}: expected input [N, C, *], got shape {}", op, shape_str(x.shape()));
+  RILL_CHECK(is_floating(x.dtype()), "{}: expected a floating dtype, got {}", op, x.dtype());
   const int64_t N = x.size(0), C = x.size(1);
-  RILL_CHECK(groups > 0 && C % groups == 0, "group_norm: {} channels cannot be split into {} groups", C, groups);
-  check_affine("group_norm", x, gamma, {C}, "weight");
-  check_affine("group_norm", x, beta, {C}, "bias");
+  RILL_CHECK(groups > 0 && C % groups == 0, "{}: {} channels cannot be split into {} groups", op, C, groups);
+  check_affine(op, x, gamma, {C}, "weight");
+  check_affine(op, x, beta, {C}, "bias");
   const Tensor xs = as_ncs(x);
   NormForward out{Tensor::empty(x.shape(), x.options()), Tensor::empty({N, groups}, x.options()),
                   Tensor::empty({N, groups}, x.options())};
-  const profiler::Scope scope("group_norm");
-  backend(x.device()).group_norm(xs, maybe_contiguous(gamma), maybe_contiguous(beta), groups, eps,
-                                 view(out.y, xs.shape()), out.mean, out.rstd);
+  const profiler::Scope scope(op);
+  Backend& be = backend(x.device());
+  if (silu)
+    be.group_norm_silu(xs, maybe_contiguous(gamma), maybe_contiguous(beta), groups, eps, view(out.y, xs.shape()),
+                       out.mean, out.rstd);
+  else
+    be.group_norm(xs, maybe_contiguous(gamma), maybe_contiguous(beta), groups, eps, view(out.y, xs.shape()), out.mean,
+                  out.rstd);
   return out;
+}
+
+NormBackward group_norm_backward_of(const char* op, bool silu, const Tensor& grad_y, const Tensor& x,
+                                    const NormForward& saved, int64_t groups, const Tensor& gamma, const Tensor& beta) {
+  RILL_CHECK(grad_y.shape() == x.shape(), "{}: gradient shape {} differs from input shape {}", op,
+             shape_str(grad_y.shape()), shape_str(x.shape()));
+  RILL_CHECK(grad_y.dtype() == x.dtype() && grad_y.device() == x.device(), "{}: gradient is {} on {}, input is {} on {}",
+             op, grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
+  // (The plain kernel returns dbeta only alongside dgamma; the fused one whenever there is a bias.)
+  NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), silu ? empty_if(beta) : empty_if(gamma)};
+  const Tensor xs = as_ncs(x);
+  const profiler::Scope scope(op);
+  Backend& be = backend(x.device());
+  if (silu)
+    be.group_norm_silu_backward(as_ncs(grad_y), xs, saved.mean, saved.rstd, maybe_contiguous(gamma),
+                                maybe_contiguous(beta), groups, view(out.grad_x, xs.shape()), out.grad_gamma,
+                                out.grad_beta);
+  else
+    be.group_norm_backward(as_ncs(grad_y), xs, saved.mean, saved.rstd, maybe_contiguous(gamma), groups,
+                           view(out.grad_x, xs.shape()), out.grad_gamma, out.grad_beta);
+  return out;
+}
+
+}  // namespace
+
+NormForward group_norm(const Tensor& x, int64_t groups, const Tensor& gamma, const Tensor& beta, double eps) {
+  return group_norm_forward("group_norm", false, x, groups, gamma, beta, eps);
 }
 
 NormBackward group_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, int64_t groups,
                                  const Tensor& gamma) {
-  RILL_CHECK(grad_y.shape() == x.shape(), "group_norm_backward: gradient shape {} differs from input shape {}",
-             shape_str(grad_y.shape()), shape_str(x.shape()));
-  RILL_CHECK(grad_y.dtype() == x.dtype() && grad_y.device() == x.device(),
-             "group_norm_backward: gradient is {} on {}, input is {} on {}", grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
-  NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), empty_if(gamma)};
-  const Tensor xs = as_ncs(x);
-  const profiler::Scope scope("group_norm_backward");
-  backend(x.device()).group_norm_backward(as_ncs(grad_y), xs, saved.mean, saved.rstd, maybe_contiguous(gamma), groups,
-                                          view(out.grad_x, xs.shape()), out.grad_gamma, out.grad_beta);
-  return out;
+  return group_norm_backward_of("group_norm_backward", false, grad_y, x, saved, groups, gamma, Tensor());
+}
+
+NormForward group_norm_silu(const Tensor& x, int64_t groups, const Tensor& gamma, const Tensor& beta, double eps) {
+  return group_norm_forward("group_norm_silu", true, x, groups, gamma, beta, eps);
+}
+
+NormBackward group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, int64_t groups,
+                                      const Tensor& gamma, const Tensor& beta) {
+  check_affine("group_norm_silu_backward", x, beta, {x.size(1)}, "bias");
+  return group_norm_backward_of("group_norm_silu_backward", true, grad_y, x, saved, groups, gamma, beta);
 }
 
 NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& gamma, const Tensor& beta,

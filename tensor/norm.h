@@ -32,6 +32,14 @@ NormForward group_norm(const Tensor& x, int64_t groups, const Tensor& gamma, con
 NormBackward group_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, int64_t groups,
                                  const Tensor& gamma);
 
+// silu(group_norm(x)) in one pass, and its backward (which also needs beta). `y` of the
+// result is the activation; mean and rstd are group norm's. The backward returns
+// grad_beta whenever beta is defined (the plain one only alongside grad_gamma).
+NormForward group_norm_silu(const Tensor& x, int64_t groups, const Tensor& gamma, const Tensor& beta,
+                            double eps = 1e-5);
+NormBackward group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved,
+                                      int64_t groups, const Tensor& gamma, const Tensor& beta);
+
 // Normalises over the trailing axes `normalized_shape` of x; gamma, beta: normalized_shape or undefined.
 NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& gamma, const Tensor& beta,
                        double eps = 1e-5);

@@ -1,4 +1,5 @@
-// rill CPU — group norm and layer norm, forward and fused backward.
+// rill CPU — group norm (optionally fused with the SiLU after it) and layer norm,
+// forward and fused backward.
 // Formulas: tensor/norm.h. Statistics accumulate in acc_t<T> (double for float32).
 // Sums over a group are `omp simd` reductions: without that pragma the compiler must
 // add one element at a time in order (floating-point addition is not associative),
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/vecmath.h"
 #include "tensor/parallel.h"
 
 namespace rill {
@@ -35,88 +37,139 @@ const T* ptr_or_null(const Tensor& t) {
 
 }  // namespace
 
-void CpuBackend::group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
-                            const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+namespace {
+
+// Group norm forward, optionally followed by SiLU in the same pass (kSilu):
+//   y = act(x * a + b),  a = rstd * gamma[c],  b = beta[c] - mean * a.
+template <typename T, bool kSilu>
+void group_norm_impl(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
+                     const Tensor& y, const Tensor& mean, const Tensor& rstd) {
   const int64_t N = x.shape()[0], C = x.shape()[1], S = x.shape()[2], Cg = C / groups;
-  dispatch_float(x.dtype(), "group_norm", [&]<typename T>() {
-    const T* px = static_cast<const T*>(x.raw_data());
-    const T* pg = ptr_or_null<T>(gamma);
-    const T* pb = ptr_or_null<T>(beta);
-    T* py = static_cast<T*>(y.raw_data());
-    T* pm = static_cast<T*>(mean.raw_data());
-    T* pr = static_cast<T*>(rstd.raw_data());
+  const T* px = static_cast<const T*>(x.raw_data());
+  const T* pg = ptr_or_null<T>(gamma);
+  const T* pb = ptr_or_null<T>(beta);
+  T* py = static_cast<T*>(y.raw_data());
+  T* pm = static_cast<T*>(mean.raw_data());
+  T* pr = static_cast<T*>(rstd.raw_data());
 #pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
-    for (int64_t ng = 0; ng < N * groups; ++ng) {
-      // Group (n, g) is the contiguous block of channels g*Cg .. (g+1)*Cg-1 of image n.
-      const int64_t start = ng * Cg * S;
-      const auto [mu, r] = moments(px + start, Cg * S, eps);
-      pm[ng] = static_cast<T>(mu);
-      pr[ng] = static_cast<T>(r);
-      for (int64_t cl = 0; cl < Cg; ++cl) {
-        const int64_t c = (ng % groups) * Cg + cl;
-        // y = (x - mean) * rstd * gamma + beta = x * a + b
-        const acc_t<T> a = r * (pg ? pg[c] : T(1));
-        const acc_t<T> b = (pb ? pb[c] : T(0)) - mu * a;
-        const T* xc = px + start + cl * S;
-        T* yc = py + start + cl * S;
-        for (int64_t s = 0; s < S; ++s) yc[s] = static_cast<T>(xc[s] * a + b);
+  for (int64_t ng = 0; ng < N * groups; ++ng) {
+    // Group (n, g) is the contiguous block of channels g*Cg .. (g+1)*Cg-1 of image n.
+    const int64_t start = ng * Cg * S;
+    const auto [mu, r] = moments(px + start, Cg * S, eps);
+    pm[ng] = static_cast<T>(mu);
+    pr[ng] = static_cast<T>(r);
+    for (int64_t cl = 0; cl < Cg; ++cl) {
+      const int64_t c = (ng % groups) * Cg + cl;
+      // y = (x - mean) * rstd * gamma + beta = x * a + b
+      const T a = static_cast<T>(r * (pg ? pg[c] : T(1)));
+      const T b = static_cast<T>((pb ? pb[c] : T(0)) - mu * a);
+      const T* xc = px + start + cl * S;
+      T* yc = py + start + cl * S;
+      for (int64_t s = 0; s < S; ++s) {
+        const T h = xc[s] * a + b;
+        yc[s] = kSilu ? h / (T(1) + cpu::exp_vec(-h)) : h;  // silu(h) = h * sigmoid(h)
       }
     }
+  }
+}
+
+// The fused backward (tensor/norm.h). With kSilu the incoming gradient is first taken
+// through SiLU: dh = dy * silu'(h), h recomputed as x * a + b; dh is written into
+// grad_x, which the second pass then overwrites with dx element by element.
+template <typename T, bool kSilu>
+void group_norm_backward_impl(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                              const Tensor& gamma, const Tensor& beta, int64_t groups, const Tensor& grad_x,
+                              const Tensor& grad_gamma, const Tensor& grad_beta) {
+  using Acc = acc_t<T>;
+  const int64_t N = x.shape()[0], C = x.shape()[1], S = x.shape()[2], Cg = C / groups;
+  const T* pdy_in = static_cast<const T*>(grad_y.raw_data());
+  const T* px = static_cast<const T*>(x.raw_data());
+  const T* pm = static_cast<const T*>(mean.raw_data());
+  const T* pr = static_cast<const T*>(rstd.raw_data());
+  const T* pg = ptr_or_null<T>(gamma);
+  const T* pb = ptr_or_null<T>(beta);
+  T* pdx = static_cast<T*>(grad_x.raw_data());
+  // Per (n, c): sum_s dy and sum_s dy * xhat, needed by dx and by dgamma/dbeta.
+  std::vector<Acc> sum_dy(static_cast<size_t>(N * C)), sum_dy_xhat(static_cast<size_t>(N * C));
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
+  for (int64_t ng = 0; ng < N * groups; ++ng) {
+    const int64_t start = ng * Cg * S;
+    const Acc mu = pm[ng], r = pr[ng];
+    const Acc m = static_cast<Acc>(Cg * S);
+    Acc mean_dxhat = 0, mean_dxhat_xhat = 0;
+    for (int64_t cl = 0; cl < Cg; ++cl) {
+      const int64_t c = (ng % groups) * Cg + cl, nc = ng / groups * C + c;
+      const T* xc = px + start + cl * S;
+      const T* dyc = pdy_in + start + cl * S;
+      if constexpr (kSilu) {  // dy <- dy * silu'(h), stored in grad_x
+        const T a = static_cast<T>(r * (pg ? pg[c] : T(1)));
+        const T b = static_cast<T>((pb ? pb[c] : T(0)) - mu * a);
+        T* dhc = pdx + start + cl * S;
+        for (int64_t s = 0; s < S; ++s) {
+          const T h = xc[s] * a + b, sg = T(1) / (T(1) + cpu::exp_vec(-h));
+          dhc[s] = dyc[s] * sg * (T(1) + h * (T(1) - sg));
+        }
+        dyc = dhc;
+      }
+      Acc sdy = 0, sdyx = 0;
+#pragma omp simd reduction(+ : sdy, sdyx)
+      for (int64_t s = 0; s < S; ++s) sdy += dyc[s], sdyx += dyc[s] * ((xc[s] - mu) * r);
+      sum_dy[nc] = sdy, sum_dy_xhat[nc] = sdyx;
+      const Acc g = pg ? pg[c] : T(1);
+      mean_dxhat += g * sdy;  // dxhat = dy * gamma
+      mean_dxhat_xhat += g * sdyx;
+    }
+    mean_dxhat /= m, mean_dxhat_xhat /= m;
+    // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+    for (int64_t cl = 0; cl < Cg; ++cl) {
+      const int64_t c = (ng % groups) * Cg + cl;
+      const Acc g = pg ? pg[c] : T(1);
+      const T* dyc = kSilu ? pdx + start + cl * S : pdy_in + start + cl * S;
+      const T* xc = px + start + cl * S;
+      T* dxc = pdx + start + cl * S;
+      for (int64_t s = 0; s < S; ++s)
+        dxc[s] = static_cast<T>(r * (dyc[s] * g - mean_dxhat - (xc[s] - mu) * r * mean_dxhat_xhat));
+    }
+  }
+  // dgamma[c] = sum_n sum_s dy * xhat,  dbeta[c] = sum_n sum_s dy  (in n order: deterministic)
+  if (grad_gamma.defined() || grad_beta.defined())
+    for (int64_t c = 0; c < C; ++c) {
+      Acc dg = 0, db = 0;
+      for (int64_t n = 0; n < N; ++n) dg += sum_dy_xhat[n * C + c], db += sum_dy[n * C + c];
+      if (grad_gamma.defined()) static_cast<T*>(grad_gamma.raw_data())[c] = static_cast<T>(dg);
+      if (grad_beta.defined()) static_cast<T*>(grad_beta.raw_data())[c] = static_cast<T>(db);
+    }
+}
+
+}  // namespace
+
+void CpuBackend::group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
+                            const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  dispatch_float(x.dtype(), "group_norm", [&]<typename T>() {
+    group_norm_impl<T, false>(x, gamma, beta, groups, eps, y, mean, rstd);
+  });
+}
+
+void CpuBackend::group_norm_silu(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
+                                 const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  dispatch_float(x.dtype(), "group_norm_silu", [&]<typename T>() {
+    group_norm_impl<T, true>(x, gamma, beta, groups, eps, y, mean, rstd);
   });
 }
 
 void CpuBackend::group_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                                      const Tensor& gamma, int64_t groups, const Tensor& grad_x,
                                      const Tensor& grad_gamma, const Tensor& grad_beta) {
-  const int64_t N = x.shape()[0], C = x.shape()[1], S = x.shape()[2], Cg = C / groups;
   dispatch_float(x.dtype(), "group_norm_backward", [&]<typename T>() {
-    using Acc = acc_t<T>;
-    const T* pdy = static_cast<const T*>(grad_y.raw_data());
-    const T* px = static_cast<const T*>(x.raw_data());
-    const T* pm = static_cast<const T*>(mean.raw_data());
-    const T* pr = static_cast<const T*>(rstd.raw_data());
-    const T* pg = ptr_or_null<T>(gamma);
-    T* pdx = static_cast<T*>(grad_x.raw_data());
-    // Per (n, c): sum_s dy and sum_s dy * xhat, needed by dx and by dgamma/dbeta.
-    std::vector<Acc> sum_dy(static_cast<size_t>(N * C)), sum_dy_xhat(static_cast<size_t>(N * C));
-#pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
-    for (int64_t ng = 0; ng < N * groups; ++ng) {
-      const int64_t start = ng * Cg * S;
-      const Acc mu = pm[ng], r = pr[ng];
-      const Acc m = static_cast<Acc>(Cg * S);
-      Acc mean_dxhat = 0, mean_dxhat_xhat = 0;
-      for (int64_t cl = 0; cl < Cg; ++cl) {
-        const int64_t c = (ng % groups) * Cg + cl, nc = ng / groups * C + c;
-        const T* dyc = pdy + start + cl * S;
-        const T* xc = px + start + cl * S;
-        Acc sdy = 0, sdyx = 0;
-#pragma omp simd reduction(+ : sdy, sdyx)
-        for (int64_t s = 0; s < S; ++s) sdy += dyc[s], sdyx += dyc[s] * ((xc[s] - mu) * r);
-        sum_dy[nc] = sdy, sum_dy_xhat[nc] = sdyx;
-        const Acc g = pg ? pg[c] : T(1);
-        mean_dxhat += g * sdy;           // dxhat = dy * gamma
-        mean_dxhat_xhat += g * sdyx;
-      }
-      mean_dxhat /= m, mean_dxhat_xhat /= m;
-      // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-      for (int64_t cl = 0; cl < Cg; ++cl) {
-        const int64_t c = (ng % groups) * Cg + cl;
-        const Acc g = pg ? pg[c] : T(1);
-        const T* dyc = pdy + start + cl * S;
-        const T* xc = px + start + cl * S;
-        T* dxc = pdx + start + cl * S;
-        for (int64_t s = 0; s < S; ++s)
-          dxc[s] = static_cast<T>(r * (dyc[s] * g - mean_dxhat - (xc[s] - mu) * r * mean_dxhat_xhat));
-      }
-    }
-    // dgamma[c] = sum_n sum_s dy * xhat,  dbeta[c] = sum_n sum_s dy  (in n order: deterministic)
-    if (grad_gamma.defined() || grad_beta.defined())
-      for (int64_t c = 0; c < C; ++c) {
-        Acc dg = 0, db = 0;
-        for (int64_t n = 0; n < N; ++n) dg += sum_dy_xhat[n * C + c], db += sum_dy[n * C + c];
-        if (grad_gamma.defined()) static_cast<T*>(grad_gamma.raw_data())[c] = static_cast<T>(dg);
-        if (grad_beta.defined()) static_cast<T*>(grad_beta.raw_data())[c] = static_cast<T>(db);
-      }
+    group_norm_backward_impl<T, false>(grad_y, x, mean, rstd, gamma, Tensor(), groups, grad_x, grad_gamma, grad_beta);
+  });
+}
+
+void CpuBackend::group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean,
+                                          const Tensor& rstd, const Tensor& gamma, const Tensor& beta, int64_t groups,
+                                          const Tensor& grad_x, const Tensor& grad_gamma, const Tensor& grad_beta) {
+  dispatch_float(x.dtype(), "group_norm_silu_backward", [&]<typename T>() {
+    group_norm_backward_impl<T, true>(grad_y, x, mean, rstd, gamma, beta, groups, grad_x, grad_gamma, grad_beta);
   });
 }
 

@@ -152,6 +152,10 @@ TEST_CASE("group_norm and layer_norm: fused backward equals the composite and pa
   REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm(in[0], 2, in[1], in[2]); }, {x, w, b});
   REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm(in[0], 4); }, {leaf({2, 4, 3})});
   REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm(in[0], 1, Tensor(), in[1]); }, {leaf({2, 4, 3}), leaf({4})});
+  // The fused silu(group_norm(x)), with and without affine, and with a bias only.
+  REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm_silu(in[0], 2, in[1], in[2]); }, {x, w, b});
+  REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm_silu(in[0], 4); }, {leaf({2, 4, 3})});
+  REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm_silu(in[0], 1, Tensor(), in[1]); }, {leaf({2, 4, 3}), leaf({4})});
 
   const Tensor lx = leaf({3, 2, 5}), lw = leaf({2, 5}, 0.6), lb = leaf({2, 5}, 0.2);
   const Tensor lup = pattern({3, 2, 5}, DType::Float64, 0.8);

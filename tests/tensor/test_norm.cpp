@@ -50,3 +50,50 @@ TEST_CASE("layer_norm forward normalises the trailing axes", "[tensor][norm]") {
   require_close(f.y, expected, 1e-13);
   REQUIRE_ERROR(ops::layer_norm(x, {5, 3}, {}, {}), "layer_norm: input shape [4, 3, 5] does not end with normalized_shape [5, 3]");
 }
+
+TEST_CASE("group_norm_silu equals silu(group_norm) both ways, fused and default, with and without affine", "[tensor][norm]") {
+  Backend& cpu = backend(Device::cpu());
+  const int64_t N = 3, C = 6, G = 3;
+  const Tensor x = ops::mul(pattern({N, C, 5, 4}), 3.0);
+  const Tensor gy = pattern({N, C, 5, 4}, DType::Float64, 0.8);
+  const Tensor gamma = pattern({C}, DType::Float64, 0.5), beta = pattern({C}, DType::Float64, 0.4);
+  const std::vector<std::pair<Tensor, Tensor>> affines = {{gamma, beta}, {Tensor(), Tensor()}, {Tensor(), beta}};
+  for (const auto& [w, b] : affines) {
+    INFO("weight " << w.defined() << " bias " << b.defined());
+    // Forward: silu of the plain group norm.
+    const ops::NormForward plain = ops::group_norm(x, G, w, b);
+    const ops::NormForward fused = ops::group_norm_silu(x, G, w, b);
+    require_close(fused.y, values(ops::silu(plain.y)), 1e-14);
+    require_close(fused.mean, values(plain.mean), 0);
+    // Backward: silu's backward, then group norm's, composed by hand.
+    const ops::NormBackward want = ops::group_norm_backward(ops::silu_backward(gy, plain.y), x, plain, G, w);
+    const ops::NormBackward got = ops::group_norm_silu_backward(gy, x, fused, G, w, b);
+    require_close(got.grad_x, values(want.grad_x), 1e-12);
+    if (w.defined()) {
+      require_close(got.grad_gamma, values(want.grad_gamma), 1e-12);
+      require_close(got.grad_beta, values(want.grad_beta), 1e-12);
+    }
+    if (b.defined()) {  // dbeta = sum of dh over everything but the channel
+      require_close(got.grad_beta, values(ops::sum(ops::silu_backward(gy, plain.y), {0, 2, 3})), 1e-12);
+    }
+    // The Backend defaults (used by backends without a fused kernel) agree too.
+    const Tensor xs = ops::reshape(x, {N, C, -1}), gys = ops::reshape(gy, {N, C, -1});
+    Tensor dx = Tensor::empty(xs.shape(), xs.options());
+    Tensor dg = w.defined() ? Tensor::empty({C}, x.options()) : Tensor();
+    Tensor db = b.defined() ? Tensor::empty({C}, x.options()) : Tensor();
+    cpu.Backend::group_norm_silu_backward(gys, xs, fused.mean, fused.rstd, w, b, G, dx, dg, db);
+    require_close(dx, values(want.grad_x), 1e-12);
+    if (w.defined()) require_close(dg, values(want.grad_gamma), 1e-12);
+    if (w.defined()) require_close(db, values(want.grad_beta), 1e-12);
+    Tensor y = Tensor::empty(xs.shape(), xs.options()), m = Tensor::empty({N, G}, x.options()),
+           r = Tensor::empty({N, G}, x.options());
+    cpu.Backend::group_norm_silu(xs, w, b, G, 1e-5, y, m, r);
+    require_close(y, values(fused.y), 1e-14);
+    // float32 follows float64.
+    const auto f32 = [](const Tensor& t) { return t.defined() ? ops::to(t, DType::Float32) : t; };
+    const ops::NormForward fused32 = ops::group_norm_silu(f32(x), G, f32(w), f32(b));
+    require_close(fused32.y, values(fused.y), 1e-5);
+    require_close(ops::group_norm_silu_backward(f32(gy), f32(x), fused32, G, f32(w), f32(b)).grad_x,
+                  values(want.grad_x), 1e-4);
+  }
+}
