@@ -1,6 +1,11 @@
 #include "tensor/backend.h"
 
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/elementwise.h"
+#include "tensor/image.h"
+#include "tensor/linalg.h"
+#include "tensor/reduce.h"
+#include "tensor/view.h"
 
 #ifdef RILL_WITH_CUDA
 // Defined in cuda/cuda_backend.h (rill_cuda): registers the CUDA backend. Called
@@ -30,6 +35,27 @@ Backend& backend(Device device) {
   // backend per device.
   RILL_CHECK(device.index == 0, "device {}: rill's CUDA backend uses one GPU, cuda:0", device);
   return *cuda_backend;
+}
+
+// ---- default convolution: im2col of the whole batch, one batched GEMM ----------------
+// (A backend with a faster way overrides these; the CPU backend does.)
+void Backend::conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w, const Tensor& y) {
+  const int64_t N = x.size(0), F = weight.size(0);
+  Tensor out = ops::matmul(ops::reshape(weight, {F, -1}), ops::im2col(x, w));  // [N, F, L]
+  if (bias.defined()) out = ops::add(out, ops::reshape(bias, {F, 1}));
+  copy(out, ops::reshape(y, {N, F, -1}));
+}
+
+void Backend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Window2d& w,
+                              const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias) {
+  const int64_t N = x.size(0), C = x.size(1), F = weight.size(0);
+  const Tensor g = ops::reshape(grad_y, {N, F, -1});  // [N, F, L]
+  const Tensor wm = ops::reshape(weight, {F, -1});    // [F, C*kh*kw]
+  if (grad_x.defined())
+    copy(ops::col2im(ops::matmul(ops::transpose(wm, 0, 1), g), w, C, x.size(2), x.size(3)), grad_x);
+  if (grad_weight.defined())
+    copy(ops::sum(ops::matmul(g, ops::transpose(ops::im2col(x, w), 1, 2)), {0}), ops::reshape(grad_weight, {F, -1}));
+  if (grad_bias.defined()) copy(ops::sum(g, {0, 2}), grad_bias);
 }
 
 void register_backend(DeviceType type, Backend* b) {

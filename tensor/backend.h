@@ -76,9 +76,13 @@ class Backend {
   virtual void clamp(const Tensor& x, const Tensor& out, double lo, double hi) = 0;
 
   // ---- reductions ---------------------------------------------------------------
-  // x: [R, K] contiguous -> out: [R] (int64 for Argmax). Reduces each row of K.
-  // `correction` is used by Var only: var = sum (x - mean)^2 / (K - correction).
-  virtual void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) = 0;
+  // x: contiguous, viewed as [outer, n, inner] -> out: [outer, inner], reducing along n
+  // (inner == 1 is a row reduction; outer == 1 a column reduction, e.g. a bias gradient).
+  // out's dtype may differ from x's: int64 for Argmax, float64 for a float32 Sum/Mean
+  // whose partial result feeds a second stage (see tensor/reduce.cpp).
+  // `correction` is used by Var only: var = sum (x - mean)^2 / (n - correction).
+  virtual void reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner,
+                      int64_t correction) = 0;
   // x, out: contiguous, viewed as [outer, n, inner]; normalises along n.
   // For LogSumExp out is [outer, inner].
   virtual void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
@@ -121,6 +125,21 @@ class Backend {
   // The adjoint of im2col: cols [N, C*kh*kw, Ho*Wo] summed back into x [N, C, H, W]
   // (x arrives zero-filled).
   virtual void col2im(const Tensor& cols, const Tensor& x, const Window2d& w) = 0;
+  // Convolution (cross-correlation, as PyTorch's conv2d), lowered to GEMM:
+  //   x: [N, C, H, W], weight: [F, C, kh, kw], bias: [F] or undefined -> y: [N, F, Ho, Wo]
+  //   y[n] = weight.view(F, C*kh*kw) @ im2col(x)[n] + bias              ([F, Ho*Wo])
+  // All inputs contiguous. These two have a default implementation (backend.cpp) made
+  // of im2col, matmul and sum on this backend, which a backend overrides for speed
+  // (tensor/cpu/conv.cpp lowers one image at a time).
+  virtual void conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w,
+                      const Tensor& y);
+  // From grad_y [N, F, Ho, Wo], each gradient that is defined (the others are not needed;
+  // the defined ones arrive uninitialised):
+  //   grad_weight = sum_n grad_y[n] @ im2col(x)[n]^T           [F, C, kh, kw]
+  //   grad_bias   = grad_y summed over n, ho, wo                [F]
+  //   grad_x[n]   = col2im(weight.view(F, -1)^T @ grad_y[n])    [N, C, H, W]
+  virtual void conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Window2d& w,
+                               const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias);
   // x: [N, C, H, W] -> out: [N, C, H*s, W*s], out[.., y, x] = x[.., y/s, x/s].
   virtual void upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t scale) = 0;
   // grad_out: [N, C, H*s, W*s] -> grad_x: [N, C, H, W], each s x s block summed.

@@ -52,6 +52,50 @@ Tensor col2im(const Tensor& cols, const Window2d& w, int64_t C, int64_t H, int64
   return x;
 }
 
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w) {
+  RILL_CHECK(x.dim() == 4 && weight.dim() == 4, "conv2d: expected input [N, C, H, W] and weight [F, C, kh, kw], got {} and {}",
+             shape_str(x.shape()), shape_str(weight.shape()));
+  RILL_CHECK(x.size(1) == weight.size(1), "conv2d: input has {} channels but weight {} expects {}", x.size(1),
+             shape_str(weight.shape()), weight.size(1));
+  RILL_CHECK(weight.size(2) == w.kernel_h && weight.size(3) == w.kernel_w, "conv2d: weight {} for a {}x{} window",
+             shape_str(weight.shape()), w.kernel_h, w.kernel_w);
+  RILL_CHECK(!bias.defined() || bias.shape() == Shape{weight.size(0)}, "conv2d: bias of shape {}, expected [{}]",
+             shape_str(bias.shape()), weight.size(0));
+  RILL_CHECK(x.dtype() == weight.dtype() && (!bias.defined() || bias.dtype() == x.dtype()),
+             "conv2d: input, weight and bias must share a dtype, got {}, {} and {}", x.dtype(), weight.dtype(),
+             bias.defined() ? dtype_name(bias.dtype()) : "none");
+  RILL_CHECK(is_floating(x.dtype()), "conv2d: expected a floating dtype (float32 or float64), got {}", x.dtype());
+  RILL_CHECK(x.device() == weight.device() && (!bias.defined() || bias.device() == x.device()),
+             "conv2d: input on {}, weight on {}{}", x.device(), weight.device(),
+             bias.defined() ? fmt::format(", bias on {}", bias.device()) : "");
+  const int64_t H = x.size(2), W = x.size(3);
+  check_window("conv2d", w, H, W);
+  Tensor y = Tensor::empty({x.size(0), weight.size(0), w.out_h(H), w.out_w(W)}, x.options());
+  if (y.numel() == 0) return y;
+  backend(x.device()).conv2d(contiguous(x), contiguous(weight), bias.defined() ? contiguous(bias) : bias, w, y);
+  return y;
+}
+
+Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Window2d& w,
+                            bool need_x, bool need_weight, bool need_bias) {
+  const int64_t N = x.size(0), F = weight.size(0);
+  const Shape y_shape{N, F, w.out_h(x.size(2)), w.out_w(x.size(3))};
+  RILL_CHECK(grad_y.shape() == y_shape && grad_y.dtype() == x.dtype(),
+             "conv2d backward: gradient of shape {} ({}), expected {} ({})", shape_str(grad_y.shape()), grad_y.dtype(),
+             shape_str(y_shape), x.dtype());
+  Conv2dGrads g;
+  if (need_x) g.x = Tensor::empty(x.shape(), x.options());
+  if (need_weight) g.weight = Tensor::empty(weight.shape(), weight.options());
+  if (need_bias) g.bias = Tensor::empty({F}, weight.options());
+  if (grad_y.numel() == 0) {  // nothing flows back: zero gradients
+    for (const Tensor& t : {g.x, g.weight, g.bias})
+      if (t.defined()) backend(t.device()).fill(t, 0.0);
+    return g;
+  }
+  backend(x.device()).conv2d_backward(contiguous(grad_y), contiguous(x), contiguous(weight), w, g.x, g.weight, g.bias);
+  return g;
+}
+
 Tensor upsample_nearest2d(const Tensor& x, int64_t scale) {
   check_nchw("upsample_nearest2d", x);
   RILL_CHECK(scale >= 1, "upsample_nearest2d: scale must be >= 1, got {}", scale);

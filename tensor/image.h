@@ -16,6 +16,17 @@ Tensor im2col(const Tensor& x, const Window2d& window);
 // cols: [N, C*kh*kw, Ho*Wo] -> [N, C, H, W] (sums overlapping windows)
 Tensor col2im(const Tensor& cols, const Window2d& window, int64_t channels, int64_t height, int64_t width);
 
+// Convolution (cross-correlation, as PyTorch's conv2d), computed by the backend as GEMMs:
+//   x: [N, C, H, W], weight: [F, C, kh, kw], bias: [F] or undefined -> [N, F, Ho, Wo]
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& window);
+// Gradients of conv2d for grad_y [N, F, Ho, Wo]: {grad_x, grad_weight, grad_bias}, each
+// computed only if its flag is set (else undefined).
+struct Conv2dGrads {
+  Tensor x, weight, bias;
+};
+Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Window2d& window,
+                            bool need_x, bool need_weight, bool need_bias);
+
 // x: [N, C, H, W] -> [N, C, H*scale, W*scale], each pixel repeated in a scale x scale block.
 Tensor upsample_nearest2d(const Tensor& x, int64_t scale);
 // grad_out: [N, C, H*scale, W*scale] -> [N, C, H, W], each block summed.

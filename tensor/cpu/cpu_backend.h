@@ -1,11 +1,12 @@
 // rill CPU — the CPU backend. Each group of methods is implemented in its own file:
 //   memory.cpp       allocate (through the caching allocator of allocator.h), host copies
 //   elementwise.cpp  copy, fill, unary, binary, where, clamp
-//   reduce.cpp       reduce_rows, softmax
+//   reduce.cpp       reduce (rows or columns), softmax
 //   norm.cpp         group_norm, layer_norm and their fused backward
 //   matmul.cpp       matmul through cblas_sgemm / cblas_dgemm
 //   index.cpp        index_select, gather, scatter_add
 //   image.cpp        im2col, col2im, upsample, avg_pool
+//   conv.cpp         conv2d and its backward, one image at a time (im2col.h + blas.h)
 //   random.cpp       Philox-based random fills
 #pragma once
 
@@ -29,7 +30,8 @@ class CpuBackend final : public Backend {
   void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
   void clamp(const Tensor& x, const Tensor& out, double lo, double hi) override;
 
-  void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) override;
+  void reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner,
+              int64_t correction) override;
   void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
                int64_t inner) override;
 
@@ -53,6 +55,9 @@ class CpuBackend final : public Backend {
 
   void im2col(const Tensor& x, const Tensor& cols, const Window2d& w) override;
   void col2im(const Tensor& cols, const Tensor& x, const Window2d& w) override;
+  void conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w, const Tensor& y) override;
+  void conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Window2d& w,
+                       const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias) override;
   void upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t scale) override;
   void upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x, int64_t scale) override;
   void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) override;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/im2col.h"
 #include "tensor/parallel.h"
 
 namespace rill {
@@ -18,58 +19,28 @@ Dims dims4(const Tensor& t) { return {t.shape()[0], t.shape()[1], t.shape()[2], 
 }  // namespace
 
 // cols[n, (c*kh + i)*kw + j, ho*Wo + wo] = x[n, c, ho*sh - ph + i*dh, wo*sw - pw + j*dw]  (0 outside)
-// so that conv2d(x, w)[n] = w.view(Cout, C*kh*kw) @ cols[n]  (one GEMM per image).
+// so that conv2d(x, w)[n] = w.view(Cout, C*kh*kw) @ cols[n]. Each (n, c) plane fills
+// its own kh*kw rows (im2col.h).
 void CpuBackend::im2col(const Tensor& x, const Tensor& cols, const Window2d& w) {
   const auto [N, C, H, W] = dims4(x);
-  const int64_t Ho = w.out_h(H), Wo = w.out_w(W), L = Ho * Wo;
+  const int64_t rows = w.kernel_h * w.kernel_w * w.out_h(H) * w.out_w(W);  // per plane
   dispatch_float(x.dtype(), "im2col", [&]<typename T>() {
     const T* px = static_cast<const T*>(x.raw_data());
     T* pc = static_cast<T*>(cols.raw_data());
-#pragma omp parallel for schedule(static) if (N * C * w.kernel_h * w.kernel_w * L >= kParallelGrain)
-    for (int64_t nc = 0; nc < N * C; ++nc) {
-      const T* plane = px + nc * H * W;
-      // Rows of image n start at n * (C*kh*kw) * L; those of channel c at c * kh*kw * L.
-      T* out = pc + nc * w.kernel_h * w.kernel_w * L;
-      for (int64_t i = 0; i < w.kernel_h; ++i)
-        for (int64_t j = 0; j < w.kernel_w; ++j, out += L)
-          for (int64_t ho = 0; ho < Ho; ++ho) {
-            const int64_t y = ho * w.stride_h - w.pad_h + i * w.dilation_h;
-            T* row = out + ho * Wo;
-            if (y < 0 || y >= H) {
-              std::fill(row, row + Wo, T(0));
-              continue;
-            }
-            for (int64_t wo = 0; wo < Wo; ++wo) {
-              const int64_t xx = wo * w.stride_w - w.pad_w + j * w.dilation_w;
-              row[wo] = (xx >= 0 && xx < W) ? plane[y * W + xx] : T(0);
-            }
-          }
-    }
+#pragma omp parallel for schedule(static) if (N * C * rows >= kParallelGrain)
+    for (int64_t nc = 0; nc < N * C; ++nc) cpu::im2col_plane(px + nc * H * W, H, W, w, pc + nc * rows);
   });
 }
 
 // The adjoint of im2col: every column entry is added back to the pixel it was read from.
 void CpuBackend::col2im(const Tensor& cols, const Tensor& x, const Window2d& w) {
   const auto [N, C, H, W] = dims4(x);
-  const int64_t Ho = w.out_h(H), Wo = w.out_w(W), L = Ho * Wo;
+  const int64_t rows = w.kernel_h * w.kernel_w * w.out_h(H) * w.out_w(W);
   dispatch_float(x.dtype(), "col2im", [&]<typename T>() {
     T* px = static_cast<T*>(x.raw_data());
     const T* pc = static_cast<const T*>(cols.raw_data());
-#pragma omp parallel for schedule(static) if (N * C * w.kernel_h * w.kernel_w * L >= kParallelGrain)
-    for (int64_t nc = 0; nc < N * C; ++nc) {
-      T* plane = px + nc * H * W;
-      const T* in = pc + nc * w.kernel_h * w.kernel_w * L;
-      for (int64_t i = 0; i < w.kernel_h; ++i)
-        for (int64_t j = 0; j < w.kernel_w; ++j, in += L)
-          for (int64_t ho = 0; ho < Ho; ++ho) {
-            const int64_t y = ho * w.stride_h - w.pad_h + i * w.dilation_h;
-            if (y < 0 || y >= H) continue;
-            for (int64_t wo = 0; wo < Wo; ++wo) {
-              const int64_t xx = wo * w.stride_w - w.pad_w + j * w.dilation_w;
-              if (xx >= 0 && xx < W) plane[y * W + xx] += in[ho * Wo + wo];
-            }
-          }
-    }
+#pragma omp parallel for schedule(static) if (N * C * rows >= kParallelGrain)
+    for (int64_t nc = 0; nc < N * C; ++nc) cpu::col2im_plane(pc + nc * rows, H, W, w, px + nc * H * W);
   });
 }
 

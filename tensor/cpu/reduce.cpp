@@ -1,8 +1,13 @@
 // rill CPU — reductions (sum, mean, max, min, argmax, var) and softmax.
 //
 // The ops layer (tensor/reduce.cpp) brings every reduction into one form: a
-// contiguous [R, K] matrix whose rows are reduced. Each row is reduced by one
-// thread, in index order, so results are identical for any thread count.
+// contiguous [outer, n, inner] block reduced along n. Two loops serve it:
+//   inner == 1: each row of n is reduced by one thread (reduce_row);
+//   inner  > 1: columns are reduced side by side, a strip of kStrip columns at a time,
+//               reading x row after row (unit stride, vectorised), with no transposed copy.
+// Every output element is accumulated in index order of n by one thread, so results
+// are identical for any thread count, and identical between the two loops.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -11,6 +16,8 @@
 
 namespace rill {
 namespace {
+
+constexpr int64_t kStrip = 64;  // columns reduced together: accumulators stay in registers / L1
 
 // One row x[0..K) -> one value, in acc_t<T> (double for float32, exact int64 for int64).
 template <typename T>
@@ -48,16 +55,67 @@ acc_t<T> reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
   return 0;
 }
 
+// Columns [0, width) of x (row stride `inner`, n rows) -> out[0, width), reduced along n.
+// The same arithmetic as reduce_row, one column per lane.
+template <typename T, typename O>
+void reduce_columns(ReduceOp op, const T* x, int64_t n, int64_t inner, int64_t width, int64_t correction, O* out) {
+  using Acc = acc_t<T>;
+  Acc acc[kStrip];
+  switch (op) {
+    case ReduceOp::Sum:
+    case ReduceOp::Mean:
+    case ReduceOp::Var: {
+      for (int64_t j = 0; j < width; ++j) acc[j] = 0;
+      for (int64_t k = 0; k < n; ++k)
+        for (int64_t j = 0; j < width; ++j) acc[j] += x[k * inner + j];
+      if (op == ReduceOp::Sum) break;
+      for (int64_t j = 0; j < width; ++j) acc[j] /= static_cast<Acc>(n);
+      if (op == ReduceOp::Mean) break;
+      Acc ss[kStrip] = {};  // Var: second pass over the squared deviations from the mean
+      for (int64_t k = 0; k < n; ++k)
+        for (int64_t j = 0; j < width; ++j) ss[j] += (x[k * inner + j] - acc[j]) * (x[k * inner + j] - acc[j]);
+      for (int64_t j = 0; j < width; ++j) acc[j] = ss[j] / static_cast<Acc>(n - correction);
+      break;
+    }
+    case ReduceOp::Max:
+    case ReduceOp::Min:
+    case ReduceOp::Argmax: {
+      const bool want_max = op != ReduceOp::Min;
+      int64_t best[kStrip] = {};
+      for (int64_t k = 1; k < n; ++k)
+        for (int64_t j = 0; j < width; ++j) {
+          const T b = x[best[j] * inner + j], v = x[k * inner + j];
+          if (b != b) continue;  // a NaN already won this column
+          if (v != v || (want_max ? v > b : v < b)) best[j] = k;
+        }
+      for (int64_t j = 0; j < width; ++j)
+        acc[j] = op == ReduceOp::Argmax ? static_cast<Acc>(best[j]) : static_cast<Acc>(x[best[j] * inner + j]);
+      break;
+    }
+  }
+  for (int64_t j = 0; j < width; ++j) out[j] = static_cast<O>(acc[j]);
+}
+
 }  // namespace
 
-void CpuBackend::reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) {
-  const int64_t R = x.shape()[0], K = x.shape()[1];
+void CpuBackend::reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner,
+                        int64_t correction) {
   dispatch(x.dtype(), "reduce", [&]<typename T>() {
     const T* px = static_cast<const T*>(x.raw_data());
     dispatch(out.dtype(), "reduce", [&]<typename O>() {
       O* po = static_cast<O*>(out.raw_data());
-#pragma omp parallel for schedule(static) if (R > 1 && R * K >= kParallelGrain)
-      for (int64_t r = 0; r < R; ++r) po[r] = static_cast<O>(reduce_row<T>(op, px + r * K, K, correction));
+      if (inner == 1) {
+#pragma omp parallel for schedule(static) if (outer > 1 && outer * n >= kParallelGrain)
+        for (int64_t r = 0; r < outer; ++r) po[r] = static_cast<O>(reduce_row<T>(op, px + r * n, n, correction));
+        return;
+      }
+      const int64_t strips = (inner + kStrip - 1) / kStrip;
+#pragma omp parallel for schedule(static) if (outer * strips > 1 && outer * n * inner >= kParallelGrain)
+      for (int64_t os = 0; os < outer * strips; ++os) {
+        const int64_t o = os / strips, j0 = os % strips * kStrip;
+        reduce_columns<T, O>(op, px + o * n * inner + j0, n, inner, std::min(kStrip, inner - j0), correction,
+                             po + o * inner + j0);
+      }
     });
   });
 }

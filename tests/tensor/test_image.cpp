@@ -96,3 +96,52 @@ TEST_CASE("average pooling matches the windowed mean - backward is its adjoint",
   REQUIRE_ERROR(ops::avg_pool2d_backward(zeros({1, 1, 3, 3}, DType::Float64), {1, 1, 4, 4}, 2),
                 "avg_pool2d_backward: gradient shape [1, 1, 3, 3] does not match output shape [1, 1, 2, 2]");
 }
+
+TEST_CASE("conv2d: the CPU's per-image lowering equals direct convolution and the batched default", "[tensor][image][conv]") {
+  // The CPU backend overrides Backend::conv2d{,_backward} (im2col of the whole batch and
+  // one batched GEMM) with one image per thread; both must agree for every window kind,
+  // for batches smaller and larger than the thread count, and with the 1x1 shortcut.
+  Backend& cpu = backend(Device::cpu());
+  const int threads_before = get_num_threads();
+  for (const int threads : {1, 2, 3})
+    for (const int64_t N : {1, 2, 5})
+      for (const Window2d& g : {window(3, 1, 1, 1), window(3, 2, 1, 1), window(1, 1, 0, 1), window(1, 2, 0, 1),
+                                window(3, 1, 2, 2), window(2, 3, 0, 1, 3)}) {
+        set_num_threads(threads);
+        INFO("threads " << threads << " N " << N << " kernel " << g.kernel_h << "x" << g.kernel_w << " stride "
+                        << g.stride_h << " pad " << g.pad_h << " dilation " << g.dilation_h);
+        const Tensor x = pattern({N, 3, 7, 6});
+        const Tensor w = pattern({4, 3, g.kernel_h, g.kernel_w}, DType::Float64, 0.3);
+        const Tensor b = pattern({4}, DType::Float64, 0.5);
+        const Tensor y = ops::conv2d(x, w, Tensor(), g);
+        require_close(ops::reshape(y, {N, 4, -1}), conv_ref(x, w, g), 1e-13);
+        Tensor y_default = Tensor::empty(y.shape(), y.options());
+        cpu.Backend::conv2d(x, w, b, g, y_default);
+        require_close(ops::conv2d(x, w, b, g), values(y_default), 1e-13);
+
+        const Tensor gy = pattern(y.shape(), DType::Float64, 0.9);
+        const ops::Conv2dGrads d = ops::conv2d_backward(gy, x, w, g, true, true, true);
+        Tensor dx = Tensor::empty(x.shape(), x.options()), dw = Tensor::empty(w.shape(), w.options()),
+               db = Tensor::empty({4}, w.options());
+        cpu.Backend::conv2d_backward(gy, x, w, g, dx, dw, db);
+        require_close(d.x, values(dx), 1e-12);
+        require_close(d.weight, values(dw), 1e-12);
+        require_close(d.bias, values(db), 1e-12);
+        // Only what is asked for is computed.
+        const ops::Conv2dGrads only_w = ops::conv2d_backward(gy, x, w, g, false, true, false);
+        CHECK((!only_w.x.defined() && !only_w.bias.defined()));
+        require_close(only_w.weight, values(dw), 1e-12);
+        // float32 follows float64.
+        const auto f32 = [](const Tensor& t) { return ops::to(t, DType::Float32); };
+        require_close(ops::conv2d(f32(x), f32(w), f32(b), g), values(y_default), 2e-6);
+        const ops::Conv2dGrads d32 = ops::conv2d_backward(f32(gy), f32(x), f32(w), g, true, true, true);
+        require_close(d32.x, values(dx), 1e-5);
+        require_close(d32.weight, values(dw), 1e-5);
+        require_close(d32.bias, values(db), 1e-5);
+      }
+  set_num_threads(threads_before);
+  REQUIRE_ERROR(ops::conv2d(zeros({1, 3, 5, 5}, DType::Float64), zeros({2, 3, 3, 3}), Tensor(), window(3, 1, 1, 1)),
+                "conv2d: input, weight and bias must share a dtype, got float64, float32 and none");
+  REQUIRE_ERROR(ops::conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), zeros({3}), window(3, 1, 1, 1)),
+                "conv2d: bias of shape [3], expected [2]");
+}

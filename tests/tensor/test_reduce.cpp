@@ -68,6 +68,95 @@ TEST_CASE("sum, mean, max, min, var over every subset of axes, with keepdim", "[
   require_close(ops::sum(ops::permute(x, {2, 0, 1}), {1}), values(ops::permute(ops::sum(x, {0}), {1, 0})), 1e-14);
 }
 
+namespace {
+// Brute-force reduction of any contiguous float64 tensor (values xv, shape `shape`) over
+// the axes marked in `red`, by visiting every element: output index = the kept coordinates.
+std::vector<double> brute_reduce(const std::vector<double>& xv, const Shape& shape, const std::vector<bool>& red,
+                                 const std::string& op) {
+  int64_t R = 1;
+  for (size_t d = 0; d < shape.size(); ++d) R *= red[d] ? 1 : shape[d];
+  std::vector<std::vector<double>> groups(R);
+  for (size_t i = 0; i < xv.size(); ++i) {
+    int64_t rest = static_cast<int64_t>(i), out = 0, mul = 1;
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      const int64_t c = rest % shape[d];
+      rest /= shape[d];
+      if (!red[d]) out += c * mul, mul *= shape[d];
+    }
+    groups[out].push_back(xv[i]);
+  }
+  std::vector<double> result;
+  for (const auto& g : groups) {
+    double s = 0, ss = 0;
+    for (double v : g) s += v;
+    for (double v : g) ss += (v - s / g.size()) * (v - s / g.size());
+    const auto best = op == "min" ? std::min_element(g.begin(), g.end()) : std::max_element(g.begin(), g.end());
+    if (op == "sum") result.push_back(s);
+    if (op == "mean") result.push_back(s / g.size());
+    if (op == "var") result.push_back(ss / (g.size() - 1));
+    if (op == "max" || op == "min") result.push_back(*best);
+    if (op == "argmax") result.push_back(static_cast<double>(best - g.begin()));
+  }
+  return result;
+}
+}  // namespace
+
+TEST_CASE("column and staged reductions: wider than a strip, every op, float32 and float64", "[tensor][reduce]") {
+  // Column reductions ([1, n, inner]) work a strip of columns at a time and several
+  // reduced blocks go in stages; these shapes have more columns than a strip (64) and
+  // a ragged last strip, and every subset of axes.
+  for (const Shape& shape : {Shape{3, 5, 150}, Shape{70, 2, 3, 33}}) {
+    const int64_t nd = static_cast<int64_t>(shape.size());
+    for (int64_t mask = 1; mask < (1 << nd); ++mask) {
+      std::vector<bool> red(nd);
+      Axes axes;
+      for (int64_t d = 0; d < nd; ++d)
+        if ((red[d] = (mask >> d & 1))) axes.push_back(d);
+      for (const DType dtype : {DType::Float64, DType::Float32}) {
+        const Tensor x = pattern(shape, dtype);
+        const std::vector<double> xv = values(x);
+        const double tol = dtype == DType::Float64 ? 1e-12 : 1e-6;
+        INFO("shape " << shape_str(shape) << " axes " << shape_str(axes) << " " << dtype_name(dtype));
+        require_close(ops::sum(x, axes), brute_reduce(xv, shape, red, "sum"), tol);
+        require_close(ops::mean(x, axes), brute_reduce(xv, shape, red, "mean"), tol);
+        require_close(ops::var(x, axes), brute_reduce(xv, shape, red, "var"), tol);
+        require_close(ops::max(x, axes), brute_reduce(xv, shape, red, "max"), 0);
+        require_close(ops::min(x, axes), brute_reduce(xv, shape, red, "min"), 0);
+        if (axes.size() == 1)
+          require_close(ops::argmax(x, axes[0]), brute_reduce(xv, shape, red, "argmax"), 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("column reductions: NaN wins its column only, ties keep the first index", "[tensor][reduce]") {
+  // [3, 100]: column 70 has a NaN in row 1; column 5 ties rows 0 and 2.
+  std::vector<double> v(300, 0.0);
+  v[1 * 100 + 70] = NAN;
+  v[0 * 100 + 5] = v[2 * 100 + 5] = 2.0;
+  const Tensor x = tensor(v, {3, 100});
+  const std::vector<double> mx = values(ops::max(x, {0}));
+  const std::vector<int64_t> am = ops::argmax(x, 0).to_vector<int64_t>();
+  CHECK(std::isnan(mx[70]));
+  CHECK(am[70] == 1);
+  CHECK(mx[5] == 2.0);
+  CHECK(am[5] == 0);
+  CHECK(std::count_if(mx.begin(), mx.end(), [](double m) { return std::isnan(m); }) == 1);
+}
+
+TEST_CASE("a staged float32 sum carries float64 between stages", "[tensor][reduce]") {
+  // Sum over {0, 2} of [3, 2, n] is staged: rows of n first, then axis 0. With every
+  // element v = 1 + 2^-12 and n = 4097, a float32 row sum would be rounded (n v needs more
+  // than 24 bits) and three of them give 12294.0f; carried in float64, the total 3 n v is
+  // rounded once, to 12294.001f. (Values found by trying both roundings.)
+  const int64_t n = 4097;
+  const double v = 1 + std::ldexp(1.0, -12);
+  const Tensor x = full({3, 2, n}, v, {DType::Float32, Device::cpu()});
+  const float expected = static_cast<float>(3.0 * n * v);
+  CHECK(expected != static_cast<float>(3.0 * static_cast<float>(n * v)));  // the two roundings differ
+  for (double s : values(ops::sum(x, {0, 2}))) CHECK(static_cast<float>(s) == expected);
+}
+
 TEST_CASE("float32 sums accumulate in double", "[tensor][reduce]") {
   // 2^24 + 2 ones: a float accumulator gets stuck at 2^24 (adding 1 rounds back down);
   // the double accumulator reaches 2^24 + 2, which float represents exactly.
