@@ -2,7 +2,7 @@
 // (the same split as tensor/cpu/, which is the readable specification of each kernel):
 //   memory.cu        allocate (caching allocator, allocator.h), host copies, registration
 //   elementwise.cu   copy, fill, unary, binary, where, clamp
-//   reduce.cu        reduce_rows, softmax
+//   reduce.cu        reduce, softmax
 //   norm.cu          group_norm, layer_norm and their fused backward
 //   matmul.cu        matmul through cuBLAS (strided batched GEMM)
 //   index.cu         index_select, gather, scatter_add
@@ -30,7 +30,8 @@ class CudaBackend final : public Backend {
   void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
   void clamp(const Tensor& x, const Tensor& out, double lo, double hi) override;
 
-  void reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) override;
+  void reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner,
+              int64_t correction) override;
   void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
                int64_t inner) override;
 

@@ -1,8 +1,6 @@
 // rill CUDA — reductions (sum, mean, max, min, argmax, var) and softmax.
 //
-// reduce_rows: x [R, K] -> out [R], one block per row; each thread folds a strided
-// part of the row, then block_reduce combines the threads (a fixed order, so
-// results are reproducible; they match the CPU's in-order sums to rounding).
+// reduce: x [outer, n, inner] -> out [outer, inner], reducing along n (below).
 // softmax: one thread per normalised slice, the CPU's algorithm line for line.
 #include <cmath>
 
@@ -32,33 +30,73 @@ __device__ Best<T> better(Best<T> a, Best<T> b, bool want_max) {
   return (want_max ? b.value > a.value : b.value < a.value) ? b : a;
 }
 
+// Output (o, j) reduces the n values x[o, k, j], k = 0..n-1, at stride `inner`.
+// Two kernels: a whole block per output, for long reductions (rows, or few long
+// columns), and a thread per output, for many short columns (neighbouring threads read
+// neighbouring columns, so the loads coalesce).
+
+// One block per output; its threads fold strided parts of the n values, block_reduce
+// combines them (a fixed order: reproducible, equal to the CPU's in-order sum to rounding).
 template <typename T, typename O>
-__global__ void reduce_rows_kernel(ReduceOp op, const T* x, O* out, int64_t K, int64_t correction) {
+__global__ void reduce_block_kernel(ReduceOp op, const T* x, O* out, int64_t n, int64_t inner, int64_t correction) {
   using Acc = acc_t<T>;
-  const T* row = x + static_cast<int64_t>(blockIdx.x) * K;
+  const int64_t o = blockIdx.x / inner, j = blockIdx.x % inner;
+  const T* line = x + o * n * inner + j;  // element k at line[k * inner]
   O& result = out[blockIdx.x];
   const int64_t start = threadIdx.x, step = blockDim.x;
   if (op == ReduceOp::Max || op == ReduceOp::Min || op == ReduceOp::Argmax) {
     const bool want_max = op != ReduceOp::Min;
     Best<T> best{T(0), -1};
-    for (int64_t k = start; k < K; k += step) best = better<T>(best, Best<T>{row[k], k}, want_max);
+    for (int64_t k = start; k < n; k += step) best = better<T>(best, Best<T>{line[k * inner], k}, want_max);
     best = block_reduce(best, [want_max](Best<T> a, Best<T> b) { return better<T>(a, b, want_max); });
     if (threadIdx.x == 0) result = op == ReduceOp::Argmax ? static_cast<O>(best.index) : static_cast<O>(best.value);
     return;
   }
   Acc sum = 0;
-  for (int64_t k = start; k < K; k += step) sum += row[k];
+  for (int64_t k = start; k < n; k += step) sum += line[k * inner];
   sum = block_sum(sum);
   if (op == ReduceOp::Sum || op == ReduceOp::Mean) {
-    if (threadIdx.x == 0) result = static_cast<O>(op == ReduceOp::Sum ? sum : sum / static_cast<Acc>(K));
+    if (threadIdx.x == 0) result = static_cast<O>(op == ReduceOp::Sum ? sum : sum / static_cast<Acc>(n));
     return;
   }
   // Var, two passes like the CPU: mean first, then the sum of squared deviations.
-  const Acc mean = sum / static_cast<Acc>(K);
+  const Acc mean = sum / static_cast<Acc>(n);
   Acc ss = 0;
-  for (int64_t k = start; k < K; k += step) ss += (row[k] - mean) * (row[k] - mean);
+  for (int64_t k = start; k < n; k += step) ss += (line[k * inner] - mean) * (line[k * inner] - mean);
   ss = block_sum(ss);
-  if (threadIdx.x == 0) result = static_cast<O>(ss / static_cast<Acc>(K - correction));
+  if (threadIdx.x == 0) result = static_cast<O>(ss / static_cast<Acc>(n - correction));
+}
+
+// One thread per output, folding its n values in index order: the CPU's reduce_row.
+template <typename T, typename O>
+__global__ void reduce_thread_kernel(ReduceOp op, const T* x, O* out, int64_t outer, int64_t n, int64_t inner,
+                                     int64_t correction) {
+  using Acc = acc_t<T>;
+  RILL_CUDA_FOR(oj, outer * inner) {
+    const T* line = x + oj / inner * n * inner + oj % inner;  // element k at line[k * inner]
+    Acc result = 0;
+    if (op == ReduceOp::Max || op == ReduceOp::Min || op == ReduceOp::Argmax) {
+      // NaN wins; ties keep the first index.
+      const bool want_max = op != ReduceOp::Min;
+      int64_t best = 0;
+      for (int64_t k = 1; k < n; ++k) {
+        const T b = line[best * inner], v = line[k * inner];
+        if (b != b) break;
+        if (v != v || (want_max ? v > b : v < b)) best = k;
+      }
+      result = op == ReduceOp::Argmax ? static_cast<Acc>(best) : static_cast<Acc>(line[best * inner]);
+    } else {
+      for (int64_t k = 0; k < n; ++k) result += line[k * inner];
+      if (op != ReduceOp::Sum) result /= static_cast<Acc>(n);
+      if (op == ReduceOp::Var) {
+        const Acc mean = result;
+        Acc ss = 0;
+        for (int64_t k = 0; k < n; ++k) ss += (line[k * inner] - mean) * (line[k * inner] - mean);
+        result = ss / static_cast<Acc>(n - correction);
+      }
+    }
+    out[oj] = static_cast<O>(result);
+  }
 }
 
 // x, out: [outer, n, inner]; thread (o, j) normalises x[o, :, j] (stride inner).
@@ -90,14 +128,21 @@ __global__ void softmax_kernel(SoftmaxOp op, const T* x, T* out, int64_t outer, 
 
 }  // namespace
 
-void CudaBackend::reduce_rows(ReduceOp op, const Tensor& x, const Tensor& out, int64_t correction) {
-  const int64_t R = x.shape()[0], K = x.shape()[1];
-  if (R == 0) return;
-  RILL_CHECK(R < INT32_MAX, "reduce: {} rows exceed the CUDA grid", R);
+void CudaBackend::reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner,
+                         int64_t correction) {
+  const int64_t outputs = outer * inner;
+  if (outputs == 0) return;
+  // A block per output when there are few outputs to share the GPU among, or rows.
+  const bool block_per_output = inner == 1 || (outputs < 4096 && n >= 256);
+  RILL_CHECK(!block_per_output || outputs < INT32_MAX, "reduce: {} outputs exceed the CUDA grid", outputs);
   dispatch(x.dtype(), "reduce", [&]<typename T>() {
     dispatch(out.dtype(), "reduce", [&]<typename O>() {
-      reduce_rows_kernel<T, O><<<static_cast<unsigned>(R), kThreads, 0, stream()>>>(op, ptr<T>(x), ptr<O>(out), K,
-                                                                                    correction);
+      if (block_per_output)
+        reduce_block_kernel<T, O><<<static_cast<unsigned>(outputs), kThreads, 0, stream()>>>(op, ptr<T>(x), ptr<O>(out), n,
+                                                                                            inner, correction);
+      else
+        reduce_thread_kernel<T, O><<<blocks_for(outputs), kThreads, 0, stream()>>>(op, ptr<T>(x), ptr<O>(out), outer, n,
+                                                                                   inner, correction);
       RILL_CUDA_CHECK_LAUNCH("reduce");
     });
   });

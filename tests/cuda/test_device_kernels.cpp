@@ -37,6 +37,22 @@ DEVICE_TEST_CASE("device: sum mean max min var and argmax over rows and columns"
     }
     require_same(ops::argmax(xd, 1), ops::argmax(x, 1), 0.0);
     require_same(ops::argmax(xd, 0), ops::argmax(x, 0), 0.0);
+    // [outer, n, inner] with inner > 1: few long columns (a block each), many short ones
+    // (a thread each), and several axes at once (reduced in stages by the ops layer).
+    Tensor y = pattern({4, 300, 5, 6}, DType::Float64, 3.0);
+    y = d == DType::Int64 ? ops::to(y, DType::Int64) : ops::to(y, d);
+    const Tensor yd = on(device, y);
+    for (const Axes& axes : {Axes{1}, Axes{3}, Axes{0, 2}, Axes{1, 3}, Axes{0, 1, 2}}) {
+      INFO("axes " << axes.size() << " starting at " << axes[0]);
+      require_same(ops::sum(yd, axes), ops::sum(y, axes), tol_for(d));
+      require_same(ops::max(yd, axes), ops::max(y, axes), 0.0);
+      if (d != DType::Int64) {
+        require_same(ops::mean(yd, axes, true), ops::mean(y, axes, true), tol_for(d));
+        require_same(ops::var(yd, axes), ops::var(y, axes), tol_for(d));
+      }
+    }
+    require_same(ops::argmax(yd, 1), ops::argmax(y, 1), 0.0);
+    require_same(ops::argmax(yd, 2), ops::argmax(y, 2), 0.0);
   }
 }
 
