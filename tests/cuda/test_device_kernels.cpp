@@ -217,6 +217,25 @@ DEVICE_TEST_CASE("device: im2col col2im upsample and avg_pool with their adjoint
   }
 }
 
+DEVICE_TEST_CASE("device: conv2d forward and backward", "[device][image]") {
+  for (DType d : kFloatTypes) {
+    INFO("dtype " << dtype_name(d));
+    const Tensor x = ops::to(pattern({3, 4, 9, 7}, DType::Float64), d);
+    const Tensor weight = ops::to(pattern({5, 4, 3, 3}, DType::Float64, 0.5), d), bias = ops::to(pattern({5}), d);
+    for (const Window2d& w : {Window2d{3, 3, 1, 1, 1, 1, 1, 1}, Window2d{3, 3, 2, 2, 1, 1, 1, 1}}) {
+      const Tensor y = ops::conv2d(x, weight, bias, w);
+      require_same(ops::conv2d(on(device, x), on(device, weight), on(device, bias), w), y, gemm_tol(d, 36));
+      const Tensor gy = ops::to(pattern(y.shape(), DType::Float64, 0.7), d);
+      const ops::Conv2dGrads cpu = ops::conv2d_backward(gy, x, weight, w, true, true, true);
+      const ops::Conv2dGrads dev =
+          ops::conv2d_backward(on(device, gy), on(device, x), on(device, weight), w, true, true, true);
+      require_same(dev.x, cpu.x, gemm_tol(d, 45));
+      require_same(dev.weight, cpu.weight, gemm_tol(d, 3 * 63));
+      require_same(dev.bias, cpu.bias, gemm_tol(d, 3 * 63));
+    }
+  }
+}
+
 DEVICE_TEST_CASE("device: random numbers equal the CPU's for the same generator", "[device][random]") {
   for (DType d : kFloatTypes) {
     INFO("dtype " << dtype_name(d));
