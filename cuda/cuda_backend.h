@@ -7,7 +7,9 @@
 //   matmul.cu        matmul through cuBLAS (strided batched GEMM)
 //   index.cu         index_select, gather, scatter_add
 //   image.cu         im2col, col2im, upsample, avg_pool
+//   optim.cu         fused Adam/AdamW and EMA updates
 //   random.cu        Philox-based random fills
+// conv2d and conv2d_backward use Backend's default (im2col + cuBLAS GEMM + reductions).
 #pragma once
 
 #include "tensor/backend.h"
@@ -59,6 +61,10 @@ class CudaBackend final : public Backend {
   void upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x, int64_t scale) override;
   void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) override;
   void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) override;
+
+  void adam_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                   const AdamCoefficients& c) override;
+  void ema_update(const Tensor& average, const Tensor& value, double decay) override;
 
   void random_uniform(const Tensor& out, uint64_t seed, uint64_t offset) override;
   void random_normal(const Tensor& out, uint64_t seed, uint64_t offset) override;

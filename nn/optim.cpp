@@ -106,26 +106,31 @@ void Adam::step() {
     const double t = count.item() + 1;
     ops::fill_(count, t);
     const double bias1 = 1 - std::pow(options.beta1, t), bias2 = 1 - std::pow(options.beta2, t);
-    Tensor value = p;
+    AdamCoefficients c;
+    c.beta1 = options.beta1, c.beta2 = options.beta2;
+    c.one_minus_beta1 = 1 - options.beta1, c.one_minus_beta2 = 1 - options.beta2;
+    c.eps = options.eps, c.step_size = lr_ / bias1, c.sqrt_bias2 = std::sqrt(bias2);
     if (options.weight_decay != 0) {
-      if (decoupled_) value = ops::mul(p, 1 - lr_ * options.weight_decay);       // AdamW
-      else g = ops::add(g, ops::mul(p, options.weight_decay));                   // Adam (L2)
+      if (decoupled_) c.decay = 1 - lr_ * options.weight_decay;  // AdamW: p *= 1 - lr wd
+      else c.l2 = options.weight_decay;                           // Adam (L2): g += wd p
     }
-    Tensor& m = buffer("exp_avg", i);
-    Tensor& v = buffer("exp_avg_sq", i);
-    m = ops::add(ops::mul(m, options.beta1), ops::mul(g, 1 - options.beta1));
-    v = ops::add(ops::mul(v, options.beta2), ops::mul(ops::mul(g, g), 1 - options.beta2));
-    const Tensor denom = ops::add(ops::div(ops::sqrt(v), std::sqrt(bias2)), options.eps);
-    ops::copy_(params_[i].second, ops::sub(value, ops::mul(ops::div(m, denom), lr_ / bias1)));
+    // m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
+    // p = decay p - lr / bias1 * m / (sqrt(v) / sqrt(bias2) + eps)   (one fused pass: tensor/optim.h)
+    ops::adam_update(p, g, buffer("exp_avg", i), buffer("exp_avg_sq", i), c);
   }
 }
 
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
   no_grad guard;
-  double total = 0;
+  // The squared norms are summed in float64 on the gradients' device and read once at
+  // the end (one device-to-host copy per call on a GPU, not one per parameter).
+  Tensor total;
   for (const Tensor& p : params)
-    if (const Tensor g = grad_of(p); g.defined()) total += ops::sum(ops::mul(ops::to(g, DType::Float64), ops::to(g, DType::Float64))).item();
-  const double norm = std::sqrt(total);
+    if (const Tensor g = grad_of(p); g.defined()) {
+      const Tensor sq = ops::sum(ops::mul(ops::to(g, DType::Float64), ops::to(g, DType::Float64)));
+      total = total.defined() ? ops::add(total, sq) : sq;
+    }
+  const double norm = total.defined() ? std::sqrt(total.item()) : 0.0;
   const double scale = max_norm / (norm + 1e-6);
   if (scale < 1)
     for (const Tensor& p : params)

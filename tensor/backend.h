@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tensor/optim.h"
 #include "tensor/tensor.h"
 
 namespace rill {
@@ -150,6 +151,15 @@ class Backend {
   virtual void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) = 0;
   // grad_out: [N, C, Ho, Wo] -> grad_x: [N, C, H, W] (arrives zero-filled).
   virtual void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) = 0;
+
+  // ---- optimizer updates (tensor/optim.h has the formulas) -----------------------
+  // param, exp_avg, exp_avg_sq updated in place; all four contiguous, same shape and dtype.
+  // The default implementation composes elementwise ops (backend.cpp); a fused override
+  // must produce the same bits (the same roundings in the same order).
+  virtual void adam_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                           const AdamCoefficients& c);
+  // average = decay average + (1 - decay) value, in place; both contiguous.
+  virtual void ema_update(const Tensor& average, const Tensor& value, double decay);
 
   // ---- random numbers (Philox4x32-10, see random.h) -----------------------------
   // Element i of out (row-major) is a function of (seed, offset, i) only, so every

@@ -8,6 +8,7 @@
 #include "tensor/image.h"
 #include "tensor/index.h"
 #include "tensor/linalg.h"
+#include "tensor/optim.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
 #include "tensor/reduce.h"
