@@ -6,7 +6,6 @@
 // op is a kernel argument, so one kernel per dtype serves all unary (or binary) ops.
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 
 #include "cuda/cuda_backend.h"
@@ -173,17 +172,9 @@ void CudaBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, co
 
 void CudaBackend::clamp(const Tensor& x, const Tensor& out, double lo, double hi) {
   dispatch(x.dtype(), "clamp", [&]<typename T>() {
-    // An infinite bound means "none"; for int64 that is the type's own limit (saturating,
-    // as on the CPU: casting an out-of-range double to int64 would be undefined).
-    auto bound = [](double v) -> T {
-      if constexpr (!kFloat<T>) {
-        if (v <= -9.2233720368547758e18) return std::numeric_limits<T>::lowest();
-        if (v >= 9.2233720368547758e18) return std::numeric_limits<T>::max();
-      }
-      return static_cast<T>(v);
-    };
+    // An infinite bound means "none"; for int64 that is the type's own limit (bound_cast saturates).
     for_each_element<2>("clamp", out.shape(), {out.strides(), x.strides()},
-                        ClampF<T>{ptr<T>(out), ptr<T>(x), bound(lo), bound(hi)});
+                        ClampF<T>{ptr<T>(out), ptr<T>(x), bound_cast<T>(lo), bound_cast<T>(hi)});
   });
 }
 

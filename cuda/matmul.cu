@@ -8,67 +8,41 @@
 // product out^T = b^T @ a^T, i.e. cuBLAS gets (b, a) in that order and m, n swapped,
 // and writes out^T column-major = out row-major. No data moves.
 //
-// Each operand is passed as cuBLAS finds it: a row-major view as CUBLAS_OP_N (it
-// already is the transposed matrix cuBLAS wants), a transposed view such as
-// ops::transpose(w) (row stride 1) as CUBLAS_OP_T. Only a view that is neither (e.g.
-// every other column) is copied into contiguous memory. A broadcast batch (batch
-// stride 0, e.g. one weight for all images) is passed with stride 0.
-#include <optional>
-
+// Each operand is passed as it lies in memory when it has a layout cuBLAS reads
+// (tensor/matrix_layout.h): a row-major view as CUBLAS_OP_N (it already is the
+// transposed matrix cuBLAS wants), a column-major one such as ops::transpose(w) as
+// CUBLAS_OP_T. Only a view that is neither (e.g. every other column) is copied. A
+// broadcast batch (batch stride 0, e.g. one weight for all images) is passed with stride 0.
 #include "cuda/check.h"
 #include "cuda/context.h"
 #include "cuda/cuda_backend.h"
 #include "cuda/runtime.h"
-#include "tensor/view.h"
+#include "tensor/matrix_layout.h"
 
 namespace rill::cuda {
 namespace {
 
 bool tf32_allowed = false;
 
-struct GemmOperand {
-  cublasOperation_t op;
-  int64_t ld;
-};
-
-// How cuBLAS can read a row-major rows x cols matrix with strides (rs, cs), if at all.
-std::optional<GemmOperand> gemm_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
-  // The stride of a size-1 axis is never used, so it cannot disqualify a layout.
-  // Rows contiguous (element (i, j) at i * ld + j): column-major this is X^T, op N.
-  if ((cols == 1 || cs == 1) && (rows == 1 || rs >= cols))
-    return GemmOperand{CUBLAS_OP_N, rows == 1 ? std::max<int64_t>(cols, 1) : rs};
-  // Columns contiguous (element (i, j) at j * ld + i): column-major this is X, op T.
-  if ((rows == 1 || rs == 1) && (cols == 1 || cs >= rows))
-    return GemmOperand{CUBLAS_OP_T, cols == 1 ? std::max<int64_t>(rows, 1) : cs};
-  return std::nullopt;
-}
-
-// x itself when every batch element is readable by cuBLAS, else a contiguous copy.
-Tensor gemm_ready(const Tensor& x, GemmOperand& layout) {
-  if (auto l = gemm_layout(x.shape()[1], x.shape()[2], x.strides()[1], x.strides()[2])) {
-    layout = *l;
-    return x;
-  }
-  Tensor c = ops::contiguous(x);
-  layout = *gemm_layout(c.shape()[1], c.shape()[2], c.strides()[1], c.strides()[2]);
-  return c;
-}
+// The cuBLAS flag for an operand of the column-major product out^T = b^T a^T: a
+// row-major matrix X already is X^T column-major (N); a column-major one is X (T).
+cublasOperation_t op(const MatrixLayout& l) { return l.order == MatrixOrder::RowMajor ? CUBLAS_OP_N : CUBLAS_OP_T; }
 
 // out^T [m, n] = b^T [m, k] @ a^T [k, n], column-major, for every batch.
-void gemm(const GemmOperand& la, const GemmOperand& lb, int n, int m, int k, const float* a, long long stride_a,
+void gemm(const MatrixLayout& la, const MatrixLayout& lb, int n, int m, int k, const float* a, long long stride_a,
           const float* b, long long stride_b, float* c, int batches) {
   const float one = 1.0f, zero = 0.0f;
   RILL_CUDA_CHECK(cublasSetMathMode(cublas(), tf32_allowed ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
                   "matmul");
-  RILL_CUDA_CHECK(cublasSgemmStridedBatched(cublas(), lb.op, la.op, m, n, k, &one, b, static_cast<int>(lb.ld),
+  RILL_CUDA_CHECK(cublasSgemmStridedBatched(cublas(), op(lb), op(la), m, n, k, &one, b, static_cast<int>(lb.ld),
                                             stride_b, a, static_cast<int>(la.ld), stride_a, &zero, c, m,
                                             static_cast<long long>(n) * m, batches),
                   "matmul");
 }
-void gemm(const GemmOperand& la, const GemmOperand& lb, int n, int m, int k, const double* a, long long stride_a,
+void gemm(const MatrixLayout& la, const MatrixLayout& lb, int n, int m, int k, const double* a, long long stride_a,
           const double* b, long long stride_b, double* c, int batches) {
   const double one = 1.0, zero = 0.0;
-  RILL_CUDA_CHECK(cublasDgemmStridedBatched(cublas(), lb.op, la.op, m, n, k, &one, b, static_cast<int>(lb.ld),
+  RILL_CUDA_CHECK(cublasDgemmStridedBatched(cublas(), op(lb), op(la), m, n, k, &one, b, static_cast<int>(lb.ld),
                                             stride_b, a, static_cast<int>(la.ld), stride_a, &zero, c, m,
                                             static_cast<long long>(n) * m, batches),
                   "matmul");
@@ -83,9 +57,9 @@ void CudaBackend::matmul(const Tensor& a_in, const Tensor& b_in, const Tensor& o
   const int64_t B = out.shape()[0], n = out.shape()[1], m = out.shape()[2], k = a_in.shape()[2];
   if (out.numel() == 0) return;
   if (k == 0) return fill(out, 0.0);
-  GemmOperand la{}, lb{};
-  const Tensor a = gemm_ready(a_in, la);
-  const Tensor b = gemm_ready(b_in, lb);
+  MatrixLayout la{}, lb{};
+  const Tensor a = gemm_operand(a_in, la);
+  const Tensor b = gemm_operand(b_in, lb);
   RILL_CHECK(B < INT32_MAX && n < INT32_MAX && m < INT32_MAX && k < INT32_MAX && la.ld < INT32_MAX && lb.ld < INT32_MAX,
              "matmul: sizes {} x ({} x {}) @ ({} x {}) exceed what cuBLAS (32-bit ints) takes", B, n, k, k, m);
   dispatch_float(out.dtype(), "matmul", [&]<typename T>() {
