@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-gpu}
 JOBS=${JOBS:-$(nproc)}
 status=0
+# The CUDA toolkit's usual home, in case nvcc is not on PATH.
+command -v nvcc > /dev/null || export PATH="$PATH:/usr/local/cuda/bin"
 
 echo "== GPU"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || echo "(nvidia-smi not available)"

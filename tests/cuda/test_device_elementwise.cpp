@@ -109,4 +109,8 @@ DEVICE_TEST_CASE("device: to() round trip keeps every bit", "[device][elementwis
     CHECK(on(device, x).device() == device);
     require_same(back, x, 0.0);
   }
+  // Printing reads the elements through a CPU copy and names a non-CPU device.
+  const std::string text = fmt::format("{}", on(device, tensor({1.5f, -2.0f})));
+  CHECK(text.find("1.5000") != std::string::npos);
+  CHECK((text.find("device='cuda:0'") != std::string::npos) == device.is_cuda());
 }
