@@ -6,6 +6,7 @@
 #include "autograd/grad_mode.h"
 #include "tensor/elementwise.h"
 #include "tensor/factory.h"
+#include "tensor/profiler.h"
 
 namespace rill::autograd {
 namespace {
@@ -94,7 +95,11 @@ void run(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads
                "backward: {} was already run and its saved tensors freed; call backward with retain_graph=true to "
                "go through a graph twice",
                node->name());
-    const std::vector<Tensor> input_grads = node->backward(grad_output);
+    std::vector<Tensor> input_grads;
+    {
+      const profiler::Scope scope(profiler::enabled() ? node->name() : std::string());
+      input_grads = node->backward(grad_output);
+    }
     if (!retain_graph) {
       node->release_saved();
       node->released = !node->next.empty();  // AccumulateGrad (no inputs) can always run again

@@ -171,8 +171,7 @@ Tensor relu(const Tensor& x) {
 struct SiluBackward : SavesOne {
   std::string name() const override { return "SiluBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    const Tensor s = ops::sigmoid(saved);
-    return {ops::mul(g, ops::mul(s, ops::add(ops::mul(saved, ops::sub(ones_like(s), s)), 1.0)))};
+    return {ops::silu_backward(g, saved)};  // one fused elementwise pass
   }
 };
 Tensor silu(const Tensor& x) {

@@ -5,11 +5,19 @@
 //   sampling: 64 MNIST-sized samples, 100 Euler steps with the U-Net     (PyTorch 33.8 s at 1 thread)
 // Each figure is the median of several repetitions after a warm-up.
 //
-// Usage: bench_train_step [threads] [which: all|mlp|unet|sample]
+//   profile, profile-mlp: one U-Net (MLP) training step split into forward, backward and optimizer, per op
+//            (tensor/profiler.h), to see where the time goes
+// With `unet` alone, the peak resident memory of the process is that of a U-Net
+// training run (compare: bench/pytorch_reference.py --memory).
+//
+// Usage: bench_train_step [threads] [which: all|mlp|unet|sample|profile|profile-mlp]
 #include <algorithm>
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +25,7 @@
 #include "flowmatch/flowmatch.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
+#include "tensor/profiler.h"
 
 using namespace rill;
 namespace fm = rill::flowmatch;
@@ -35,6 +44,61 @@ double median_seconds(const std::function<void()>& f, int repeats) {
   return t[t.size() / 2];
 }
 
+// Peak resident set size of this process so far, in MB.
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+// One training step of `model` (CFM loss, Adam) split into forward (with the loss),
+// backward and the optimizer step, each profiled per op on its own, averaged over
+// `steps` steps after a warm-up step.
+void profile_step(const std::string& title, nn::Module& model, const fm::Model& v, const Shape& batch, int steps,
+                  Generator& gen) {
+  nn::Adam opt(model.named_parameters(), {1e-3});
+  const fm::CFMOptions cfm;
+  const char* names[3] = {"forward", "backward", "optimizer"};
+  std::map<std::string, profiler::Entry> phases[3];
+  double step_seconds = 0;
+  for (int s = -1; s < steps; ++s) {
+    const Tensor x0 = randn(batch, {}, &gen), x1 = randn(batch, {}, &gen);
+    Tensor loss;
+    opt.zero_grad();
+    const std::function<void()> phase[3] = {[&] { loss = fm::cfm_loss(v, cfm, x0, x1, &gen); },
+                                            [&] { autograd::backward(loss); }, [&] { opt.step(); }};
+    for (int p = 0; p < 3; ++p) {
+      profiler::reset();
+      profiler::enable(true);
+      const auto start = std::chrono::steady_clock::now();
+      phase[p]();
+      const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      profiler::enable(false);
+      if (s < 0) continue;
+      step_seconds += t;
+      for (const auto& e : profiler::report()) {
+        profiler::Entry& acc = phases[p][e.name];
+        acc.name = e.name, acc.calls += e.calls, acc.seconds += e.seconds;
+      }
+    }
+  }
+  step_seconds /= steps;
+  fmt::print("{}, per op, mean of {} steps: {:.3f} ms\n", title, steps, step_seconds * 1e3);
+  for (int p = 0; p < 3; ++p) {
+    std::vector<profiler::Entry> rows;
+    double total = 0;
+    for (const auto& [name, e] : phases[p]) rows.push_back(e), total += e.seconds / steps;
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.seconds > b.seconds; });
+    fmt::print("\n{:<30} {:>6} {:>9} {:>6}\n", names[p], "calls", "ms", "%");
+    for (const auto& e : rows) {
+      if (e.seconds / steps < 5e-3 * step_seconds) continue;  // under 0.5% of the step
+      fmt::print("  {:<28} {:6.0f} {:9.3f} {:6.1f}\n", e.name, static_cast<double>(e.calls) / steps,
+                 e.seconds / steps * 1e3, 100 * e.seconds / steps / step_seconds);
+    }
+    fmt::print("  {:<28} {:>6} {:9.3f} {:6.1f}\n", "(all ops)", "", total * 1e3, 100 * total / step_seconds);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,6 +108,11 @@ int main(int argc, char** argv) {
   Generator gen(0);
   fm::CFMOptions cfm;  // straight path, independent pairs: the model's own cost
 
+  if (which == "profile-mlp") {
+    nn::MLP mlp;
+    profile_step("MLP training step (batch 256, Adam)", mlp, [&](const Tensor& t, const Tensor& x, const Tensor&) { return mlp(x, t); },
+                 {256, 2}, 50, gen);
+  }
   if (which == "all" || which == "mlp") {
     nn::MLP mlp;
     nn::Adam opt(mlp.named_parameters(), {1e-3});
@@ -65,7 +134,9 @@ int main(int argc, char** argv) {
       opt.step();
     }, 5);
     fmt::print("U-Net training step (batch 64, Adam)     {:8.3f} s   ({:.1f} GFLOP/s at 71.7 GFLOP/step)\n", s, 71.7 / s);
+    if (which == "unet") fmt::print("peak resident memory (U-Net training)    {:8.0f} MB\n", peak_rss_mb());
   }
+  if (which == "profile") profile_step("U-Net training step (batch 64, Adam)", unet, v, {64, 1, 28, 28}, 3, gen);
   if (which == "all" || which == "sample") {
     const Tensor x0 = randn({64, 1, 28, 28}, {}, &gen);
     const double s = median_seconds([&] { fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100)); }, 1);

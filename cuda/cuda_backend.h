@@ -62,8 +62,8 @@ class CudaBackend final : public Backend {
   void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) override;
   void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) override;
 
-  void adam_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
-                   const AdamCoefficients& c) override;
+  void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                 const AdamStep& step) override;
   void ema_update(const Tensor& average, const Tensor& value, double decay) override;
 
   void random_uniform(const Tensor& out, uint64_t seed, uint64_t offset) override;

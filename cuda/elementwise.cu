@@ -90,6 +90,12 @@ __device__ T binary_op(BinaryOp op, T x, T y) {
     case BinaryOp::Pow:
       if constexpr (kFloat<T>) return pow(x, y);
       break;
+    case BinaryOp::SiluBackward:  // g silu'(x) = g s (1 + x (1 - s)),  s = sigmoid(x);  here g = x, x = y
+      if constexpr (kFloat<T>) {
+        const T s = T(1) / (T(1) + exp(-y));
+        return x * s * (T(1) + y * (T(1) - s));
+      }
+      break;
   }
   return x;  // unreachable: the host refuses ops a dtype does not have
 }
@@ -153,7 +159,8 @@ void CudaBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, double s
 }
 
 void CudaBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
-  RILL_CHECK(is_floating(a.dtype()) || op != BinaryOp::Pow, "binary: op {} not available for dtype {}",
+  RILL_CHECK(is_floating(a.dtype()) || (op != BinaryOp::Pow && op != BinaryOp::SiluBackward),
+             "binary: op {} not available for dtype {}",
              static_cast<int>(op), a.dtype());
   dispatch(a.dtype(), "binary", [&]<typename T>() {
     for_each_element<3>("binary", out.shape(), {out.strides(), a.strides(), b.strides()},

@@ -1,10 +1,14 @@
 // rill CUDA — fused optimizer updates: Adam/AdamW and EMA in one kernel per parameter.
 //
-// The specification is the composition of ops in tensor/backend.cpp (formulas:
-// tensor/optim.h). Each of those ops rounds its result to T once; the kernels below
-// do the same operations in the same order through the _rn intrinsics, which round
-// once each and are never contracted into fused multiply-adds. The result is
-// therefore the CPU's, bit for bit.
+// adam_step: the arithmetic of tensor/cpu/optim.cpp, operation for operation, each
+// rounded once through the _rn intrinsics (nvcc would otherwise contract a * b + c into
+// fused multiply-adds). The CPU compiler may contract its loop, so the two agree to
+// float rounding, not necessarily to the bit.
+// ema_update: the specification is the composition of ops in tensor/backend.cpp, which
+// rounds each operation once; the kernel does the same operations in the same order,
+// so it gives the CPU's bits.
+#include <cmath>
+
 #include "cuda/cuda_backend.h"
 #include "cuda/loops.cuh"
 
@@ -23,25 +27,26 @@ __device__ double div_rn(double a, double b) { return __ddiv_rn(a, b); }
 __device__ float sqrt_rn(float a) { return __fsqrt_rn(a); }
 __device__ double sqrt_rn(double a) { return __dsqrt_rn(a); }
 
-// The coefficients rounded to T, as the scalar operands of the composed ops are.
+// The step's constants in T, computed in double first, as the CPU computes them.
 template <typename T>
-struct AdamScalars {
-  T beta1, beta2, one_minus_beta1, one_minus_beta2, eps, step_size, sqrt_bias2, decay, l2;
-  bool has_decay, has_l2;
+struct AdamConstants {
+  T beta1, one_minus_beta1, beta2, one_minus_beta2, wd, decay, eps, sqrt_bias2, step_size;
+  bool l2, decoupled;
 };
 
+// g = grad + wd p (Adam);  p' = decay p (AdamW);  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+// p = p' - m / (sqrt(v) / sqrt(bias2) + eps) * lr / bias1
 template <typename T>
-__global__ void adam_kernel(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, int64_t n, AdamScalars<T> c) {
+__global__ void adam_kernel(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, int64_t n, AdamConstants<T> c) {
   RILL_CUDA_FOR(i, n) {
     const T p = param[i];
-    const T g = c.has_l2 ? add_rn(grad[i], mul_rn(p, c.l2)) : grad[i];            // g + l2 p
-    const T value = c.has_decay ? mul_rn(p, c.decay) : p;                          // decay p
-    const T m = add_rn(mul_rn(exp_avg[i], c.beta1), mul_rn(g, c.one_minus_beta1));  // b1 m + (1 - b1) g
+    const T g = c.l2 ? add_rn(grad[i], mul_rn(p, c.wd)) : grad[i];
+    const T value = c.decoupled ? mul_rn(p, c.decay) : p;
+    const T m = add_rn(mul_rn(exp_avg[i], c.beta1), mul_rn(g, c.one_minus_beta1));
     const T v = add_rn(mul_rn(exp_avg_sq[i], c.beta2), mul_rn(mul_rn(g, g), c.one_minus_beta2));
-    const T denom = add_rn(div_rn(sqrt_rn(v), c.sqrt_bias2), c.eps);                // sqrt(v) / sqrt(bias2) + eps
     exp_avg[i] = m;
     exp_avg_sq[i] = v;
-    param[i] = sub_rn(value, mul_rn(div_rn(m, denom), c.step_size));               // value - m / denom * step
+    param[i] = sub_rn(value, mul_rn(div_rn(m, add_rn(div_rn(sqrt_rn(v), c.sqrt_bias2), c.eps)), c.step_size));
   }
 }
 
@@ -53,18 +58,25 @@ __global__ void ema_kernel(T* average, const T* value, int64_t n, T decay, T one
 
 }  // namespace
 
-void CudaBackend::adam_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
-                              const AdamCoefficients& c) {
+void CudaBackend::adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                            const AdamStep& s) {
   const int64_t n = param.numel();
   if (n == 0) return;
-  dispatch_float(param.dtype(), "adam_update", [&]<typename T>() {
-    const AdamScalars<T> s{static_cast<T>(c.beta1),     static_cast<T>(c.beta2),     static_cast<T>(c.one_minus_beta1),
-                           static_cast<T>(c.one_minus_beta2), static_cast<T>(c.eps), static_cast<T>(c.step_size),
-                           static_cast<T>(c.sqrt_bias2), static_cast<T>(c.decay),    static_cast<T>(c.l2),
-                           c.decay != 1,                 c.l2 != 0};
+  dispatch_float(param.dtype(), "adam_step", [&]<typename T>() {
+    const AdamConstants<T> c{T(s.beta1),
+                             T(1 - s.beta1),
+                             T(s.beta2),
+                             T(1 - s.beta2),
+                             T(s.weight_decay),
+                             T(1 - s.lr * s.weight_decay),
+                             T(s.eps),
+                             T(std::sqrt(s.bias2)),
+                             T(s.lr / s.bias1),
+                             !s.decoupled && s.weight_decay != 0,
+                             s.decoupled && s.weight_decay != 0};
     adam_kernel<T><<<blocks_for(n), kThreads, 0, stream()>>>(ptr<T>(param), ptr<T>(grad), ptr<T>(exp_avg),
-                                                             ptr<T>(exp_avg_sq), n, s);
-    RILL_CUDA_CHECK_LAUNCH("adam_update");
+                                                             ptr<T>(exp_avg_sq), n, c);
+    RILL_CUDA_CHECK_LAUNCH("adam_step");
   });
 }
 

@@ -20,7 +20,7 @@ void EMA::update(const Module& model) {
     RILL_CHECK(params[i].first == shadow_[i].first, "EMA::update: parameter {} is '{}', the average has '{}'", i,
                params[i].first, shadow_[i].first);
     // s = decay s + (1 - decay) p, in one pass (tensor/optim.h)
-    ops::ema_update(shadow_[i].second, detach(params[i].second), decay_);
+    ops::ema_update_(shadow_[i].second, detach(params[i].second), decay_);
   }
 }
 

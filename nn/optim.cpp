@@ -97,7 +97,6 @@ void Adam::step() {
   no_grad guard;
   ++steps_;
   for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor p = detach(params_[i].second);
     Tensor g = grad_of(params_[i].second);
     if (!g.defined()) continue;
     // Bias corrections use this parameter's own step count (it may have skipped steps
@@ -106,17 +105,8 @@ void Adam::step() {
     const double t = count.item() + 1;
     ops::fill_(count, t);
     const double bias1 = 1 - std::pow(options.beta1, t), bias2 = 1 - std::pow(options.beta2, t);
-    AdamCoefficients c;
-    c.beta1 = options.beta1, c.beta2 = options.beta2;
-    c.one_minus_beta1 = 1 - options.beta1, c.one_minus_beta2 = 1 - options.beta2;
-    c.eps = options.eps, c.step_size = lr_ / bias1, c.sqrt_bias2 = std::sqrt(bias2);
-    if (options.weight_decay != 0) {
-      if (decoupled_) c.decay = 1 - lr_ * options.weight_decay;  // AdamW: p *= 1 - lr wd
-      else c.l2 = options.weight_decay;                           // Adam (L2): g += wd p
-    }
-    // m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
-    // p = decay p - lr / bias1 * m / (sqrt(v) / sqrt(bias2) + eps)   (one fused pass: tensor/optim.h)
-    ops::adam_update(p, g, buffer("exp_avg", i), buffer("exp_avg_sq", i), c);
+    ops::adam_step_(params_[i].second, g, buffer("exp_avg", i), buffer("exp_avg_sq", i),
+                    {lr_, options.beta1, options.beta2, options.eps, options.weight_decay, decoupled_, bias1, bias2});
   }
 }
 

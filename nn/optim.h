@@ -27,6 +27,8 @@ class Optimizer {
   int64_t steps_taken() const { return steps_; }
 
   // The optimizer's state; load_state_dict checks names and shapes like Module's.
+  // Like Module::state_dict (and torch.optim), the dict shares the state's tensors, which
+  // step() updates in place: clone them for a snapshot.
   StateDict state_dict() const;
   void load_state_dict(const StateDict& state);
 

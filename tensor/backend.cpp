@@ -58,19 +58,9 @@ void Backend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tenso
   if (grad_bias.defined()) copy(ops::sum(g, {0, 2}), grad_bias);
 }
 
-// ---- default optimizer updates: the elementwise ops, one rounding each -------------
-// (The formulas of tensor/optim.h, exactly as nn/optim.cpp and nn/ema.cpp wrote them
-// before they became backend methods; a fused kernel reproduces these bits.)
-void Backend::adam_update(const Tensor& p, const Tensor& grad, const Tensor& m, const Tensor& v,
-                          const AdamCoefficients& c) {
-  const Tensor g = c.l2 != 0 ? ops::add(grad, ops::mul(p, c.l2)) : grad;
-  const Tensor value = c.decay != 1 ? ops::mul(p, c.decay) : p;
-  copy(ops::add(ops::mul(m, c.beta1), ops::mul(g, c.one_minus_beta1)), m);
-  copy(ops::add(ops::mul(v, c.beta2), ops::mul(ops::mul(g, g), c.one_minus_beta2)), v);
-  const Tensor denom = ops::add(ops::div(ops::sqrt(v), c.sqrt_bias2), c.eps);
-  copy(ops::sub(value, ops::mul(ops::div(m, denom), c.step_size)), p);
-}
-
+// ---- default EMA update: the elementwise ops, one rounding each -------------------
+// (The formula of tensor/optim.h, exactly as nn/ema.cpp wrote it before it became a
+// backend method; the CUDA kernel reproduces these bits.)
 void Backend::ema_update(const Tensor& average, const Tensor& value, double decay) {
   copy(ops::add(ops::mul(average, decay), ops::mul(value, 1 - decay)), average);
 }

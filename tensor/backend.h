@@ -18,7 +18,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tensor/optim.h"
 #include "tensor/tensor.h"
 
 namespace rill {
@@ -31,6 +30,7 @@ enum class UnaryOp {
 enum class BinaryOp {
   Add, Sub, Mul, Div, Pow, Maximum, Minimum,
   Eq, Ne, Lt, Le, Gt, Ge,  // comparisons give 1 or 0 in the inputs' dtype
+  SiluBackward,            // a * silu'(b) = a s (1 + b (1 - s)), s = sigmoid(b): one pass, not five
 };
 
 enum class ReduceOp { Sum, Mean, Max, Min, Argmax, Var };
@@ -47,6 +47,14 @@ struct Window2d {
   // non-negative numerator (the ops layer checks that the window fits).
   int64_t out_h(int64_t h) const { return (h + 2 * pad_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1; }
   int64_t out_w(int64_t w) const { return (w + 2 * pad_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
+};
+
+// One Adam / AdamW update (torch.optim's formulas), with the step's bias corrections
+// bias1 = 1 - beta1^t and bias2 = 1 - beta2^t already computed by the optimizer.
+struct AdamStep {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  bool decoupled = false;  // AdamW: decay the parameter, not the gradient
+  double bias1 = 1, bias2 = 1;
 };
 
 class Backend {
@@ -152,13 +160,14 @@ class Backend {
   // grad_out: [N, C, Ho, Wo] -> grad_x: [N, C, H, W] (arrives zero-filled).
   virtual void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) = 0;
 
-  // ---- optimizer updates (tensor/optim.h has the formulas) -----------------------
-  // param, exp_avg, exp_avg_sq updated in place; all four contiguous, same shape and dtype.
-  // The default implementation composes elementwise ops (backend.cpp); a fused override
-  // must produce the same bits (the same roundings in the same order).
-  virtual void adam_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
-                           const AdamCoefficients& c);
-  // average = decay average + (1 - decay) value, in place; both contiguous.
+  // ---- optimizers (tensor/optim.h has the formulas) ------------------------------
+  // In place, one pass: param, exp_avg, exp_avg_sq updated from grad; all four contiguous,
+  // same shape and floating dtype.
+  virtual void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                         const AdamStep& step) = 0;
+  // average = decay average + (1 - decay) value, in place; both contiguous, same shape and
+  // floating dtype. The default composes elementwise ops (backend.cpp) and is the
+  // specification; a fused override rounds the same operations in the same order.
   virtual void ema_update(const Tensor& average, const Tensor& value, double decay);
 
   // ---- random numbers (Philox4x32-10, see random.h) -----------------------------

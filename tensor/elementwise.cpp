@@ -1,5 +1,6 @@
 #include "tensor/elementwise.h"
 
+#include "tensor/profiler.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
@@ -44,6 +45,7 @@ const char* binary_name(BinaryOp op) {
     case BinaryOp::Le: return "le";
     case BinaryOp::Gt: return "gt";
     case BinaryOp::Ge: return "ge";
+    case BinaryOp::SiluBackward: return "silu_backward";
   }
   return "binary";
 }
@@ -60,6 +62,7 @@ Tensor unary(UnaryOp op, const Tensor& x, double scalar) {
   RILL_CHECK(int_ok || is_floating(x.dtype()), "{}: expected a floating dtype (float32 or float64), got {}",
              unary_name(op), x.dtype());
   Tensor out = Tensor::empty(x.shape(), x.options());
+  const profiler::Scope scope(unary_name(op));
   backend(x.device()).unary(op, x, out, scalar);
   return out;
 }
@@ -87,10 +90,11 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   check_same_device(name, a, b);
   RILL_CHECK(a.dtype() == b.dtype(), "{}: dtypes {} and {} differ (cast one with ops::to)", name, a.dtype(),
              b.dtype());
-  RILL_CHECK(is_floating(a.dtype()) || (op != BinaryOp::Div && op != BinaryOp::Pow),
+  RILL_CHECK(is_floating(a.dtype()) || (op != BinaryOp::Div && op != BinaryOp::Pow && op != BinaryOp::SiluBackward),
              "{}: expected a floating dtype (float32 or float64), got {}", name, a.dtype());
   const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
   Tensor out = Tensor::empty(shape, a.options());
+  const profiler::Scope scope(name);
   backend(a.device()).binary(op, expand(a, shape), expand(b, shape), out);
   return out;
 }
@@ -100,6 +104,7 @@ Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, a, b
 Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
 Tensor pow(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Pow, a, b); }
+Tensor silu_backward(const Tensor& grad, const Tensor& x) { return binary(BinaryOp::SiluBackward, grad, x); }
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }
 Tensor eq(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Eq, a, b); }
@@ -123,6 +128,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
              b.dtype());
   const Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
   Tensor out = Tensor::empty(shape, a.options());
+  const profiler::Scope scope("where");
   backend(a.device()).where(expand(cond, shape), expand(a, shape), expand(b, shape), out);
   return out;
 }
@@ -130,6 +136,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 Tensor clamp(const Tensor& x, double lo, double hi) {
   RILL_CHECK(!(lo > hi), "clamp: lower bound {} is above upper bound {}", lo, hi);
   Tensor out = Tensor::empty(x.shape(), x.options());
+  const profiler::Scope scope("clamp");
   backend(x.device()).clamp(x, out, lo, hi);
   return out;
 }

@@ -41,6 +41,8 @@ Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);  // floating dtypes only
 Tensor pow(const Tensor& a, const Tensor& b);  // floating dtypes only
+// grad * silu'(x), the gradient of silu in one pass (used by its backward).
+Tensor silu_backward(const Tensor& grad, const Tensor& x);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor eq(const Tensor& a, const Tensor& b);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "tensor/backend.h"
+#include "tensor/profiler.h"
 #include "tensor/philox.h"
 #include "tensor/view.h"
 
@@ -12,6 +13,7 @@ Tensor empty(const Shape& shape, TensorOptions options) { return Tensor::empty(s
 
 Tensor full(const Shape& shape, double value, TensorOptions options) {
   Tensor out = Tensor::empty(shape, options);
+  const profiler::Scope scope("fill");
   backend(options.device).fill(out, value);
   return out;
 }
@@ -83,6 +85,7 @@ Tensor rand(const Shape& shape, TensorOptions options, Generator* gen) {
   RILL_CHECK(is_floating(options.dtype), "rand: expected a floating dtype, got {}", options.dtype);
   Generator& g = pick(gen);
   const uint64_t first = g.reserve(static_cast<uint64_t>(out.numel()));  // one block per element
+  const profiler::Scope scope("rand");
   backend(options.device).random_uniform(out, g.seed(), first);
   return out;
 }
@@ -92,6 +95,7 @@ Tensor randn(const Shape& shape, TensorOptions options, Generator* gen) {
   RILL_CHECK(is_floating(options.dtype), "randn: expected a floating dtype, got {}", options.dtype);
   Generator& g = pick(gen);
   const uint64_t first = g.reserve((static_cast<uint64_t>(out.numel()) + 1) / 2);  // two per block
+  const profiler::Scope scope("randn");
   backend(options.device).random_normal(out, g.seed(), first);
   return out;
 }
@@ -101,6 +105,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions opti
   Tensor out = Tensor::empty(shape, options);
   Generator& g = pick(gen);
   const uint64_t first = g.reserve(static_cast<uint64_t>(out.numel()));
+  const profiler::Scope scope("randint");
   backend(options.device).random_int(out, low, high, g.seed(), first);
   return out;
 }

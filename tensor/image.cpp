@@ -1,5 +1,6 @@
 #include "tensor/image.h"
 
+#include "tensor/profiler.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
@@ -37,6 +38,7 @@ Tensor im2col(const Tensor& x, const Window2d& w) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   check_window("im2col", w, H, W);
   Tensor cols = Tensor::empty({N, C * w.kernel_h * w.kernel_w, w.out_h(H) * w.out_w(W)}, x.options());
+  const profiler::Scope scope("im2col");
   backend(x.device()).im2col(contiguous(x), cols, w);
   return cols;
 }
@@ -48,6 +50,7 @@ Tensor col2im(const Tensor& cols, const Window2d& w, int64_t C, int64_t H, int64
              "col2im: expected columns [N, {}, {}] for C={}, H={}, W={} and a {}x{} kernel, got shape {}", rows, L, C,
              H, W, w.kernel_h, w.kernel_w, shape_str(cols.shape()));
   Tensor x = zeros({cols.size(0), C, H, W}, cols.options());
+  const profiler::Scope scope("col2im");
   backend(cols.device()).col2im(contiguous(cols), x, w);
   return x;
 }
@@ -72,6 +75,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const W
   check_window("conv2d", w, H, W);
   Tensor y = Tensor::empty({x.size(0), weight.size(0), w.out_h(H), w.out_w(W)}, x.options());
   if (y.numel() == 0) return y;
+  const profiler::Scope scope("conv2d");
   backend(x.device()).conv2d(contiguous(x), contiguous(weight), bias.defined() ? contiguous(bias) : bias, w, y);
   return y;
 }
@@ -92,6 +96,7 @@ Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor&
       if (t.defined()) backend(t.device()).fill(t, 0.0);
     return g;
   }
+  const profiler::Scope scope("conv2d_backward");
   backend(x.device()).conv2d_backward(contiguous(grad_y), contiguous(x), contiguous(weight), w, g.x, g.weight, g.bias);
   return g;
 }
@@ -100,6 +105,7 @@ Tensor upsample_nearest2d(const Tensor& x, int64_t scale) {
   check_nchw("upsample_nearest2d", x);
   RILL_CHECK(scale >= 1, "upsample_nearest2d: scale must be >= 1, got {}", scale);
   Tensor out = Tensor::empty({x.size(0), x.size(1), x.size(2) * scale, x.size(3) * scale}, x.options());
+  const profiler::Scope scope("upsample_nearest2d");
   backend(x.device()).upsample_nearest2d(contiguous(x), out, scale);
   return out;
 }
@@ -111,6 +117,7 @@ Tensor upsample_nearest2d_backward(const Tensor& grad_out, int64_t scale) {
              shape_str(grad_out.shape()), scale);
   Tensor grad_x = Tensor::empty({grad_out.size(0), grad_out.size(1), grad_out.size(2) / scale, grad_out.size(3) / scale},
                                 grad_out.options());
+  const profiler::Scope scope("upsample_nearest2d_backward");
   backend(grad_out.device()).upsample_nearest2d_backward(contiguous(grad_out), grad_x, scale);
   return grad_x;
 }
@@ -121,6 +128,7 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   check_window("avg_pool2d", w, x.size(2), x.size(3));
   RILL_CHECK(2 * padding <= kernel, "avg_pool2d: padding {} must be at most half the kernel size {}", padding, kernel);
   Tensor out = Tensor::empty({x.size(0), x.size(1), w.out_h(x.size(2)), w.out_w(x.size(3))}, x.options());
+  const profiler::Scope scope("avg_pool2d");
   backend(x.device()).avg_pool2d(contiguous(x), out, w);
   return out;
 }
@@ -135,6 +143,7 @@ Tensor avg_pool2d_backward(const Tensor& grad_out, const Shape& input_shape, int
   RILL_CHECK(grad_out.shape() == expected, "avg_pool2d_backward: gradient shape {} does not match output shape {}",
              shape_str(grad_out.shape()), shape_str(expected));
   Tensor grad_x = zeros(input_shape, grad_out.options());
+  const profiler::Scope scope("avg_pool2d_backward");
   backend(grad_out.device()).avg_pool2d_backward(contiguous(grad_out), grad_x, w);
   return grad_x;
 }

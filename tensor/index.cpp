@@ -1,6 +1,7 @@
 #include "tensor/index.h"
 
 #include "tensor/backend.h"
+#include "tensor/profiler.h"
 #include "tensor/reduce.h"
 #include "tensor/view.h"
 
@@ -107,6 +108,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Shape shape = x.shape();
   shape[dim] = index.numel();
   Tensor out = Tensor::empty(shape, x.options());
+  const profiler::Scope scope("index_select");
   backend(x.device()).index_select(contiguous(x), contiguous(index), out, outer, x.shape()[dim], inner);
   return out;
 }
@@ -129,6 +131,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   check_gather_shapes("gather", x, dim, index);
   check_index("gather", index, x.shape()[dim], dim);
   Tensor out = Tensor::empty(index.shape(), x.options());
+  const profiler::Scope scope("gather");
   backend(x.device()).gather(x, dim, index, out);
   return out;
 }
@@ -147,6 +150,7 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
                shape_str(index.shape()), shape_str(src.shape()), d);
   check_index("scatter_add", index, self.shape()[dim], dim);
   Tensor out = clone(self);
+  const profiler::Scope scope("scatter_add");
   backend(self.device()).scatter_add(out, dim, index, src);
   return out;
 }

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "tensor/backend.h"
+#include "tensor/profiler.h"
 #include "tensor/view.h"
 
 // LAPACK's symmetric eigensolver (Fortran calling convention; OpenBLAS exports it).
@@ -41,6 +42,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const Tensor a3 = reshape(expand(a, a_full), {B, n, k});
   const Tensor b3 = reshape(expand(b, b_full), {B, k, m});
   Tensor out = Tensor::empty({B, n, m}, a.options());
+  const profiler::Scope scope("matmul");
   backend(a.device()).matmul(a3, b3, out);
 
   Shape result = out_shape;

@@ -1,6 +1,7 @@
 #include "tensor/norm.h"
 
 #include "tensor/backend.h"
+#include "tensor/profiler.h"
 #include "tensor/view.h"
 
 namespace rill::ops {
@@ -32,6 +33,7 @@ NormForward group_norm(const Tensor& x, int64_t groups, const Tensor& gamma, con
   const Tensor xs = as_ncs(x);
   NormForward out{Tensor::empty(x.shape(), x.options()), Tensor::empty({N, groups}, x.options()),
                   Tensor::empty({N, groups}, x.options())};
+  const profiler::Scope scope("group_norm");
   backend(x.device()).group_norm(xs, maybe_contiguous(gamma), maybe_contiguous(beta), groups, eps,
                                  view(out.y, xs.shape()), out.mean, out.rstd);
   return out;
@@ -45,6 +47,7 @@ NormBackward group_norm_backward(const Tensor& grad_y, const Tensor& x, const No
              "group_norm_backward: gradient is {} on {}, input is {} on {}", grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
   NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), empty_if(gamma)};
   const Tensor xs = as_ncs(x);
+  const profiler::Scope scope("group_norm_backward");
   backend(x.device()).group_norm_backward(as_ncs(grad_y), xs, saved.mean, saved.rstd, maybe_contiguous(gamma), groups,
                                           view(out.grad_x, xs.shape()), out.grad_gamma, out.grad_beta);
   return out;
@@ -62,6 +65,7 @@ NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Ten
   const int64_t D = numel(normalized_shape), R = x.numel() / std::max<int64_t>(D, 1);
   NormForward out{Tensor::empty(x.shape(), x.options()), Tensor::empty({R}, x.options()),
                   Tensor::empty({R}, x.options())};
+  const profiler::Scope scope("layer_norm");
   backend(x.device()).layer_norm(reshape(contiguous(x), {R, D}), maybe_contiguous(gamma), maybe_contiguous(beta), eps,
                                  view(out.y, {R, D}), out.mean, out.rstd);
   return out;
@@ -74,6 +78,7 @@ NormBackward layer_norm_backward(const Tensor& grad_y, const Tensor& x, const No
              "layer_norm_backward: gradient is {} on {}, input is {} on {}", grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
   const int64_t R = saved.mean.numel(), D = x.numel() / std::max<int64_t>(R, 1);
   NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), empty_if(gamma)};
+  const profiler::Scope scope("layer_norm_backward");
   backend(x.device()).layer_norm_backward(reshape(contiguous(grad_y), {R, D}), reshape(contiguous(x), {R, D}),
                                           saved.mean, saved.rstd, maybe_contiguous(gamma), view(out.grad_x, {R, D}),
                                           out.grad_gamma, out.grad_beta);

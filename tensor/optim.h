@@ -1,43 +1,30 @@
-// rill — fused optimizer updates: one pass over a parameter instead of a dozen ops.
+// rill — fused optimizer updates (raw ops, in place).
 //
-// nn/optim.cpp (Adam, AdamW) and nn/ema.cpp call these for every parameter each step.
-// Written as tensor ops, one Adam update is eleven kernels and as many temporaries; a
-// GPU spends more time launching them than computing. So the update is one backend
-// method. Its default implementation (tensor/backend.cpp) is that composition of ops,
-// and it is the specification: a fused kernel (cuda/optim.cu) performs the same float
-// operations in the same order, each rounded once (no fused multiply-add), and so
-// produces the same bits.
+// An optimizer written with elementwise ops makes a dozen passes over every parameter
+// per step, each allocating a temporary; for a small network that is a third of the
+// training step. adam_step_ is the same arithmetic in one pass:
+//
+//   g  = grad + weight_decay * param          (Adam: L2 penalty through the gradient)
+//   p  = param * (1 - lr * weight_decay)      (AdamW: decoupled decay; else p = param)
+//   m  = beta1 m + (1 - beta1) g
+//   v  = beta2 v + (1 - beta2) g^2
+//   param = p - lr / bias1 * m / (sqrt(v) / sqrt(bias2) + eps)
+// with bias1 = 1 - beta1^t, bias2 = 1 - beta2^t for the parameter's step t.
 #pragma once
 
+#include "tensor/backend.h"
 #include "tensor/tensor.h"
 
-namespace rill {
+namespace rill::ops {
 
-// The scalars of one Adam step, as nn/optim.cpp derives them (double; each is rounded
-// to the parameter's dtype, as a scalar operand of a tensor op is):
-struct AdamCoefficients {
-  double beta1 = 0.9, beta2 = 0.999;
-  double one_minus_beta1 = 0.1, one_minus_beta2 = 0.001;
-  double eps = 1e-8;
-  double step_size = 1e-3;   // lr / (1 - beta1^t)
-  double sqrt_bias2 = 1;     // sqrt(1 - beta2^t)
-  double decay = 1;          // AdamW's decoupled decay p *= 1 - lr wd (1: none)
-  double l2 = 0;             // Adam's L2 weight decay g += wd p (0: none)
-};
+// param, exp_avg (m), exp_avg_sq (v): contiguous, updated in place; grad: any layout.
+// All four: the same shape, floating dtype and device.
+void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                const AdamStep& step);
 
-namespace ops {
+// The exponential moving average of a parameter (nn::EMA), in place, in one pass:
+//   average = decay average + (1 - decay) value
+// average: contiguous; value: any layout; the same shape, floating dtype and device.
+void ema_update_(const Tensor& average, const Tensor& value, double decay);
 
-// One Adam/AdamW update of `param` in place, with its moment buffers (same shape, float
-// dtype and device; param, exp_avg, exp_avg_sq contiguous):
-//   g = grad + l2 param;   value = decay param
-//   exp_avg    = beta1 exp_avg    + (1 - beta1) g
-//   exp_avg_sq = beta2 exp_avg_sq + (1 - beta2) g^2
-//   param      = value - step_size exp_avg / (sqrt(exp_avg_sq) / sqrt_bias2 + eps)
-void adam_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
-                 const AdamCoefficients& c);
-
-// average = decay average + (1 - decay) value, in place (same shape, dtype, device; average contiguous).
-void ema_update(const Tensor& average, const Tensor& value, double decay);
-
-}  // namespace ops
-}  // namespace rill
+}  // namespace rill::ops

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tensor/backend.h"
+#include "tensor/profiler.h"
 #include "tensor/factory.h"
 #include "tensor/view.h"
 
@@ -103,6 +104,7 @@ Tensor reduce(ReduceOp op, const Tensor& x, Axes axes, bool keepdim, int64_t cor
   RILL_CHECK(op != ReduceOp::Var || K - correction > 0, "var: {} elements with correction {} leave no degrees of freedom", K,
              correction);
   const DType out_dtype = op == ReduceOp::Argmax ? DType::Int64 : x.dtype();
+  const profiler::Scope scope(name);
   const Tensor out = reduce_flat(op, x, reduced, correction, out_dtype);
   return view(out, keepdim ? keepdim_shape : kept_shape);
 }
@@ -156,6 +158,7 @@ Tensor softmax_like(SoftmaxOp op, const char* name, const Tensor& x, int64_t dim
     else out_shape.erase(out_shape.begin() + dim);
   }
   Tensor out = Tensor::empty(out_shape, x.options());
+  const profiler::Scope scope(name);
   if (out.numel() > 0) backend(x.device()).softmax(op, c, out, outer, n, inner);
   return out;
 }

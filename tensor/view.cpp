@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "tensor/backend.h"
+#include "tensor/profiler.h"
 
 namespace rill::ops {
 namespace {
@@ -227,6 +228,7 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
 Tensor contiguous(const Tensor& x) { return x.is_contiguous() ? x : clone(x); }
 
 Tensor clone(const Tensor& x) {
+  const profiler::Scope scope("clone");
   Tensor out = Tensor::empty(x.shape(), x.options());
   backend(x.device()).copy(x, out);
   return out;
@@ -234,6 +236,7 @@ Tensor clone(const Tensor& x) {
 
 Tensor to(const Tensor& x, DType dtype) {
   if (x.dtype() == dtype) return x;
+  const profiler::Scope scope("to");
   Tensor out = Tensor::empty(x.shape(), {dtype, x.device()});
   backend(x.device()).copy(x, out);
   return out;
@@ -264,6 +267,7 @@ void copy_(const Tensor& dst, const Tensor& src) {
                "copy_: the destination is a broadcast view (stride 0 along dimension {}): its elements overlap", d);
   // Reading and writing the same memory in one pass could read values already overwritten.
   const bool overlap = dst.storage() == src.storage();
+  const profiler::Scope scope("copy_");
   backend(dst.device()).copy(overlap ? clone(src) : src, dst);
 }
 

@@ -7,6 +7,7 @@
 //   index.cpp        index_select, gather, scatter_add
 //   image.cpp        im2col, col2im, upsample, avg_pool
 //   conv.cpp         conv2d and its backward, one image at a time (im2col.h + blas.h)
+//   optim.cpp        fused Adam/AdamW update
 //   random.cpp       Philox-based random fills
 #pragma once
 
@@ -63,6 +64,8 @@ class CpuBackend final : public Backend {
   void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) override;
   void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) override;
 
+  void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                 const AdamStep& step) override;
   void random_uniform(const Tensor& out, uint64_t seed, uint64_t offset) override;
   void random_normal(const Tensor& out, uint64_t seed, uint64_t offset) override;
   void random_int(const Tensor& out, int64_t low, int64_t high, uint64_t seed, uint64_t offset) override;

@@ -9,6 +9,7 @@
 
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/loops.h"
+#include "tensor/cpu/vecmath.h"
 
 namespace rill {
 namespace {
@@ -102,9 +103,10 @@ void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, double sc
         case UnaryOp::Tanh: return run([](T v) -> T { return std::tanh(v); });
         case UnaryOp::Erf: return run([](T v) -> T { return std::erf(v); });
         // sigmoid(x) = 1 / (1 + e^-x); for x -> -inf, e^-x -> inf and the result -> 0 cleanly.
-        case UnaryOp::Sigmoid: return run([](T v) -> T { return T(1) / (T(1) + std::exp(-v)); });
+        // (exp_vec: the same exp, vectorised for float32; see vecmath.h)
+        case UnaryOp::Sigmoid: return run([](T v) -> T { return T(1) / (T(1) + cpu::exp_vec(-v)); });
         // silu(x) = x * sigmoid(x)
-        case UnaryOp::Silu: return run([](T v) -> T { return v / (T(1) + std::exp(-v)); });
+        case UnaryOp::Silu: return run([](T v) -> T { return v / (T(1) + cpu::exp_vec(-v)); });
         // gelu(x) = x * Phi(x) = x/2 (1 + erf(x / sqrt 2)), the exact form (PyTorch's default).
         case UnaryOp::Gelu:
           return run([](T v) -> T { return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440))); });
@@ -138,6 +140,13 @@ void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Ten
       case BinaryOp::Ge: return run([](T x, T y) -> T { return static_cast<T>(x >= y); });
       case BinaryOp::Pow:
         if constexpr (kFloat<T>) return run([](T x, T y) -> T { return std::pow(x, y); });
+        break;
+      case BinaryOp::SiluBackward:  // g silu'(x) = g s (1 + x (1 - s)),  s = sigmoid(x)
+        if constexpr (kFloat<T>)
+          return run([](T g, T x) -> T {
+            const T s = T(1) / (T(1) + cpu::exp_vec(-x));
+            return g * s * (T(1) + x * (T(1) - s));
+          });
         break;
     }
     throw Error(fmt::format("binary: op {} not available for dtype {}", static_cast<int>(op), a.dtype()));

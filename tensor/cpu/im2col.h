@@ -39,15 +39,18 @@ void im2col_plane(const T* plane, int64_t H, int64_t W, const Window2d& w, T* ou
         const int64_t y = ho * w.stride_h - w.pad_h + i * w.dilation_h;
         T* row = out + ho * Wo;
         if (y < 0 || y >= H) {
-          std::fill(row, row + Wo, T(0));
+          for (int64_t wo = 0; wo < Wo; ++wo) row[wo] = T(0);
           continue;
         }
         const T* src = plane + y * W + x0;  // src[wo * stride] is x[y, wo*sw + x0]
-        std::fill(row, row + lo, T(0));
-        if (w.stride_w == 1) std::copy(src + lo, src + hi, row + lo);
+        // Plain loops, not std::fill/std::copy: rows are short (7 to 32 elements in the
+        // U-Net), and a memset/memmove call per row cost more than the copy itself.
+        for (int64_t wo = 0; wo < lo; ++wo) row[wo] = T(0);
+        if (w.stride_w == 1)
+          for (int64_t wo = lo; wo < hi; ++wo) row[wo] = src[wo];
         else
           for (int64_t wo = lo; wo < hi; ++wo) row[wo] = src[wo * w.stride_w];
-        std::fill(row + hi, row + Wo, T(0));
+        for (int64_t wo = hi; wo < Wo; ++wo) row[wo] = T(0);
       }
     }
 }

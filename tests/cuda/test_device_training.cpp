@@ -10,6 +10,7 @@ using namespace rill;
 using rill::test::on;
 using rill::test::pattern;
 using rill::test::require_same;
+using rill::test::tol_for;
 
 namespace {
 
@@ -42,30 +43,28 @@ void require_same_parameters(nn::Module& a, nn::Module& b, double tol) {
 
 }  // namespace
 
-DEVICE_TEST_CASE("device: fused Adam AdamW and EMA updates give the CPU's bits", "[device][training]") {
-  // The CPU's update composes elementwise ops (tensor/backend.cpp); a fused kernel must
-  // round the same operations in the same order: equal to the last bit, for both dtypes
-  // and for both kinds of weight decay.
+DEVICE_TEST_CASE("device: fused Adam AdamW and EMA updates give the CPU's results", "[device][training]") {
   for (DType d : {DType::Float32, DType::Float64})
-    for (int decay_kind = 0; decay_kind < 3; ++decay_kind) {
+    for (int decay_kind = 0; decay_kind < 3; ++decay_kind) {  // none, AdamW's decoupled, Adam's L2
       INFO("dtype " << dtype_name(d) << ", weight decay kind " << decay_kind);
       Tensor p = ops::to(pattern({7, 33}), d), m = zeros({7, 33}, d), v = zeros({7, 33}, d);
       Tensor pd = on(device, p), md = on(device, m), vd = on(device, v);
-      for (int step = 1; step <= 4; ++step) {
-        const Tensor g = ops::to(pattern({7, 33}, DType::Float64, 0.1 * step), d);
-        AdamCoefficients c;
-        c.step_size = 1e-2 / (1 - std::pow(0.9, step)), c.sqrt_bias2 = std::sqrt(1 - std::pow(0.999, step));
-        if (decay_kind == 1) c.decay = 1 - 1e-2 * 0.05;
-        if (decay_kind == 2) c.l2 = 0.05;
-        ops::adam_update(p, g, m, v, c);
-        ops::adam_update(pd, on(device, g), md, vd, c);
+      for (int t = 1; t <= 4; ++t) {
+        const Tensor g = ops::to(pattern({7, 33}, DType::Float64, 0.1 * t), d);
+        const AdamStep s{1e-2, 0.9, 0.999, 1e-8, decay_kind == 0 ? 0.0 : 0.05, decay_kind == 1,
+                         1 - std::pow(0.9, t), 1 - std::pow(0.999, t)};
+        ops::adam_step_(p, g, m, v, s);
+        ops::adam_step_(pd, on(device, g), md, vd, s);
       }
-      require_same(pd, p, 0.0);
-      require_same(md, m, 0.0);
-      require_same(vd, v, 0.0);
-      const Tensor avg = ops::clone(p), avgd = on(device, avg);
-      ops::ema_update(avg, m, 0.999);
-      ops::ema_update(avgd, md, 0.999);
+      // The same operations in the same order; the CPU compiler may fuse a multiply-add
+      // (one rounding fewer), so the results agree to rounding, not always to the bit.
+      require_same(pd, p, tol_for(d));
+      require_same(md, m, tol_for(d));
+      require_same(vd, v, tol_for(d));
+      // EMA: the CPU composes one-rounding ops, the kernel rounds the same way: equal bits.
+      const Tensor avg = ops::clone(p), avgd = ops::clone(on(device, p));
+      ops::ema_update_(avg, m, 0.999);
+      ops::ema_update_(avgd, on(device, m), 0.999);
       require_same(avgd, avg, 0.0);
     }
 }

@@ -1,6 +1,7 @@
 #include "helpers.h"
 
 using namespace rill;
+using rill::test::pattern;
 using rill::test::require_close;
 using rill::test::values;
 
@@ -125,4 +126,32 @@ TEST_CASE("EMA averages parameters and copies them into a model", "[nn][optim]")
   ema.copy_to(other);
   CHECK(other.weight.item() == 3.0);
   CHECK(lin.weight.item() == 4.0);
+}
+
+TEST_CASE("adam_step_: the fused update equals the formulas, for Adam and AdamW, float64 and float32", "[nn][optim]") {
+  for (const bool decoupled : {false, true})
+    for (const DType dtype : {DType::Float64, DType::Float32}) {
+      const Tensor p = pattern({7, 9}, dtype), g = pattern({7, 9}, dtype, 0.3);
+      const Tensor m = pattern({7, 9}, dtype, 0.1), v = ops::abs(pattern({7, 9}, dtype, 0.05));
+      const std::vector<double> p0 = values(p), g0 = values(g), m0 = values(m), v0 = values(v);
+      const AdamStep s{0.01, 0.8, 0.95, 1e-3, 0.1, decoupled, 1 - std::pow(0.8, 3), 1 - std::pow(0.95, 3)};
+      ops::adam_step_(p, g, m, v, s);
+      std::vector<double> want_p, want_m, want_v;
+      for (size_t i = 0; i < p0.size(); ++i) {
+        const double gi = decoupled ? g0[i] : g0[i] + s.weight_decay * p0[i];
+        const double pi = decoupled ? p0[i] * (1 - s.lr * s.weight_decay) : p0[i];
+        want_m.push_back(s.beta1 * m0[i] + (1 - s.beta1) * gi);
+        want_v.push_back(s.beta2 * v0[i] + (1 - s.beta2) * gi * gi);
+        want_p.push_back(pi - s.lr / s.bias1 * want_m.back() / (std::sqrt(want_v.back()) / std::sqrt(s.bias2) + s.eps));
+      }
+      const double tol = dtype == DType::Float64 ? 1e-14 : 1e-6;
+      INFO("decoupled " << decoupled << " " << dtype_name(dtype));
+      require_close(p, want_p, tol);
+      require_close(m, want_m, tol);
+      require_close(v, want_v, tol);
+    }
+  REQUIRE_ERROR(ops::adam_step_(zeros({3}), zeros({4}), zeros({3}), zeros({3}), AdamStep{}),
+                "adam_step_: parameter [3] (float32, cpu) but gradient or state [4] (float32, cpu)");
+  REQUIRE_ERROR(ops::adam_step_(ops::transpose(zeros({3, 2}), 0, 1), zeros({2, 3}), zeros({2, 3}), zeros({2, 3}), AdamStep{}),
+                "adam_step_: the parameter [2, 3] and its state must be contiguous");
 }
