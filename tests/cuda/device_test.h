@@ -44,6 +44,9 @@ inline void require_same(const Tensor& actual, const Tensor& expected, double to
 // formulas, but in other orders (tree sums vs loops) and with other libm's.
 inline double tol_for(DType d) { return d == DType::Float32 ? 2e-6 : 1e-12; }
 
+inline constexpr DType kFloatTypes[] = {DType::Float32, DType::Float64};
+inline constexpr DType kAllTypes[] = {DType::Float32, DType::Float64, DType::Int64};
+
 }  // namespace rill::test
 
 #define RILL_TEST_CAT2(a, b) a##b

@@ -3,15 +3,9 @@
 #include "cuda/device_test.h"
 
 using namespace rill;
-using rill::test::on;
-using rill::test::pattern;
-using rill::test::require_same;
-using rill::test::tol_for;
+using namespace rill::test;
 
 namespace {
-const DType kFloatTypes[] = {DType::Float32, DType::Float64};
-const DType kAllTypes[] = {DType::Float32, DType::Float64, DType::Int64};
-
 // Values in [-3, 3], with int64 ones from rounding (so int ops see negatives and zeros).
 Tensor values_of(DType d, const Shape& shape) {
   const Tensor x = pattern(shape, DType::Float64, 2.0);

@@ -1,18 +1,11 @@
 // Reductions, softmax, norms, matmul, indexing, image kernels and random numbers on
 // every device against the CPU.
 #include "cuda/device_test.h"
-#ifdef RILL_WITH_CUDA
-#include "cuda/runtime.h"
-#endif
 
 using namespace rill;
-using rill::test::on;
-using rill::test::pattern;
-using rill::test::require_same;
-using rill::test::tol_for;
+using namespace rill::test;
 
 namespace {
-const DType kFloatTypes[] = {DType::Float32, DType::Float64};
 
 // Float32 GEMMs and norms sum in other orders on the two devices: about k * 2^-24 apart.
 double gemm_tol(DType d, int64_t k) { return d == DType::Float32 ? 1e-7 * static_cast<double>(k + 10) : 1e-12; }

@@ -1,16 +1,13 @@
 // Whole training steps on every device against the CPU: the reference MLP and a small
 // U-Net (GroupNorm, conv, attention, upsampling, label embedding) trained with Adam /
-// AdamW give the CPU's losses and parameters within float32 rounding; a CFM step and
-// a checkpoint round trip work on the device.
+// AdamW give the CPU's losses and parameters within float32 rounding; the fused
+// optimizer and EMA updates match the CPU's; a checkpoint round trip works on the device.
 #include <cmath>
 
 #include "cuda/device_test.h"
 
 using namespace rill;
-using rill::test::on;
-using rill::test::pattern;
-using rill::test::require_same;
-using rill::test::tol_for;
+using namespace rill::test;
 
 namespace {
 
