@@ -227,10 +227,10 @@ def main_cuda(args):
     if args:
         if os.access(args[0], os.X_OK):
             out = subprocess.run([args[0]] + (["--tf32"] if tf32 else []), capture_output=True, text=True, check=True).stdout
-        else:
+            print("\nrill:\n" + out)
+        else:  # the figures were printed when they were taken
             with open(args[0]) as f:
                 out = f.read()
-        print("\nrill:\n" + out)
         rill = {}
         for line in out.splitlines():
             if line.startswith("MNIST U-Net training step"):
