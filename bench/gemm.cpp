@@ -51,6 +51,7 @@ double seconds_per_call(const std::function<void()>& f, double budget = 1.0) {
 int main(int argc, char** argv) {
   if (argc > 1) set_num_threads(std::atoi(argv[1]));
   fmt::print("BLAS: {}\nthreads: {}\n\n", blas_info(), get_num_threads());
+  if (const std::string advice = blas_core_advice(); !advice.empty()) fmt::print("note: {}\n\n", advice);
   const std::vector<Shape3> shapes = {
       {"square 1024^3", 1024, 1024, 1024, 1, false},
       {"conv 28x28 32->32 fwd", 32, 288, 784, 64, false},

@@ -5,12 +5,13 @@
 //   sampling: 64 MNIST-sized samples, 100 Euler steps with the U-Net     (PyTorch 33.8 s at 1 thread)
 // Each figure is the median of several repetitions after a warm-up.
 //
+//   profile-sample: one Euler step of sampling, per op
 //   profile, profile-mlp: one U-Net (MLP) training step split into forward, backward and optimizer, per op
 //            (tensor/profiler.h), to see where the time goes
 // With `unet` alone, the peak resident memory of the process is that of a U-Net
 // training run (compare: bench/pytorch_reference.py --memory).
 //
-// Usage: bench_train_step [threads] [which: all|mlp|unet|sample|profile|profile-mlp]
+// Usage: bench_train_step [threads] [which: all|mlp|unet|sample|profile|profile-mlp|profile-sample]
 #include <algorithm>
 #include <sys/resource.h>
 
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
   if (argc > 1) set_num_threads(std::atoi(argv[1]));
   const std::string which = argc > 2 ? argv[2] : "all";
   fmt::print("BLAS: {}\nthreads: {}\n\n", blas_info(), get_num_threads());
+  if (const std::string advice = blas_core_advice(); !advice.empty()) fmt::print("note: {}\n\n", advice);
   Generator gen(0);
   fm::CFMOptions cfm;  // straight path, independent pairs: the model's own cost
 
@@ -137,6 +139,21 @@ int main(int argc, char** argv) {
     if (which == "unet") fmt::print("peak resident memory (U-Net training)    {:8.0f} MB\n", peak_rss_mb());
   }
   if (which == "profile") profile_step("U-Net training step (batch 64, Adam)", unet, v, {64, 1, 28, 28}, 3, gen);
+  if (which == "profile-sample") {  // the forward pass of sampling (no graph), per op
+    const Tensor x0 = randn({64, 1, 28, 28}, {}, &gen);
+    const auto euler = [&](int steps) { fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, steps)); };
+    euler(1);  // warm-up
+    profiler::reset();
+    profiler::enable(true);
+    const auto start = std::chrono::steady_clock::now();
+    euler(5);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 5;
+    profiler::enable(false);
+    fmt::print("One Euler step of sampling (64 images, U-Net forward): {:.1f} ms\n", s * 1e3);
+    for (const auto& e : profiler::report())
+      if (e.seconds / 5 > 5e-3 * s)
+        fmt::print("  {:<28} {:6.0f} {:9.2f} ms {:6.1f}%\n", e.name, e.calls / 5.0, e.seconds / 5 * 1e3, 100 * e.seconds / 5 / s);
+  }
   if (which == "all" || which == "sample") {
     const Tensor x0 = randn({64, 1, 28, 28}, {}, &gen);
     const double s = median_seconds([&] { fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100)); }, 1);

@@ -20,6 +20,31 @@ std::string blas_core() {
   return openblas_get_corename();
 }
 
+std::string suggested_blas_core() {
+  const std::string core = blas_core();
+  const auto is = [&](std::initializer_list<const char*> names) {
+    for (const char* n : names)
+      if (core == n) return true;
+    return false;
+  };
+  // OpenBLAS's SkylakeX kernels use AVX-512 F, CD, BW, DQ and VL.
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512vl");
+  if (avx512 && !is({"SkylakeX", "Cooperlake", "SapphireRapids"})) return "SkylakeX";
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2 && !avx512 && !is({"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"})) return "Haswell";
+  return "";
+}
+
+std::string blas_core_advice() {
+  const std::string better = suggested_blas_core();
+  if (better.empty()) return "";
+  return fmt::format("OpenBLAS chose its '{}' kernels, but this CPU runs its '{}' kernels, which are faster "
+                     "(2x sgemm with AVX-512, 5x over the generic one): set OPENBLAS_CORETYPE={} before starting",
+                     blas_core(), better, better);
+}
+
 std::string blas_info() {
   const int parallel = openblas_get_parallel();  // 0 sequential, 1 pthreads, 2 OpenMP
   const char* mode = parallel == 0 ? "sequential" : parallel == 1 ? "pthreads" : "OpenMP";

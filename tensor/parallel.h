@@ -5,6 +5,8 @@
 // after the other and sets both to the same count with one knob.
 #pragma once
 
+#include <omp.h>
+
 #include <string>
 
 namespace rill {
@@ -17,9 +19,36 @@ int get_num_threads();
 std::string blas_info();
 // OpenBLAS's kernel family, e.g. "Haswell", "SkylakeX", or "Prescott" (its slow generic fallback).
 std::string blas_core();
+// The faster core this CPU supports when OpenBLAS did not pick it, else "". Debian's
+// OpenBLAS 0.3.21 does not know some newer CPUs: on an AVX-512 AMD EPYC (Zen 4) it picks
+// its AVX2 "Haswell" kernels (SkylakeX: 2x the sgemm GFLOP/s, measured), on others the
+// generic "Prescott" one (~5x slower). OpenBLAS reads its choice when the library loads,
+// so the fix is the environment variable OPENBLAS_CORETYPE=<suggested core>.
+std::string suggested_blas_core();
+// A one-line note telling the user the fix, or "" when the core is right.
+std::string blas_core_advice();
 
 // Loops smaller than this run on one thread: below it, waking threads costs more
 // than it saves.
 inline constexpr long kParallelGrain = 32768;
+
+// body(begin, end) over contiguous chunks that cover [0, n), one chunk per OpenMP
+// thread when n >= kParallelGrain, else one call on this thread.
+// Why not `#pragma omp parallel for simd` on the loop itself: GCC 12 outlines such a
+// loop into a function that reads the captured pointers through memory and then does
+// not vectorise it (seen in the fused Adam loop: scalar sqrt and divide, 4x slower).
+// A plain loop inside `body`, over its own arguments, vectorises.
+template <typename F>
+void parallel_chunks(long n, F&& body) {
+  if (n < kParallelGrain || get_num_threads() == 1) {
+    body(0L, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const long t = omp_get_thread_num(), threads = omp_get_num_threads();
+    body(n * t / threads, n * (t + 1) / threads);
+  }
+}
 
 }  // namespace rill

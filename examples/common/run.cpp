@@ -11,10 +11,7 @@ namespace rill::examples {
 void startup_report(const std::string& program, int threads, Device device) {
   if (threads > 0) set_num_threads(threads);
   fmt::print("{}: BLAS {}\n{}: {} threads, device {}\n", program, blas_info(), program, get_num_threads(), device);
-  if (blas_core() == "Prescott")
-    fmt::print("{}: note: OpenBLAS is using its slow generic kernel (Prescott) on this CPU; run with "
-               "OPENBLAS_CORETYPE=Haswell (AVX2) or OPENBLAS_CORETYPE=SkylakeX (AVX-512) for ~5x faster GEMM\n",
-               program);
+  if (const std::string advice = blas_core_advice(); !advice.empty()) fmt::print("{}: note: {}\n", program, advice);
 }
 
 RunDir::RunDir(const std::string& path) : path_(path) {

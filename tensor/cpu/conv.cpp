@@ -1,5 +1,8 @@
 // rill CPU — convolution, lowered to GEMM one image at a time.
 //
+// Stride-1 windows (the U-Net's 3x3 convolutions) go to conv_shifted.h, which needs no
+// columns at all; this file's im2col lowering serves strided windows (downsampling),
+// and 1x1 windows use the input itself as the columns.
 // For image n, with cols = im2col(x[n]): [CK, L] (CK = C*kh*kw, L = Ho*Wo) and
 // Wm = weight viewed as [F, CK]:
 //   forward    y[n]   = Wm @ cols + bias                     GEMM [F, CK] x [CK, L]
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "tensor/cpu/blas.h"
+#include "tensor/cpu/conv_shifted.h"
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/im2col.h"
 #include "tensor/parallel.h"
@@ -68,6 +72,7 @@ void CpuBackend::conv2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                         const Tensor& y) {
   const ConvShape s = conv_shape(x, weight, w);
   const int teams = conv_teams(s.N);
+  if (!s.pointwise && cpu::shifted_conv_applies(w)) return cpu::shifted_conv2d(x, weight, bias, w, y, teams);
   dispatch_float(x.dtype(), "conv2d", [&]<typename T>() {
     const T* px = static_cast<const T*>(x.raw_data());
     const T* pw = static_cast<const T*>(weight.raw_data());
@@ -97,6 +102,8 @@ void CpuBackend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Te
                                  const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias) {
   const ConvShape s = conv_shape(x, weight, w);
   const int teams = conv_teams(s.N);
+  if (!s.pointwise && cpu::shifted_conv_applies(w))
+    return cpu::shifted_conv2d_backward(grad_y, x, weight, w, grad_x, grad_weight, grad_bias, teams);
   const bool need_cols = !s.pointwise && (grad_x.defined() || grad_weight.defined());
   dispatch_float(x.dtype(), "conv2d_backward", [&]<typename T>() {
     using Acc = acc_t<T>;

@@ -1,9 +1,9 @@
 // rill CPU — elementwise kernels: copy/cast, fill, unary, binary, where, clamp.
 //
 // Every kernel here is "out[i] = f(inputs[i])" for each index i of out's shape.
-// Two paths: when all operands are contiguous, a flat loop the compiler can
-// vectorise; otherwise the strided loop of loops.h (which also handles the
-// stride-0 axes of broadcast inputs).
+// Two paths: when all operands are contiguous, a flat loop the compiler
+// vectorises (split across threads by parallel_chunks); otherwise the strided
+// loop of loops.h (which also handles the stride-0 axes of broadcast inputs).
 #include <cmath>
 #include <type_traits>
 
@@ -23,9 +23,10 @@ void map1(const Tensor& x, const Tensor& out, F f) {
   if (x.is_contiguous() && out.is_contiguous()) {
     const In* px = static_cast<const In*>(x.raw_data());
     Out* po = static_cast<Out*>(out.raw_data());
-    const int64_t n = out.numel();
-#pragma omp parallel for simd schedule(static) if (n >= kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) po[i] = f(px[i]);
+    parallel_chunks(out.numel(), [&](int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) po[i] = f(px[i]);
+    });
     return;
   }
   for_each_row<2>(out.shape(), {static_cast<char*>(out.raw_data()), static_cast<char*>(x.raw_data())},
@@ -42,9 +43,10 @@ void map2(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
     const T* pa = static_cast<const T*>(a.raw_data());
     const T* pb = static_cast<const T*>(b.raw_data());
     T* po = static_cast<T*>(out.raw_data());
-    const int64_t n = out.numel();
-#pragma omp parallel for simd schedule(static) if (n >= kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    parallel_chunks(out.numel(), [&](int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+    });
     return;
   }
   for_each_row<3>(out.shape(),

@@ -44,7 +44,8 @@ void CpuBackend::col2im(const Tensor& cols, const Tensor& x, const Window2d& w) 
   });
 }
 
-// out[n, c, y, x] = in[n, c, y / s, x / s]
+// out[n, c, y, x] = in[n, c, y / s, x / s]: each input row, widened s times, fills
+// s output rows (no division per element).
 void CpuBackend::upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t s) {
   const auto [N, C, H, W] = dims4(x);
   dispatch(x.dtype(), "upsample_nearest2d", [&]<typename T>() {
@@ -52,9 +53,13 @@ void CpuBackend::upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t 
     T* po = static_cast<T*>(out.raw_data());
 #pragma omp parallel for schedule(static) if (out.numel() >= kParallelGrain)
     for (int64_t nc = 0; nc < N * C; ++nc)
-      for (int64_t y = 0; y < H * s; ++y)
-        for (int64_t xx = 0; xx < W * s; ++xx)
-          po[(nc * H * s + y) * W * s + xx] = px[(nc * H + y / s) * W + xx / s];
+      for (int64_t y = 0; y < H; ++y) {
+        const T* in = px + (nc * H + y) * W;
+        T* first = po + (nc * H * s + y * s) * W * s;  // output row y*s
+        for (int64_t xx = 0; xx < W; ++xx)
+          for (int64_t b = 0; b < s; ++b) first[xx * s + b] = in[xx];
+        for (int64_t a = 1; a < s; ++a) std::copy(first, first + W * s, first + a * W * s);
+      }
   });
 }
 
@@ -66,13 +71,15 @@ void CpuBackend::upsample_nearest2d_backward(const Tensor& grad_out, const Tenso
     T* px = static_cast<T*>(grad_x.raw_data());
 #pragma omp parallel for schedule(static) if (grad_out.numel() >= kParallelGrain)
     for (int64_t nc = 0; nc < N * C; ++nc)
-      for (int64_t y = 0; y < H; ++y)
-        for (int64_t xx = 0; xx < W; ++xx) {
-          T sum = 0;
-          for (int64_t a = 0; a < s; ++a)
-            for (int64_t b = 0; b < s; ++b) sum += pg[(nc * H * s + y * s + a) * W * s + xx * s + b];
-          px[(nc * H + y) * W + xx] = sum;
+      for (int64_t y = 0; y < H; ++y) {
+        T* row = px + (nc * H + y) * W;
+        for (int64_t xx = 0; xx < W; ++xx) row[xx] = T(0);
+        for (int64_t a = 0; a < s; ++a) {  // the s output rows of input row y, in order
+          const T* g = pg + (nc * H * s + y * s + a) * W * s;
+          for (int64_t xx = 0; xx < W; ++xx)
+            for (int64_t b = 0; b < s; ++b) row[xx] += g[xx * s + b];
         }
+      }
   });
 }
 

@@ -1,5 +1,9 @@
 // rill CPU — group norm and layer norm, forward and fused backward.
 // Formulas: tensor/norm.h. Statistics accumulate in acc_t<T> (double for float32).
+// Sums over a group are `omp simd` reductions: without that pragma the compiler must
+// add one element at a time in order (floating-point addition is not associative),
+// a chain bound by the adder's latency; with it, several partial sums run side by
+// side (a fixed order, so results stay reproducible).
 #include <cmath>
 #include <vector>
 
@@ -14,9 +18,11 @@ template <typename T>
 std::pair<acc_t<T>, acc_t<T>> moments(const T* x, int64_t m, double eps) {
   using Acc = acc_t<T>;
   Acc mean = 0;
+#pragma omp simd reduction(+ : mean)
   for (int64_t i = 0; i < m; ++i) mean += x[i];
   mean /= static_cast<Acc>(m);
   Acc var = 0;
+#pragma omp simd reduction(+ : var)
   for (int64_t i = 0; i < m; ++i) var += (x[i] - mean) * (x[i] - mean);
   var /= static_cast<Acc>(m);
   return {mean, Acc(1) / std::sqrt(var + static_cast<Acc>(eps))};
@@ -84,6 +90,7 @@ void CpuBackend::group_norm_backward(const Tensor& grad_y, const Tensor& x, cons
         const T* dyc = pdy + start + cl * S;
         const T* xc = px + start + cl * S;
         Acc sdy = 0, sdyx = 0;
+#pragma omp simd reduction(+ : sdy, sdyx)
         for (int64_t s = 0; s < S; ++s) sdy += dyc[s], sdyx += dyc[s] * ((xc[s] - mu) * r);
         sum_dy[nc] = sdy, sum_dy_xhat[nc] = sdyx;
         const Acc g = pg ? pg[c] : T(1);

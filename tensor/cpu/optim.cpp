@@ -19,15 +19,16 @@ void CpuBackend::adam_step(const Tensor& param, const Tensor& grad, const Tensor
     const T wd = T(s.weight_decay), decay = T(1 - s.lr * s.weight_decay), eps = T(s.eps);
     const T sqrt_bias2 = T(std::sqrt(s.bias2)), step_size = T(s.lr / s.bias1);
     const bool l2 = !s.decoupled && s.weight_decay != 0, decoupled = s.decoupled && s.weight_decay != 0;
-    const int64_t n = param.numel();
-#pragma omp parallel for simd schedule(static) if (n >= kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) {
-      const T gi = l2 ? g[i] + p[i] * wd : g[i];
-      const T pi = decoupled ? p[i] * decay : p[i];
-      m[i] = m[i] * beta1 + gi * one_minus_beta1;
-      v[i] = v[i] * beta2 + gi * gi * one_minus_beta2;
-      p[i] = pi - m[i] / (std::sqrt(v[i]) / sqrt_bias2 + eps) * step_size;
-    }
+    parallel_chunks(param.numel(), [&](int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) {
+        const T gi = l2 ? g[i] + p[i] * wd : g[i];
+        const T pi = decoupled ? p[i] * decay : p[i];
+        m[i] = m[i] * beta1 + gi * one_minus_beta1;
+        v[i] = v[i] * beta2 + gi * gi * one_minus_beta2;
+        p[i] = pi - m[i] / (std::sqrt(v[i]) / sqrt_bias2 + eps) * step_size;
+      }
+    });
   });
 }
 

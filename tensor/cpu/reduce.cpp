@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/vecmath.h"
 #include "tensor/parallel.h"
 
 namespace rill {
@@ -26,7 +27,8 @@ acc_t<T> reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
   switch (op) {
     case ReduceOp::Sum:
     case ReduceOp::Mean: {
-      Acc s = 0;
+      Acc s = 0;  // (simd: partial sums side by side, see tensor/cpu/norm.cpp)
+#pragma omp simd reduction(+ : s)
       for (int64_t k = 0; k < K; ++k) s += x[k];
       return op == ReduceOp::Sum ? s : s / static_cast<Acc>(K);
     }
@@ -45,9 +47,11 @@ acc_t<T> reduce_row(ReduceOp op, const T* x, int64_t K, int64_t correction) {
     case ReduceOp::Var: {
       // Two passes: mean first, then the sum of squared deviations (stable, unlike E[x^2] - E[x]^2).
       Acc mean = 0;
+#pragma omp simd reduction(+ : mean)
       for (int64_t k = 0; k < K; ++k) mean += x[k];
       mean /= static_cast<Acc>(K);
       Acc ss = 0;
+#pragma omp simd reduction(+ : ss)
       for (int64_t k = 0; k < K; ++k) ss += (x[k] - mean) * (x[k] - mean);
       return ss / static_cast<Acc>(K - correction);
     }
@@ -122,7 +126,7 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t
 
 void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
                          int64_t inner) {
-  dispatch(x.dtype(), "softmax", [&]<typename T>() {
+  dispatch_float(x.dtype(), "softmax", [&]<typename T>() {
     using Acc = acc_t<T>;
     const T* px = static_cast<const T*>(x.raw_data());
     T* po = static_cast<T*>(out.raw_data());
@@ -135,8 +139,8 @@ void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64
       T m = -std::numeric_limits<T>::infinity();
       for (int64_t i = 0; i < n; ++i) m = row[i * inner] > m ? row[i * inner] : m;
       const T shift = std::isfinite(m) ? m : T(0);
-      Acc sum = 0;
-      for (int64_t i = 0; i < n; ++i) sum += std::exp(static_cast<Acc>(row[i * inner] - shift));
+      Acc sum = 0;  // (exp_vec: float32 exp in vector form, vecmath.h; z <= 0 here)
+      for (int64_t i = 0; i < n; ++i) sum += cpu::exp_vec(row[i * inner] - shift);
       const T log_sum = static_cast<T>(std::log(sum));
       if (op == SoftmaxOp::LogSumExp) {
         po[o * inner + j] = shift + log_sum;  // logsumexp(x) = m + log sum exp(x - m)
@@ -146,8 +150,7 @@ void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64
       for (int64_t i = 0; i < n; ++i) {
         const T z = row[i * inner] - shift;
         // softmax = exp(z) / sum;  log_softmax = z - log(sum)
-        out_row[i * inner] = op == SoftmaxOp::Softmax ? static_cast<T>(std::exp(static_cast<Acc>(z)) / sum)
-                                                      : z - log_sum;
+        out_row[i * inner] = op == SoftmaxOp::Softmax ? static_cast<T>(cpu::exp_vec(z) / sum) : z - log_sum;
       }
     }
   });

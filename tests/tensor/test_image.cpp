@@ -106,7 +106,7 @@ TEST_CASE("conv2d: the CPU's per-image lowering equals direct convolution and th
   for (const int threads : {1, 2, 3})
     for (const int64_t N : {1, 2, 5})
       for (const Window2d& g : {window(3, 1, 1, 1), window(3, 2, 1, 1), window(1, 1, 0, 1), window(1, 2, 0, 1),
-                                window(3, 1, 2, 2), window(2, 3, 0, 1, 3)}) {
+                                window(3, 1, 2, 2), window(2, 3, 0, 1, 3), window(2, 1, 1, 1, 3), window(3, 1, 0, 2)}) {
         set_num_threads(threads);
         INFO("threads " << threads << " N " << N << " kernel " << g.kernel_h << "x" << g.kernel_w << " stride "
                         << g.stride_h << " pad " << g.pad_h << " dilation " << g.dilation_h);
