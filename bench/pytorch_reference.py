@@ -3,6 +3,7 @@
 eager mode), to put rill's figures side by side with it.
 
     OMP_NUM_THREADS=1 python3 bench/pytorch_reference.py 1 [rill_binary] [all|mlp|unet|sample]
+    python3 bench/pytorch_reference.py --device cuda [--tf32] [rill_cuda_binary | its saved output]
 
 Builds the MODELS.md MLP and U-Net layer for layer (it checks the parameter counts), times
 a CFM training step of each (Adam) and 64 MNIST-sized samples with 100 Euler steps, and,
@@ -10,8 +11,16 @@ when the path of rill's bench_train_step is given, runs it with the same thread 
 prints the ratios rill / PyTorch. With `unet` alone both print the peak resident memory
 of a U-Net training run (each in its own process), and the ratio of those.
 Run both under the same OPENBLAS_CORETYPE: PyTorch's linear layers use OpenBLAS too.
+
+With --device cuda it times the GPU figures of issue 7 instead (bench_cuda_train_step):
+a training step of the MNIST U-Net and of the CIFAR-10 U-Net at batch 128, and 1000
+MNIST-sized samples with 100 Euler steps; float32, TF32 off in cuBLAS and cuDNN unless
+--tf32 (then on in both, as for rill). Given the path of bench_cuda_train_step, it runs it
+with the same TF32 setting and prints the ratios rill / PyTorch (or reads the figures
+from a file holding that program's output, as cuda/run_gpu_checks.sh does).
 """
 import math
+import os
 import subprocess
 import sys
 import time
@@ -33,7 +42,7 @@ class MLP(nn.Module):
 
 def sinusoidal(t, dim):
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     args = 1000.0 * t[:, None] * freqs[None]
     return torch.cat([torch.sin(args), torch.cos(args)], 1)
 
@@ -139,19 +148,22 @@ def peak_rss_mb():
     return float("nan")
 
 
-def median_seconds(f, repeats):
-    f()
+def median_seconds(f, repeats, sync=lambda: None, warm_up=True):
+    if warm_up:
+        f()
     times = []
     for _ in range(repeats):
+        sync()
         start = time.perf_counter()
         f()
+        sync()
         times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
 
 
-def cfm_step(model, opt, shape):
-    x0, x1 = torch.randn(shape), torch.randn(shape)
-    t = torch.rand(shape[0])
+def cfm_step(model, opt, shape, device="cpu"):
+    x0, x1 = torch.randn(shape, device=device), torch.randn(shape, device=device)
+    t = torch.rand(shape[0], device=device)
     tb = t.reshape(-1, *([1] * (len(shape) - 1)))
     loss = F.mse_loss(model(tb * x1 + (1 - tb) * x0, t), x1 - x0)
     opt.zero_grad()
@@ -208,5 +220,56 @@ def main():
                 print(f"ratio rill / PyTorch, {name:<11}: {rill[key] / results[key]:.2f}")
 
 
+def main_cuda(args):
+    tf32 = "--tf32" in args
+    args = [a for a in args if a != "--tf32"]
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    dev, sync = "cuda", torch.cuda.synchronize
+    torch.manual_seed(0)
+    mnist, cifar = UNet().to(dev), UNet(in_ch=3).to(dev)
+    assert sum(p.numel() for p in mnist.parameters()) == 1062497
+    assert sum(p.numel() for p in cifar.parameters()) == 1063651
+    print(f"PyTorch {torch.__version__}, {torch.cuda.get_device_name(0)}, TF32 {'on' if tf32 else 'off'}")
+    results = {}
+    opt = torch.optim.Adam(mnist.parameters(), 1e-3)
+    results["mnist"] = median_seconds(lambda: cfm_step(mnist, opt, (128, 1, 28, 28), dev), 10, sync)
+    opt = torch.optim.Adam(cifar.parameters(), 1e-3)
+    results["cifar"] = median_seconds(lambda: cfm_step(cifar, opt, (128, 3, 32, 32), dev), 10, sync)
+
+    def sample():
+        with torch.no_grad():
+            x = torch.randn(1000, 1, 28, 28, device=dev)
+            for k in range(100):
+                x = x + 0.01 * mnist(x, torch.full((1000,), k / 100.0, device=dev))
+    results["sample"] = median_seconds(sample, 1, sync, warm_up=False)  # as in rill: one run, after the steps
+    print(f"MNIST U-Net training step (batch 128)      {results['mnist'] * 1e3:8.2f} ms")
+    print(f"CIFAR-10 U-Net training step (batch 128)   {results['cifar'] * 1e3:8.2f} ms")
+    print(f"1000 MNIST samples, 100 Euler steps        {results['sample']:8.2f} s")
+    if args:
+        if os.access(args[0], os.X_OK):
+            out = subprocess.run([args[0]] + (["--tf32"] if tf32 else []), capture_output=True, text=True, check=True).stdout
+            print("\nrill:\n" + out)
+        else:  # the figures were printed when they were taken
+            with open(args[0]) as f:
+                out = f.read()
+        rill = {}
+        for line in out.splitlines():
+            if line.startswith("MNIST U-Net training step"):
+                rill["mnist"] = float(line.split()[-2]) / 1e3
+            elif line.startswith("CIFAR-10 U-Net training step"):
+                rill["cifar"] = float(line.split()[-2]) / 1e3
+            elif line.startswith("1000 MNIST samples"):
+                rill["sample"] = float(line.split()[-2])
+        for key, name in (("mnist", "MNIST U-Net step"), ("cifar", "CIFAR-10 U-Net step"), ("sample", "sampling")):
+            print(f"ratio rill / PyTorch, {name:<20}: {rill[key] / results[key]:.2f}")
+
+
 if __name__ == "__main__":
-    main()
+    if "--device" in sys.argv:
+        i = sys.argv.index("--device")
+        if sys.argv[i + 1] != "cuda":
+            sys.exit("pytorch_reference.py: --device takes cuda (the CPU figures are the default)")
+        main_cuda(sys.argv[1:i] + sys.argv[i + 2:])
+    else:
+        main()

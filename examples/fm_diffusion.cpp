@@ -21,20 +21,24 @@ int main(int argc, char** argv) {
   std::string out = "runs/fm_diffusion", data_name = "moons";
   int64_t steps = 3000, eval_points = 500;
   int threads = 0;
+  std::string device_name = "cpu";
   CLI::App app{"fm_diffusion: sample a flow-matching model on the VP path with the ODE and with the SDE (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
   app.add_option("--data", data_name, "2-D target")->capture_default_str();
   app.add_option("--steps", steps, "training steps")->capture_default_str();
   app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str();
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str();
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    examples::startup_report("fm_diffusion", threads, Device::cpu());
+    const Device device = Device::parse(device_name);
+    examples::startup_report("fm_diffusion", threads, device);
     examples::RunDir dir(out);
     const auto schedule = fm::vp_sde_schedule();
     fm::CFMOptions cfm;
     cfm.path = fm::affine_path(schedule);
     examples::Train2dOptions train;
+    train.device = device;
     train.steps = steps;
     const auto data = examples::named_sampler(data_name);
     auto model = examples::train_2d("vp-sde path", cfm, examples::named_sampler("gaussian"), data, train);

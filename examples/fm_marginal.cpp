@@ -26,14 +26,17 @@ int main(int argc, char** argv) {
   std::string out = "runs/fm_marginal";
   int64_t steps = 3000, eval_points = 4096;
   int threads = 0;
+  std::string device_name = "cpu";
   CLI::App app{"fm_marginal: conditional flow matching converges to the closed-form marginal field (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
   app.add_option("--steps", steps, "training steps")->capture_default_str();
   app.add_option("--eval-points", eval_points, "evaluation batch")->capture_default_str();
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str();
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    examples::startup_report("fm_marginal", threads, Device::cpu());
+    const Device device = Device::parse(device_name);
+    examples::startup_report("fm_marginal", threads, device);
     examples::RunDir dir(out);
     std::vector<std::vector<double>> means;
     for (int k = 0; k < 8; ++k) means.push_back({4 * std::cos(M_PI / 4 * k), 4 * std::sin(M_PI / 4 * k)});
@@ -61,10 +64,11 @@ int main(int argc, char** argv) {
     std::ofstream csv(dir.file("marginal.csv"));
     csv << "step,loss,marginal,spread\n";
     examples::Train2dOptions train;
+    train.device = device;
     train.steps = steps, train.every = 100;
     train.callback = [&](int64_t step, nn::MLP& model) {
       no_grad guard;
-      const Tensor v = model(es.xt, es.t);
+      const Tensor v = examples::evaluate(model, es.xt, es.t);
       const double loss = mean_sq(v, es.ut), marginal = mean_sq(v, u_marginal);
       csv << step << ',' << loss << ',' << marginal << ',' << spread << '\n';
       xs.push_back(static_cast<double>(step)), loss_curve.push_back(loss), marginal_curve.push_back(marginal);

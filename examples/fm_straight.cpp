@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   std::string out = "runs/fm_straight", data_name = "moons";
   int64_t steps = 2000, eval_points = 500, reflow_pairs = 10000;
   int threads = 0;
+  std::string device_name = "cpu";
   CLI::App app{"fm_straight: OT couplings and reflow straighten flow-matching paths (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
   app.add_option("--data", data_name, "2-D target")->capture_default_str();
@@ -28,12 +29,15 @@ int main(int argc, char** argv) {
   app.add_option("--eval-points", eval_points, "points for W2 (exact assignment, O(n^3))")->capture_default_str();
   app.add_option("--reflow-pairs", reflow_pairs, "pairs generated for reflow")->capture_default_str();
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str();
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    examples::startup_report("fm_straight", threads, Device::cpu());
+    const Device device = Device::parse(device_name);
+    examples::startup_report("fm_straight", threads, device);
     examples::RunDir dir(out);
     const auto source = examples::named_sampler("gaussian"), data = examples::named_sampler(data_name);
     examples::Train2dOptions train;
+    train.device = device;
     train.steps = steps;
 
     struct Method {
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
       const fm::ReflowPairs pairs = fm::make_reflow_pairs(examples::field_of(*models[0].second), reflow_pairs, {2},
                                                           fm::OdeOptions::fixed(fm::Solver::RK4, 25), &gen);
       auto reflowed = std::make_shared<nn::MLP>(2, train.width);
+      reflowed->to(device);
       reflowed->load_state_dict(models[0].second->state_dict());
       // Fine-tune on minibatches of whole generated pairs, straight-line path, pairs kept as
       // they are (independent coupling on aligned rows): the coupling is the first flow's.
@@ -66,7 +71,8 @@ int main(int argc, char** argv) {
       for (int64_t step = 0; step < steps / 2; ++step) {
         const Tensor idx = randint(0, reflow_pairs, {train.batch}, DType::Int64, &train_gen);
         opt.zero_grad();
-        autograd::backward(fm::cfm_loss(velocity, cfm, ops::index_select(pairs.x0, 0, idx), ops::index_select(pairs.x1, 0, idx), &train_gen));
+        const Tensor x0 = ops::to(ops::index_select(pairs.x0, 0, idx), device), x1 = ops::to(ops::index_select(pairs.x1, 0, idx), device);
+        autograd::backward(fm::cfm_loss(velocity, cfm, x0, x1, &train_gen));
         opt.step();
       }
       models.emplace_back("reflow", reflowed);

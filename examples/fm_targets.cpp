@@ -28,15 +28,18 @@ int main(int argc, char** argv) {
   std::string out = "runs/fm_targets", data_name = "moons";
   int64_t steps = 3000, eval_points = 500;
   int threads = 0;
+  std::string device_name = "cpu";
   CLI::App app{"fm_targets: velocity versus noise targets on the same path (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
   app.add_option("--data", data_name, "2-D target")->capture_default_str();
   app.add_option("--steps", steps, "training steps per model")->capture_default_str();
   app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str();
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str();
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    examples::startup_report("fm_targets", threads, Device::cpu());
+    const Device device = Device::parse(device_name);
+    examples::startup_report("fm_targets", threads, device);
     examples::RunDir dir(out);
     const auto schedule = fm::cosine_schedule();
     const auto path = fm::affine_path(schedule);
@@ -46,19 +49,21 @@ int main(int argc, char** argv) {
     fm::CFMOptions cfm;
     cfm.path = path;
     examples::Train2dOptions train;
+    train.device = device;
     train.steps = steps;
     auto velocity_model = examples::train_2d("velocity target", cfm, examples::named_sampler("gaussian"), data, train);
 
     // The noise model: the same network and optimiser, regressing x0 instead of u_t.
     manual_seed(train.seed);
     auto noise_model = std::make_shared<nn::MLP>(2, train.width);
+    noise_model->to(device);
     {
       Generator gen(train.seed + 1);
       nn::Adam opt(noise_model->named_parameters(), {train.lr});
       const auto lr = nn::LRSchedule::cosine(train.lr, steps, std::min<int64_t>(100, steps / 10));
       for (int64_t step = 0; step < steps; ++step) {
-        const Tensor x0 = randn({train.batch, 2}, {}, &gen), x1 = data(train.batch, gen);
-        const Tensor t = rand({train.batch}, {}, &gen);
+        const Tensor x0 = ops::to(randn({train.batch, 2}, {}, &gen), device), x1 = ops::to(data(train.batch, gen), device);
+        const Tensor t = ops::to(rand({train.batch}, {}, &gen), device);
         const Tensor xt = path->mean(t, x0, x1);
         opt.set_lr(lr.at(step));
         opt.zero_grad();
@@ -70,7 +75,7 @@ int main(int argc, char** argv) {
     // The noise model as a velocity field (singular at t = 0, where alpha = 0).
     const fm::VectorField noise_as_velocity = [&](double t, const Tensor& x) {
       const Tensor tt = full({x.size(0)}, t, x.options());
-      return fm::convert_prediction(*schedule, tt, x, (*noise_model)(x, tt), fm::Prediction::Noise, fm::Prediction::Velocity);
+      return fm::convert_prediction(*schedule, tt, x, examples::evaluate(*noise_model, x, tt), fm::Prediction::Noise, fm::Prediction::Velocity);
     };
 
     // Velocity error of both models by time bin, on fresh points of the path.
@@ -90,8 +95,8 @@ int main(int argc, char** argv) {
         const Tensor d = ops::to(ops::sub(v, ut), DType::Float64);
         return ops::mean(ops::sum(ops::mul(d, d), {1})).item();
       };
-      const double ev = err((*velocity_model)(xt, t));
-      const double en = err(fm::convert_prediction(*schedule, t, xt, (*noise_model)(xt, t), fm::Prediction::Noise, fm::Prediction::Velocity));
+      const double ev = err(examples::evaluate(*velocity_model, xt, t));
+      const double en = err(fm::convert_prediction(*schedule, t, xt, examples::evaluate(*noise_model, xt, t), fm::Prediction::Noise, fm::Prediction::Velocity));
       csv << fmt::format("[{},{}),{},{}\n", lo, hi, ev, en);
       bins.push_back({{"t_from", lo}, {"t_to", hi}, {"velocity_model", ev}, {"noise_model", en}});
       fmt::print("{:>12} {:>12.4g} {:>12.4g}\n", fmt::format("[{}, {})", lo, hi), ev, en);

@@ -71,7 +71,9 @@ double trace(const Tensor& m) {
 
 }  // namespace
 
-double frechet_distance(const Tensor& a, const Tensor& b) {
+double frechet_distance(const Tensor& a_in, const Tensor& b_in) {
+  // On the CPU whatever the features' device: the matrix square roots need eigh (LAPACK).
+  const Tensor a = ops::to(a_in, Device::cpu()), b = ops::to(b_in, Device::cpu());
   RILL_CHECK(a.dim() == 2 && b.dim() == 2 && a.size(1) == b.size(1) && a.size(0) > 1 && b.size(0) > 1,
              "frechet_distance: expected features [N, F] and [M, F] with N, M > 1, got {} and {}", shape_str(a.shape()),
              shape_str(b.shape()));

@@ -19,8 +19,8 @@ void EMA::update(const Module& model) {
   for (size_t i = 0; i < params.size(); ++i) {
     RILL_CHECK(params[i].first == shadow_[i].first, "EMA::update: parameter {} is '{}', the average has '{}'", i,
                params[i].first, shadow_[i].first);
-    Tensor& s = shadow_[i].second;
-    ops::copy_(s, ops::add(ops::mul(s, decay_), ops::mul(detach(params[i].second), 1 - decay_)));
+    // s = decay s + (1 - decay) p, in one pass (tensor/optim.h)
+    ops::ema_update_(shadow_[i].second, detach(params[i].second), decay_);
   }
 }
 

@@ -112,10 +112,15 @@ void Adam::step() {
 
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
   no_grad guard;
-  double total = 0;
+  // The squared norms are summed in float64 on the gradients' device and read once at
+  // the end (one device-to-host copy per call on a GPU, not one per parameter).
+  Tensor total;
   for (const Tensor& p : params)
-    if (const Tensor g = grad_of(p); g.defined()) total += ops::sum(ops::mul(ops::to(g, DType::Float64), ops::to(g, DType::Float64))).item();
-  const double norm = std::sqrt(total);
+    if (const Tensor g = grad_of(p); g.defined()) {
+      const Tensor sq = ops::sum(ops::mul(ops::to(g, DType::Float64), ops::to(g, DType::Float64)));
+      total = total.defined() ? ops::add(total, sq) : sq;
+    }
+  const double norm = total.defined() ? std::sqrt(total.item()) : 0.0;
   const double scale = max_norm / (norm + 1e-6);
   if (scale < 1)
     for (const Tensor& p : params)

@@ -7,6 +7,15 @@
 #include "tensor/reduce.h"
 #include "tensor/view.h"
 
+#ifdef RILL_WITH_CUDA
+// Defined in cuda/cuda_backend.h (rill_cuda): registers the CUDA backend. Called
+// explicitly, not from a static initialiser, so that the static linker keeps it;
+// cuda/cuda_backend.h says why.
+namespace rill::cuda {
+void register_cuda_backend();
+}
+#endif
+
 namespace rill {
 namespace {
 Backend* cuda_backend = nullptr;  // set by cuda/ when that backend is built and linked
@@ -14,10 +23,17 @@ Backend* cuda_backend = nullptr;  // set by cuda/ when that backend is built and
 
 Backend& backend(Device device) {
   if (device.is_cpu()) return cpu_backend();
+#ifdef RILL_WITH_CUDA
+  static const bool registered = (cuda::register_cuda_backend(), true);
+  (void)registered;
+#endif
   RILL_CHECK(cuda_backend != nullptr,
              "device {}: this build of rill has no CUDA backend (configure with -DRILL_CUDA=ON "
              "on a machine with nvcc)",
              device);
+  // The backend drives one GPU (one stream, one allocator); more would need a
+  // backend per device.
+  RILL_CHECK(device.index == 0, "device {}: rill's CUDA backend uses one GPU, cuda:0", device);
   return *cuda_backend;
 }
 
@@ -60,6 +76,13 @@ void Backend::group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, co
   if (gamma.defined()) h = ops::mul(h, ops::reshape(gamma, {C, 1}));
   if (beta.defined()) h = ops::add(h, ops::reshape(beta, {C, 1}));
   group_norm_backward(ops::silu_backward(grad_y, h), x, mean, rstd, gamma, groups, grad_x, grad_gamma, grad_beta);
+}
+
+// ---- default EMA update: the elementwise ops, one rounding each -------------------
+// (The formula of tensor/optim.h, exactly as nn/ema.cpp wrote it before it became a
+// backend method; the CUDA kernel reproduces these bits.)
+void Backend::ema_update(const Tensor& average, const Tensor& value, double decay) {
+  copy(ops::add(ops::mul(average, decay), ops::mul(value, 1 - decay)), average);
 }
 
 void register_backend(DeviceType type, Backend* b) {

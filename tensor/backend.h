@@ -173,6 +173,10 @@ class Backend {
   // same shape and floating dtype.
   virtual void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                          const AdamStep& step) = 0;
+  // average = decay average + (1 - decay) value, in place; both contiguous, same shape and
+  // floating dtype. The default composes elementwise ops (backend.cpp) and is the
+  // specification; a fused override rounds the same operations in the same order.
+  virtual void ema_update(const Tensor& average, const Tensor& value, double decay);
 
   // ---- random numbers (Philox4x32-10, see random.h) -----------------------------
   // Element i of out (row-major) is a function of (seed, offset, i) only, so every

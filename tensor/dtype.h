@@ -9,7 +9,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
+#include <type_traits>
 
 #include "tensor/error.h"
 
@@ -31,6 +33,18 @@ constexpr std::string_view dtype_name(DType d) {
 }
 
 constexpr bool is_floating(DType d) { return d != DType::Int64; }
+
+// A bound given as double (clamp's lo and hi; +-inf means "none") in the type T. For
+// int64 a bound beyond the type's range saturates at its limits: casting it would be
+// undefined behaviour.
+template <typename T>
+constexpr T bound_cast(double v) {
+  if constexpr (!std::is_floating_point_v<T>) {
+    if (v <= -9.2233720368547758e18) return std::numeric_limits<T>::lowest();
+    if (v >= 9.2233720368547758e18) return std::numeric_limits<T>::max();
+  }
+  return static_cast<T>(v);
+}
 
 // The C++ type that stores a dtype, and back.
 template <typename T> struct dtype_of;

@@ -19,4 +19,15 @@ void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, 
   backend(param.device()).adam_step(param, contiguous(grad), exp_avg, exp_avg_sq, step);
 }
 
+void ema_update_(const Tensor& average, const Tensor& value, double decay) {
+  RILL_CHECK(value.shape() == average.shape() && value.dtype() == average.dtype() && value.device() == average.device(),
+             "ema_update_: average {} ({}, {}) but value {} ({}, {})", shape_str(average.shape()), average.dtype(),
+             average.device(), shape_str(value.shape()), value.dtype(), value.device());
+  RILL_CHECK(is_floating(average.dtype()), "ema_update_: expected a floating dtype, got {}", average.dtype());
+  RILL_CHECK(average.is_contiguous(), "ema_update_: the average {} must be contiguous (it is updated in place)",
+             shape_str(average.shape()));
+  const profiler::Scope scope("ema_update_");
+  backend(average.device()).ema_update(average, contiguous(value), decay);
+}
+
 }  // namespace rill::ops

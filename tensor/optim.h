@@ -22,4 +22,9 @@ namespace rill::ops {
 void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                 const AdamStep& step);
 
+// The exponential moving average of a parameter (nn::EMA), in place, in one pass:
+//   average = decay average + (1 - decay) value
+// average: contiguous; value: any layout; the same shape, floating dtype and device.
+void ema_update_(const Tensor& average, const Tensor& value, double decay);
+
 }  // namespace rill::ops

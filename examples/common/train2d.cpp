@@ -18,6 +18,7 @@ Sampler2d named_sampler(const std::string& name) {
 void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,
                    const Sampler2d& data, const Train2dOptions& o) {
   Generator gen(o.seed + 1);
+  model.to(o.device);
   nn::Adam opt(model.named_parameters(), {o.lr});
   const auto schedule = nn::LRSchedule::cosine(o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
   const flowmatch::Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor&) { return model(x, t); };
@@ -27,7 +28,8 @@ void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFM
     if (o.callback && step % o.every == 0) o.callback(step, model);
     opt.set_lr(schedule.at(step));
     opt.zero_grad();
-    const Tensor loss = flowmatch::cfm_loss(velocity, cfm, source(o.batch, gen), data(o.batch, gen), &gen);
+    const Tensor loss = flowmatch::cfm_loss(velocity, cfm, ops::to(source(o.batch, gen), o.device),
+                                           ops::to(data(o.batch, gen), o.device), &gen);
     smoothed = step == 0 ? loss.item() : 0.98 * smoothed + 0.02 * loss.item();
     check_loss(loss.item(), step);
     autograd::backward(loss);
@@ -47,8 +49,14 @@ std::shared_ptr<nn::MLP> train_2d(const std::string& name, const flowmatch::CFMO
   return model;
 }
 
+Tensor evaluate(nn::MLP& model, const Tensor& x, const Tensor& t) {
+  no_grad guard;
+  const Device device = model.parameters().front().device();
+  return ops::to(model(ops::to(x, device), ops::to(t, device)), x.device());
+}
+
 flowmatch::VectorField field_of(nn::MLP& model) {
-  return [&model](double t, const Tensor& x) { return model(x, full({x.size(0)}, t, x.options())); };
+  return [&model](double t, const Tensor& x) { return evaluate(model, x, full({x.size(0)}, t, x.options())); };
 }
 
 }  // namespace rill::examples

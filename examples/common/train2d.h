@@ -22,6 +22,9 @@ struct Train2dOptions {
   // Called every `every` steps with (step, model): for learning curves.
   std::function<void(int64_t, nn::MLP&)> callback;
   int64_t every = 100;
+  // Where the network trains (--device). Points are drawn on the CPU, by the same
+  // generators on every device, and moved to the network's device for each step.
+  Device device = Device::cpu();
 };
 
 // Trains a fresh MLP with the given CFM options (path, coupling, time sampler); Adam with
@@ -32,7 +35,11 @@ std::shared_ptr<nn::MLP> train_2d(const std::string& name, const flowmatch::CFMO
 void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,
                    const Sampler2d& data, const Train2dOptions& options);
 
-// The model as an ODE field v(t, x).
+// model(x, t) for inputs on any device, without gradients: computed on the model's
+// device, returned on x's device (so evaluation code can stay on the CPU).
+Tensor evaluate(nn::MLP& model, const Tensor& x, const Tensor& t);
+
+// The model as an ODE field v(t, x), through evaluate().
 flowmatch::VectorField field_of(nn::MLP& model);
 
 }  // namespace rill::examples

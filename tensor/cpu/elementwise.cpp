@@ -5,7 +5,6 @@
 // vectorises (split across threads by parallel_chunks); otherwise the strided
 // loop of loops.h (which also handles the stride-0 axes of broadcast inputs).
 #include <cmath>
-#include <limits>
 #include <type_traits>
 
 #include "tensor/cpu/cpu_backend.h"
@@ -176,16 +175,8 @@ void CpuBackend::where(const Tensor& cond, const Tensor& a, const Tensor& b, con
 
 void CpuBackend::clamp(const Tensor& x, const Tensor& out, double lo, double hi) {
   dispatch(x.dtype(), "clamp", [&]<typename T>() {
-    // An infinite bound means "none"; for int64 that is the type's own limit.
-    // (For int64, bounds beyond the type's range saturate: casting them would be undefined.)
-    auto bound = [](double v) -> T {
-      if constexpr (!kFloat<T>) {
-        if (v <= -9.2233720368547758e18) return std::numeric_limits<T>::lowest();
-        if (v >= 9.2233720368547758e18) return std::numeric_limits<T>::max();
-      }
-      return static_cast<T>(v);
-    };
-    const T l = bound(lo), h = bound(hi);
+    // An infinite bound means "none"; for int64 that is the type's own limit (bound_cast saturates).
+    const T l = bound_cast<T>(lo), h = bound_cast<T>(hi);
     map1<T, T>(x, out, [l, h](T v) -> T { return v != v ? v : (v < l ? l : (v > h ? h : v)); });
   });
 }

@@ -1,39 +1,12 @@
 // Short end-to-end runs of the example programs on tiny data in the real formats:
 // every output file must exist and parse.
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-
-#include "helpers.h"
+#include "examples/program_helpers.h"
 #include "nn/io.h"
 
 using namespace rill;
-namespace fs = std::filesystem;
+using namespace rill::test;
 
 namespace {
-
-// Runs a program with arguments; its output goes to dir/log.txt (shown if it fails).
-void run(const fs::path& dir, const std::string& command) {
-  const std::string log = (dir / "log.txt").string();
-  const int rc = std::system((command + " > " + log + " 2>&1").c_str());
-  std::ifstream in(log);
-  const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  INFO(command << "\n" << output);
-  REQUIRE(rc == 0);
-}
-
-nlohmann::json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
-}
-
-void check_png(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::string head(8, '\0');
-  in.read(head.data(), 8);
-  CHECK(head == "\x89PNG\r\n\x1a\n");
-}
 
 void check_common_outputs(const fs::path& out, int64_t steps) {
   const auto config = read_json(out / "config.json");
@@ -54,8 +27,6 @@ void check_common_outputs(const fs::path& out, int64_t steps) {
   CHECK(!nn::safetensors::load((out / "model.safetensors").string()).tensors.empty());
   check_png(out / "samples.png");
 }
-
-void write_bytes(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size())); }
 
 }  // namespace
 
@@ -82,18 +53,7 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
 TEST_CASE("mnist: a short conditional run on tiny IDX files", "[examples]") {
   const fs::path dir = rill::test::temp_dir("mnist");
   const fs::path data = dir / "data";
-  fs::create_directories(data);
-  std::string images("\0\0\x08\x03", 4), labels("\0\0\x08\x01", 4);
-  auto u32 = [](std::string& s, uint32_t v) { for (int k = 24; k >= 0; k -= 8) s += static_cast<char>(v >> k & 0xff); };
-  u32(images, 12), u32(images, 28), u32(images, 28), u32(labels, 12);
-  for (int i = 0; i < 12; ++i) {
-    for (int k = 0; k < 784; ++k) images += static_cast<char>((i * 37 + k) % 256);
-    labels += static_cast<char>(i % 10);
-  }
-  write_bytes(data / "train-images-idx3-ubyte", images);
-  write_bytes(data / "train-labels-idx1-ubyte", labels);
-  write_bytes(data / "t10k-images-idx3-ubyte", images);
-  write_bytes(data / "t10k-labels-idx1-ubyte", labels);
+  write_tiny_mnist(data);
   run(dir, std::string(MNIST_BIN) + " --data " + data.string() + " --out " + (dir / "run").string() +
                " --steps 3 --batch 4 --base 8 --samples 4 --nfe 2 --conditional --bpd 2 --threads 1");
   check_common_outputs(dir / "run", 3);
@@ -124,13 +84,7 @@ TEST_CASE("mnist: a short conditional run on tiny IDX files", "[examples]") {
 TEST_CASE("cifar10: a short run on tiny CIFAR-10 binaries", "[examples]") {
   const fs::path dir = rill::test::temp_dir("cifar");
   const fs::path data = dir / "data";
-  fs::create_directories(data);
-  std::string batch;
-  for (int r = 0; r < 4; ++r) {
-    batch += static_cast<char>(r);
-    for (int k = 0; k < 3072; ++k) batch += static_cast<char>((r * 11 + k) % 256);
-  }
-  for (int i = 1; i <= 5; ++i) write_bytes(data / ("data_batch_" + std::to_string(i) + ".bin"), batch);
+  write_tiny_cifar(data);
   run(dir, std::string(CIFAR10_BIN) + " --data " + data.string() + " --out " + (dir / "run").string() +
                " --steps 2 --batch 4 --base 8 --samples 2 --nfe 2 --threads 1");
   check_common_outputs(dir / "run", 2);

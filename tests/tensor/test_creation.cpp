@@ -1,4 +1,7 @@
 #include "helpers.h"
+#ifdef RILL_WITH_CUDA
+#include "cuda/runtime.h"
+#endif
 
 using namespace rill;
 using rill::test::require_close;
@@ -67,7 +70,12 @@ TEST_CASE("to_vector converts dtypes, and Device parses flags", "[tensor][creati
 }
 
 TEST_CASE("a device without a backend is a clear error", "[tensor][creation]") {
-  // The CUDA backend registers itself once it exists (its own issue); until then, and
-  // in builds without nvcc, CUDA tensors are refused with this message.
+#ifndef RILL_WITH_CUDA
+  // Builds without nvcc have no CUDA backend: CUDA tensors are refused with this message.
   REQUIRE_ERROR(zeros({2}, Device::cuda()), "device cuda:0: this build of rill has no CUDA backend");
+#else
+  // With the backend built but no GPU (CI), the first allocation says so.
+  if (cuda::device_count() == 0) REQUIRE_ERROR(zeros({2}, Device::cuda()), "no usable CUDA device for cuda:0");
+  REQUIRE_ERROR(zeros({2}, Device::cuda(1)), "device cuda:1: rill's CUDA backend uses one GPU, cuda:0");
+#endif
 }

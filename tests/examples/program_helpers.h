@@ -1,0 +1,69 @@
+// Helpers for tests that run the example programs (tests/examples/, tests/cuda/).
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "helpers.h"
+
+namespace rill::test {
+
+namespace fs = std::filesystem;
+
+// Runs a program with arguments; its output goes to dir/log.txt (shown if it fails).
+inline void run(const fs::path& dir, const std::string& command) {
+  const std::string log = (dir / "log.txt").string();
+  const int rc = std::system((command + " > " + log + " 2>&1").c_str());
+  std::ifstream in(log);
+  const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(command << "\n" << output);
+  REQUIRE(rc == 0);
+}
+
+inline nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  REQUIRE(in.good());
+  return nlohmann::json::parse(in);
+}
+
+inline void check_png(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string head(8, '\0');
+  in.read(head.data(), 8);
+  CHECK(head == "\x89PNG\r\n\x1a\n");
+}
+
+inline void write_bytes(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size())); }
+
+
+// Tiny MNIST in the real IDX format: 12 images 28x28 with labels 0..9, as train and test sets.
+inline void write_tiny_mnist(const fs::path& data) {
+  fs::create_directories(data);
+  std::string images("\0\0\x08\x03", 4), labels("\0\0\x08\x01", 4);
+  auto u32 = [](std::string& s, uint32_t v) { for (int k = 24; k >= 0; k -= 8) s += static_cast<char>(v >> k & 0xff); };
+  u32(images, 12), u32(images, 28), u32(images, 28), u32(labels, 12);
+  for (int i = 0; i < 12; ++i) {
+    for (int k = 0; k < 784; ++k) images += static_cast<char>((i * 37 + k) % 256);
+    labels += static_cast<char>(i % 10);
+  }
+  write_bytes(data / "train-images-idx3-ubyte", images);
+  write_bytes(data / "train-labels-idx1-ubyte", labels);
+  write_bytes(data / "t10k-images-idx3-ubyte", images);
+  write_bytes(data / "t10k-labels-idx1-ubyte", labels);
+}
+
+// Tiny CIFAR-10 in the real binary format: 4 images per batch file, 5 batch files.
+inline void write_tiny_cifar(const fs::path& data) {
+  fs::create_directories(data);
+  std::string batch;
+  for (int r = 0; r < 4; ++r) {
+    batch += static_cast<char>(r);
+    for (int k = 0; k < 3072; ++k) batch += static_cast<char>((r * 11 + k) % 256);
+  }
+  for (int i = 1; i <= 5; ++i) write_bytes(data / ("data_batch_" + std::to_string(i) + ".bin"), batch);
+}
+
+}  // namespace rill::test
