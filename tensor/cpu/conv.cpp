@@ -3,6 +3,7 @@
 // Stride-1 windows (the U-Net's 3x3 convolutions) go to conv_shifted.h, which needs no
 // columns at all; this file's im2col lowering serves strided windows (downsampling),
 // and 1x1 windows use the input itself as the columns.
+//
 // For image n, with cols = im2col(x[n]): [CK, L] (CK = C*kh*kw, L = Ho*Wo) and
 // Wm = weight viewed as [F, CK]:
 //   forward    y[n]   = Wm @ cols + bias                     GEMM [F, CK] x [CK, L]

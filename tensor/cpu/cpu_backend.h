@@ -6,7 +6,8 @@
 //   matmul.cpp       matmul through cblas_sgemm / cblas_dgemm
 //   index.cpp        index_select, gather, scatter_add
 //   image.cpp        im2col, col2im, upsample, avg_pool
-//   conv.cpp         conv2d and its backward, one image at a time (im2col.h + blas.h)
+//   conv.cpp         conv2d and its backward, one image per thread: strided windows by
+//                    im2col (im2col.h) + GEMM (blas.h), stride 1 by conv_shifted.cpp
 //   optim.cpp        fused Adam/AdamW update
 //   random.cpp       Philox-based random fills
 #pragma once
