@@ -35,10 +35,10 @@ Geometry geometry(const Tensor& x, const Tensor& weight, const Window2d& w) {
 
 std::pair<int64_t, int64_t> images_of(int t, int teams, int64_t N) { return {N * t / teams, N * (t + 1) / teams}; }
 
-// x [C, H, W] -> xp [C, plane], zero border.
+// x [C, H, W] -> the interior of xp [C, plane]. The border and the spare zeros are
+// never written, so they stay zero from the team's one clearing of xp.
 template <typename T>
 void pad_image(const T* x, const Geometry& g, T* xp) {
-  std::fill(xp, xp + g.C * g.plane, T(0));
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t y = 0; y < g.H; ++y) {
       const T* src = x + (c * g.H + y) * g.W;
@@ -74,6 +74,7 @@ void shifted_conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, c
       const int t = teams > 1 ? omp_get_thread_num() : 0;
       T* xp = static_cast<T*>(scratch.raw_data()) + t * per_team;
       T* yw = xp + g.C * g.plane;
+      std::fill(xp, xp + g.C * g.plane, T(0));  // the zero border, once
       const auto [first, last] = images_of(t, teams, g.N);
       for (int64_t n = first; n < last; ++n) {
         pad_image(px + n * g.C * g.H * g.W, g, xp);
@@ -113,6 +114,7 @@ void shifted_conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor
       T* gw = dxp + g.C * g.plane;
       T* dwk = gw + g.F * g.Lw;
       std::fill(gw, gw + g.F * g.Lw, T(0));  // junk columns stay 0
+      std::fill(xp, xp + g.C * g.plane, T(0));  // the zero border, once
       if (need_w) std::fill(dwk, dwk + taps, T(0));
       const auto [first, last] = images_of(t, teams, g.N);
       for (int64_t n = first; n < last; ++n) {
