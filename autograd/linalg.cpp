@@ -32,7 +32,28 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return y;
 }
 
-// ---- linear: a composition; its gradient flows through matmul, transpose and add ----------------
+// ---- linear: y = x W^T + b  (x: [..., in], W: [out, in], b: [out]) ---------------------------------
+// With the leading axes of x flattened into rows, X: [R, in] and G = dL/dy: [R, out]:
+//   dX = G W    ([R, out] @ [out, in]),   dW = G^T X   ([out, R] @ [R, in]),   db = sum_rows G.
+// One node rather than matmul + transpose + add: dW comes out of its GEMM contiguous in
+// W's own layout (through the transpose's backward it would be a transposed view that
+// the leaf would have to copy), and the three gradients need one node's bookkeeping.
+struct LinearBackward : Node {
+  Tensor x, weight;
+  std::string name() const override { return "LinearBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    const int64_t out = weight.size(0), in = weight.size(1);
+    const Tensor g2 = ops::reshape(g, {-1, out});  // G [R, out]
+    Tensor dx, dw, db;
+    if (next[0].node) dx = ops::reshape(ops::matmul(g2, weight), x.shape());
+    if (next[1].node) dw = ops::matmul(ops::transpose(g2, 0, 1), ops::reshape(x, {-1, in}));
+    if (next.size() > 2 && next[2].node) db = ops::sum(g2, {0});
+    if (next.size() > 2) return {dx, dw, db};
+    return {dx, dw};
+  }
+  void release_saved() override { x = weight = Tensor(); }
+};
+
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   RILL_CHECK(weight.dim() == 2, "linear: weight must be [out, in], got shape {}", shape_str(weight.shape()));
   RILL_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1),
@@ -40,8 +61,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
              shape_str(x.shape()), shape_str(weight.shape()), weight.size(1));
   RILL_CHECK(!bias.defined() || bias.shape() == Shape{weight.size(0)}, "linear: bias of shape {}, expected [{}]",
              shape_str(bias.shape()), weight.size(0));
-  const Tensor y = matmul(x, transpose(weight, 0, 1));  // the transposed view goes to BLAS as a transpose
-  return bias.defined() ? add(y, bias) : y;
+  Shape out_shape = x.shape();
+  out_shape.back() = weight.size(0);
+  // X W^T: the transposed view goes to BLAS as a transpose flag.
+  Tensor y = ops::matmul(ops::reshape(x, {-1, weight.size(1)}), ops::transpose(weight, 0, 1));
+  if (bias.defined()) y = ops::add(y, bias);
+  y = ops::reshape(y, out_shape);
+  const std::vector<Tensor> inputs = bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
+  if (auto node = record<LinearBackward>(y, inputs)) node->x = detach(x), node->weight = detach(weight);
+  return y;
 }
 
 }  // namespace rill

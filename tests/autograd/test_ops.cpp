@@ -106,6 +106,7 @@ TEST_CASE("gradcheck: matmul and linear", "[autograd][ops]") {
   REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1]); }, {leaf({3, 4}), leaf({4}, 0.5)});
   REQUIRE_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1], in[2]); }, {leaf({5, 3}), leaf({2, 3}, 0.5), leaf({2})});
   REQUIRE_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1]); }, {leaf({2, 5, 3}), leaf({4, 3}, 0.5)});
+  REQUIRE_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1], in[2]); }, {leaf({3}), leaf({2, 3}, 0.5), leaf({2})});
   REQUIRE_ERROR(linear(zeros({2, 3}), zeros({4, 5})), "linear: input of shape [2, 3] does not match weight of shape [4, 5]");
 }
 
