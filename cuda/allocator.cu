@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cuda/check.h"
+#include "cuda/context.h"
 
 namespace rill::cuda {
 namespace {
@@ -58,11 +59,18 @@ void DeviceAllocator::deallocate(void* ptr, size_t nbytes) {
 }
 
 void DeviceAllocator::release_cache_locked() {
-  // cudaFree waits for the device, so kernels still using a cached block finish first.
-  for (auto& [size, blocks] : free_blocks_)
-    for (void* p : blocks) RILL_CUDA_CHECK(cudaFree(p), "empty_cache");
-  free_blocks_.clear();
-  stats_.cached_bytes = 0;
+  // Kernels queued on rill's stream may still use a cached block: wait for them first
+  // (the stream is non-blocking, so cudaFree's implicit wait is not to be relied on).
+  RILL_CUDA_CHECK(cudaStreamSynchronize(stream()), "empty_cache");
+  // Each block leaves the cache as it is freed, so a failing cudaFree leaves no freed
+  // block behind to be handed out or freed again.
+  for (auto it = free_blocks_.begin(); it != free_blocks_.end(); it = free_blocks_.erase(it))
+    while (!it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      stats_.cached_bytes -= it->first;
+      RILL_CUDA_CHECK(cudaFree(p), "empty_cache");
+    }
 }
 
 void DeviceAllocator::empty_cache() {
