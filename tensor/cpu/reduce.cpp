@@ -5,8 +5,9 @@
 //   inner == 1: each row of n is reduced by one thread (reduce_row);
 //   inner  > 1: columns are reduced side by side, a strip of kStrip columns at a time,
 //               reading x row after row (unit stride, vectorised), with no transposed copy.
-// Every output element is accumulated in index order of n by one thread, so results
-// are identical for any thread count, and identical between the two loops.
+// Every output element is accumulated by one thread in a fixed order (a column in index
+// order of n; a row as the vector partial sums of an `omp simd` reduction, fixed at
+// compile time), so results are identical for any thread count.
 #include <algorithm>
 #include <cmath>
 #include <limits>
