@@ -3,6 +3,7 @@
 //   ./build/examples/cifar10 --data DIR/cifar-10-batches-bin --steps 5000
 //
 // Random horizontal flips augment the data. Outputs as mnist (see mnist.cpp).
+#include "examples/common/flags.h"
 #include "examples/common/image_flow.h"
 
 using namespace rill;
@@ -12,11 +13,7 @@ int main(int argc, char** argv) {
   o.program = "cifar10", o.out = "runs/cifar10", o.data = "data/cifar-10-batches-bin", o.hflip = true;
   CLI::App app{"cifar10: train a flow-matching U-Net on CIFAR-10 and sample it (rill)"};
   examples::add_image_options(app, o);
-  CLI11_PARSE(app, argc, argv);
-  try {
+  return examples::program_main("cifar10", app, argc, argv, [&] {
     return examples::run_image_flow(o, [&](const std::string& split) { return nn::data::load_cifar10_folder(o.data, split); });
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "cifar10: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }

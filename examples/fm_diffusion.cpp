@@ -9,7 +9,9 @@
 // diffusion_sde.png, diffusion.csv and metrics.json into --out.
 #include <CLI/CLI.hpp>
 
+#include "examples/common/flags.h"
 #include "examples/common/plot.h"
+#include "nn/data/toy2d.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "tensor/ops.h"
@@ -24,16 +26,15 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_diffusion: sample a flow-matching model on the VP path with the ODE and with the SDE (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--data", data_name, "2-D target")->capture_default_str();
-  app.add_option("--steps", steps, "training steps")->capture_default_str();
-  app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str();
-  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str();
-  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(nn::data::toy2d_names()));
+  app.add_option("--steps", steps, "training steps")->capture_default_str()->check(examples::at_least(1));
+  app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str()->check(examples::at_least(2));
+  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str()->check(examples::device_name());
+  return examples::program_main("fm_diffusion", app, argc, argv, [&] {
     const Device device = Device::parse(device_name);
     examples::startup_report("fm_diffusion", threads, device);
-    examples::RunDir dir(out);
+    examples::RunDir dir(out, "fm_diffusion");
     const auto schedule = fm::vp_sde_schedule();
     fm::CFMOptions cfm;
     cfm.path = fm::affine_path(schedule);
@@ -73,8 +74,5 @@ int main(int argc, char** argv) {
     dir.write_metrics(results);
     fmt::print("fm_diffusion: wrote {}/{{diffusion_ode.png, diffusion_sde.png, diffusion.csv, metrics.json}}\n", out);
     return 0;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "fm_diffusion: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }

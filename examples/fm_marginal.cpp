@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 
+#include "examples/common/flags.h"
 #include "examples/common/plot.h"
 #include "examples/common/run.h"
 #include "autograd/grad_mode.h"
@@ -29,15 +30,14 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_marginal: conditional flow matching converges to the closed-form marginal field (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--steps", steps, "training steps")->capture_default_str();
-  app.add_option("--eval-points", eval_points, "evaluation batch")->capture_default_str();
-  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str();
-  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  app.add_option("--steps", steps, "training steps")->capture_default_str()->check(examples::at_least(1));
+  app.add_option("--eval-points", eval_points, "evaluation batch")->capture_default_str()->check(examples::at_least(2));
+  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str()->check(examples::device_name());
+  return examples::program_main("fm_marginal", app, argc, argv, [&] {
     const Device device = Device::parse(device_name);
     examples::startup_report("fm_marginal", threads, device);
-    examples::RunDir dir(out);
+    examples::RunDir dir(out, "fm_marginal");
     std::vector<std::vector<double>> means;
     for (int k = 0; k < 8; ++k) means.push_back({4 * std::cos(M_PI / 4 * k), 4 * std::sin(M_PI / 4 * k)});
     const fm::GaussianMixture gmm(means, std::vector<double>(8, 0.4));
@@ -107,8 +107,5 @@ int main(int argc, char** argv) {
                        {"initial_marginal_error", marginal_curve.front()}, {"steps", steps}});
     fmt::print("fm_marginal: wrote {}/{{marginal.png (red: loss, blue: marginal error, dark grey: spread; log scale, grid lines at 1e-3 ... 1e2), marginal.csv, metrics.json}}\n", out);
     return 0;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "fm_marginal: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }

@@ -7,7 +7,9 @@
 // trajectories of each method), straight.csv and metrics.json into --out.
 #include <CLI/CLI.hpp>
 
+#include "examples/common/flags.h"
 #include "examples/common/plot.h"
+#include "nn/data/toy2d.h"
 #include "examples/common/run.h"
 #include "autograd/autograd.h"
 #include "examples/common/train2d.h"
@@ -24,17 +26,16 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_straight: OT couplings and reflow straighten flow-matching paths (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--data", data_name, "2-D target")->capture_default_str();
-  app.add_option("--steps", steps, "training steps per model")->capture_default_str();
-  app.add_option("--eval-points", eval_points, "points for W2 (exact assignment, O(n^3))")->capture_default_str();
-  app.add_option("--reflow-pairs", reflow_pairs, "pairs generated for reflow")->capture_default_str();
-  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str();
-  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(nn::data::toy2d_names()));
+  app.add_option("--steps", steps, "training steps per model")->capture_default_str()->check(examples::at_least(1));
+  app.add_option("--eval-points", eval_points, "points for W2 (exact assignment, O(n^3))")->capture_default_str()->check(examples::at_least(2));
+  app.add_option("--reflow-pairs", reflow_pairs, "pairs generated for reflow")->capture_default_str()->check(examples::at_least(1));
+  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str()->check(examples::device_name());
+  return examples::program_main("fm_straight", app, argc, argv, [&] {
     const Device device = Device::parse(device_name);
     examples::startup_report("fm_straight", threads, device);
-    examples::RunDir dir(out);
+    examples::RunDir dir(out, "fm_straight");
     const auto source = examples::named_sampler("gaussian"), data = examples::named_sampler(data_name);
     examples::Train2dOptions train;
     train.device = device;
@@ -116,8 +117,5 @@ int main(int argc, char** argv) {
     dir.write_metrics(results);
     fmt::print("fm_straight: wrote {}/{{straight_*.png, straight.csv, metrics.json}}\n", out);
     return 0;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "fm_straight: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }

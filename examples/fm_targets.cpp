@@ -14,7 +14,9 @@
 #include <CLI/CLI.hpp>
 
 #include "autograd/autograd.h"
+#include "examples/common/flags.h"
 #include "examples/common/plot.h"
+#include "nn/data/toy2d.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "nn/optim.h"
@@ -31,16 +33,15 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_targets: velocity versus noise targets on the same path (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--data", data_name, "2-D target")->capture_default_str();
-  app.add_option("--steps", steps, "training steps per model")->capture_default_str();
-  app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str();
-  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str();
-  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(nn::data::toy2d_names()));
+  app.add_option("--steps", steps, "training steps per model")->capture_default_str()->check(examples::at_least(1));
+  app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str()->check(examples::at_least(2));
+  app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str()->check(examples::device_name());
+  return examples::program_main("fm_targets", app, argc, argv, [&] {
     const Device device = Device::parse(device_name);
     examples::startup_report("fm_targets", threads, device);
-    examples::RunDir dir(out);
+    examples::RunDir dir(out, "fm_targets");
     const auto schedule = fm::cosine_schedule();
     const auto path = fm::affine_path(schedule);
     const auto data = examples::named_sampler(data_name);
@@ -121,8 +122,5 @@ int main(int argc, char** argv) {
     dir.write_metrics({{"w2_floor", floor}, {"w2_velocity_model", w_vel}, {"w2_noise_model", w_noise}, {"velocity_error_by_time", bins}});
     fmt::print("fm_targets: wrote {}/{{targets_velocity.png, targets_noise.png, targets.csv, metrics.json}}\n", out);
     return 0;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "fm_targets: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }

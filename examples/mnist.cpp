@@ -6,6 +6,7 @@
 // Writes into --out: config.json, metrics.csv, checkpoint.safetensors (resumable),
 // model.safetensors (EMA weights), samples.png (10 x 10 grid; one row per class when
 // conditional), samples.npy (pixel scale 0..255), labels.npy, metrics.json.
+#include "examples/common/flags.h"
 #include "examples/common/image_flow.h"
 
 using namespace rill;
@@ -15,11 +16,7 @@ int main(int argc, char** argv) {
   o.program = "mnist", o.out = "runs/mnist", o.data = "/usr/share/datasets/fashion-mnist";
   CLI::App app{"mnist: train a flow-matching U-Net on MNIST / Fashion-MNIST and sample it (rill)"};
   examples::add_image_options(app, o);
-  CLI11_PARSE(app, argc, argv);
-  try {
+  return examples::program_main("mnist", app, argc, argv, [&] {
     return examples::run_image_flow(o, [&](const std::string& split) { return nn::data::load_idx_folder(o.data, split); });
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "mnist: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 
+#include "examples/common/flags.h"
 #include "examples/common/plot.h"
 #include "examples/common/progress.h"
 #include "examples/common/run.h"
@@ -30,24 +31,11 @@ namespace {
 struct Options {
   std::string out = "runs/toy2d", data = "moons", source = "gaussian", path = "ot", solver = "euler", schedule = "cosine";
   std::string device = "cpu";
-  int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500;
+  int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0;
   int threads = 0;
   double lr = 3e-3, sigma = 0.0, rtol = 1e-5, atol = 1e-5, ema = 0.99;
   bool resume = false, sample_only = false;
 };
-
-// The path and coupling each --path name stands for (Tong et al. 2024, Table 1).
-std::pair<std::shared_ptr<fm::ProbabilityPath>, std::shared_ptr<fm::Coupling>> method(const Options& o) {
-  if (o.path == "independent") return {fm::independent_path(o.sigma), fm::independent_coupling()};
-  if (o.path == "ot") return {fm::independent_path(o.sigma), fm::exact_ot_coupling()};
-  if (o.path == "target") return {fm::target_path(o.sigma > 0 ? o.sigma : 1e-4), fm::independent_coupling()};
-  if (o.path == "sb") {
-    const double sigma = o.sigma > 0 ? o.sigma : 0.5;
-    return {fm::schrodinger_bridge_path(sigma), fm::sinkhorn_coupling(2 * sigma * sigma)};
-  }
-  if (o.path == "vp") return {fm::affine_path(fm::cosine_schedule()), fm::independent_coupling()};
-  throw Error(fmt::format("unknown --path '{}' (expected independent, ot, target, sb or vp)", o.path));
-}
 
 Tensor draw(const std::string& name, int64_t n, Generator& gen, Device device) {
   return ops::to(nn::data::sample_2d(name, n, &gen), device);
@@ -61,9 +49,15 @@ examples::Json config_json(const Options& o) {
 }
 
 int run(const Options& o) {
+  // Everything the flags name, resolved before any work (CLI11 has checked each flag alone).
   const Device device = Device::parse(o.device);
+  const auto [path, coupling] = fm::method_by_name(o.path, o.sigma);
+  const fm::OdeOptions sampling = examples::sampling_options(o.solver, o.nfe, o.rtol, o.atol);
+  const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
+  const int64_t last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;  // this run trains up to here
+
   examples::startup_report("toy2d", o.threads, device);
-  examples::RunDir dir(o.out);
+  examples::RunDir dir(o.out, "toy2d");
   const std::string ckpt = dir.file("checkpoint.safetensors");
 
   manual_seed(static_cast<uint64_t>(o.seed));  // initial weights
@@ -72,7 +66,8 @@ int run(const Options& o) {
   model.to(device);
   nn::Adam opt(model.named_parameters(), {o.lr});
   nn::EMA ema(model, o.ema);
-  nn::TrainingState state{&model, &opt, &ema, &gen, 0};
+  // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
+  nn::TrainingState state{&model, o.sample_only ? nullptr : &opt, &ema, &gen, 0};
   if (o.resume || o.sample_only) {
     RILL_CHECK(std::filesystem::exists(ckpt), "{} needs {}, which does not exist", o.resume ? "--resume" : "--sample-only", ckpt);
     nn::load_checkpoint(ckpt, state);
@@ -80,18 +75,16 @@ int run(const Options& o) {
   }
   if (!o.sample_only) dir.write_config(config_json(o));  // sampling leaves the training run's config alone
 
-  const auto [path, coupling] = method(o);
   fm::CFMOptions cfm;
   cfm.path = path, cfm.coupling = coupling;
   const fm::Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor&) { return model(x, t); };
   double train_seconds = 0, last_loss = NAN;
-  if (!o.sample_only && state.step < o.steps) {
-    const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
-    dir.open_metrics_csv(o.resume);
+  if (!o.sample_only && state.step < last_step) {
+    dir.open_metrics_csv(state.step);
     fmt::print("toy2d: training {} -> {} with {} ({} pairs, {} path), steps {}..{}\n", o.source, o.data, o.path,
                coupling->name(), path->name(), state.step, o.steps);
     examples::Progress progress(o.steps, state.step);
-    for (int64_t step = state.step; step < o.steps; ++step) {
+    for (int64_t step = state.step; step < last_step; ++step) {
       opt.set_lr(schedule.at(step));
       opt.zero_grad();
       const Tensor loss = fm::cfm_loss(velocity, cfm, draw(o.source, o.batch, gen, device), draw(o.data, o.batch, gen, device), &gen);
@@ -104,11 +97,15 @@ int run(const Options& o) {
       progress.update(step, last_loss);
       if (step % 10 == 0 || step + 1 == o.steps) dir.log_step(step, last_loss, opt.lr(), progress.elapsed_seconds());
       state.step = step + 1;
-      if (state.step % o.save_every == 0 || state.step == o.steps) nn::save_checkpoint(ckpt, state);
+      if ((o.save_every > 0 && state.step % o.save_every == 0) || state.step == last_step) dir.checkpoint(state);
     }
     progress.finish();
     train_seconds = progress.elapsed_seconds();
     last_loss = progress.smoothed_loss();
+  }
+  if (state.step < o.steps && !o.sample_only) {
+    fmt::print("toy2d: stopped after step {} of {} (--stop-after); continue with --resume\n", state.step, o.steps);
+    return 0;
   }
 
   // Sample with the EMA weights.
@@ -117,10 +114,8 @@ int run(const Options& o) {
   ema.copy_to(sampler);
   nn::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "MLP"}, {"width", std::to_string(o.width)}});
   const fm::VectorField field = [&](double t, const Tensor& x) { return sampler(x, full({x.size(0)}, t, x.options())); };
-  const fm::Solver solver = fm::parse_solver(o.solver);
-  fm::OdeOptions ode = solver == fm::Solver::Dopri5 ? fm::OdeOptions::adaptive(o.rtol, o.atol)
-                                                    : fm::OdeOptions::fixed(solver, std::max<int64_t>(1, o.nfe / fm::evals_per_step(solver)));
-  const int64_t frames = solver == fm::Solver::Dopri5 ? 50 : ode.steps;
+  fm::OdeOptions ode = sampling;
+  const int64_t frames = ode.solver == fm::Solver::Dopri5 ? 50 : ode.steps;
   ode.save_times = fm::linspace_times(0, 1, frames);
   const auto sample_start = std::chrono::steady_clock::now();
   const Tensor x0 = draw(o.source, o.samples, gen, device);
@@ -158,35 +153,33 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using examples::positive, examples::at_least, examples::in_half_open, examples::one_of;
   Options o;
   CLI::App app{"toy2d: train a 2-D flow-matching model and sample it (rill)"};
   app.add_option("--out", o.out, "output folder")->capture_default_str();
-  app.add_option("--data", o.data, "target distribution: moons, 8gaussians, checkerboard, circles, swissroll, spirals")->capture_default_str();
-  app.add_option("--source", o.source, "source distribution: gaussian or any --data name")->capture_default_str();
-  app.add_option("--path", o.path, "independent, ot, target, sb or vp")->capture_default_str();
-  app.add_option("--sigma", o.sigma, "path noise (independent/ot), sigma_min (target), sigma (sb)")->capture_default_str();
-  app.add_option("--steps", o.steps, "training steps")->capture_default_str();
-  app.add_option("--batch", o.batch, "batch size")->capture_default_str();
-  app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str();
-  app.add_option("--schedule", o.schedule, "learning-rate schedule: constant, warmup or cosine")->capture_default_str();
-  app.add_option("--width", o.width, "MLP width")->capture_default_str();
-  app.add_option("--ema", o.ema, "EMA decay of the sampling weights")->capture_default_str();
+  app.add_option("--data", o.data, "target distribution")->capture_default_str()->check(one_of(nn::data::toy2d_names()));
+  app.add_option("--source", o.source, "source distribution")->capture_default_str()->check(one_of(nn::data::toy2d_names()));
+  app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h)")->capture_default_str()->check(one_of(fm::method_names()));
+  app.add_option("--sigma", o.sigma, "path noise (independent/ot), sigma_min (target), sigma (sb); 0: the method's default")
+      ->capture_default_str()->check(at_least(0));
+  app.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(at_least(1));
+  app.add_option("--batch", o.batch, "batch size")->capture_default_str()->check(at_least(1));
+  app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str()->check(positive());
+  app.add_option("--schedule", o.schedule, "learning-rate schedule")->capture_default_str()->check(one_of(nn::LRSchedule::names()));
+  app.add_option("--width", o.width, "MLP width")->capture_default_str()->check(at_least(1));
+  app.add_option("--ema", o.ema, "EMA decay of the sampling weights")->capture_default_str()->check(in_half_open(0, 1));
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads (0: all cores)")->capture_default_str();
-  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
-  app.add_option("--solver", o.solver, "euler, midpoint, heun, rk4 or dopri5")->capture_default_str();
-  app.add_option("--nfe", o.nfe, "function evaluations for fixed-grid solvers")->capture_default_str();
-  app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str();
-  app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str();
-  app.add_option("--samples", o.samples, "points to sample and evaluate")->capture_default_str();
-  app.add_option("--save-every", o.save_every, "checkpoint every N steps")->capture_default_str();
+  app.add_option("--threads", o.threads, "threads (0: all cores)")->capture_default_str()->check(at_least(0));
+  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str()->check(examples::device_name());
+  app.add_option("--solver", o.solver, "ODE solver")->capture_default_str()->check(one_of(fm::solver_names()));
+  app.add_option("--nfe", o.nfe, "function evaluations for fixed-grid solvers")->capture_default_str()->check(at_least(1));
+  app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str()->check(positive());
+  app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str()->check(positive());
+  app.add_option("--samples", o.samples, "points to sample and evaluate")->capture_default_str()->check(at_least(1));
+  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")->capture_default_str()->check(at_least(0));
+  app.add_option("--stop-after", o.stop_after, "train up to this step, save a checkpoint and exit (the schedule still spans --steps); "
+                 "continue with --resume. 0: train to the end")->capture_default_str()->check(at_least(0));
   app.add_flag("--resume", o.resume, "continue from --out/checkpoint.safetensors");
-  app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors");
-  CLI11_PARSE(app, argc, argv);
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "toy2d: error: {}\n", e.what());
-    return 1;
-  }
+  app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors")->excludes("--resume");
+  return examples::program_main("toy2d", app, argc, argv, [&] { return run(o); });
 }

@@ -8,6 +8,11 @@
 
 namespace rill::flowmatch {
 
+const std::vector<std::string>& solver_names() {
+  static const std::vector<std::string> names = {"euler", "midpoint", "heun", "rk4", "dopri5"};
+  return names;
+}
+
 Solver parse_solver(const std::string& name) {
   if (name == "euler") return Solver::Euler;
   if (name == "midpoint") return Solver::Midpoint;

@@ -26,7 +26,8 @@ namespace rill::flowmatch {
 using VectorField = std::function<Tensor(double t, const Tensor& x)>;
 
 enum class Solver { Euler, Midpoint, Heun, RK4, Dopri5 };
-Solver parse_solver(const std::string& name);  // "euler", "midpoint", "heun", "rk4", "dopri5"
+Solver parse_solver(const std::string& name);  // one of solver_names()
+const std::vector<std::string>& solver_names();  // euler, midpoint, heun, rk4, dopri5
 std::string solver_name(Solver s);
 // Function evaluations per step of a fixed-grid solver (1, 2, 2, 4).
 int64_t evals_per_step(Solver s);

@@ -31,6 +31,11 @@ LRSchedule LRSchedule::cosine(double lr, int64_t total_steps, int64_t warmup_ste
   return s;
 }
 
+const std::vector<std::string>& LRSchedule::names() {
+  static const std::vector<std::string> names = {"constant", "warmup", "cosine"};
+  return names;
+}
+
 LRSchedule LRSchedule::parse(const std::string& name, double lr, int64_t total_steps, int64_t warmup_steps) {
   if (name == "constant") return constant(lr);
   if (name == "warmup") return warmup(lr, warmup_steps);

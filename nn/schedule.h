@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace rill::nn {
 
@@ -17,6 +18,7 @@ class LRSchedule {
   static LRSchedule cosine(double lr, int64_t total_steps, int64_t warmup_steps = 0, double min_lr = 0);
   // By name, as a --schedule flag gives it: "constant", "warmup", "cosine".
   static LRSchedule parse(const std::string& name, double lr, int64_t total_steps, int64_t warmup_steps);
+  static const std::vector<std::string>& names();  // constant, warmup, cosine
 
   double at(int64_t step) const;
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "autograd/autograd.h"
+#include "examples/common/flags.h"
 #include "examples/common/progress.h"
 #include "examples/common/run.h"
 #include "flowmatch/flowmatch.h"
@@ -15,46 +16,46 @@ namespace rill::examples {
 namespace fm = rill::flowmatch;
 
 void add_image_options(CLI::App& app, ImageOptions& o) {
+  namespace fm = rill::flowmatch;
   app.add_option("--data", o.data, "dataset folder")->capture_default_str();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
-  app.add_option("--steps", o.steps, "training steps")->capture_default_str();
-  app.add_option("--batch", o.batch, "batch size")->capture_default_str();
-  app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str();
-  app.add_option("--schedule", o.schedule, "learning-rate schedule: constant, warmup or cosine")->capture_default_str();
-  app.add_option("--base", o.base, "U-Net base channels (MODELS.md: 32)")->capture_default_str();
-  app.add_option("--path", o.path, "independent, ot (exact minibatch OT; class-aware when --conditional), target, sb or vp")->capture_default_str();
-  app.add_option("--sigma", o.sigma, "path noise")->capture_default_str();
-  app.add_option("--ema", o.ema, "EMA decay; samples use the EMA weights")->capture_default_str();
+  app.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(at_least(1));
+  app.add_option("--batch", o.batch, "batch size")->capture_default_str()->check(at_least(1));
+  app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str()->check(positive());
+  app.add_option("--schedule", o.schedule, "learning-rate schedule")->capture_default_str()->check(one_of(nn::LRSchedule::names()));
+  app.add_option("--base", o.base, "U-Net base channels (MODELS.md: 32)")->capture_default_str()->check(at_least(1));
+  app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h); ot is class-aware when --conditional")
+      ->capture_default_str()->check(one_of(fm::method_names()));
+  app.add_option("--sigma", o.sigma, "path noise; 0: the method's default")->capture_default_str()->check(at_least(0));
+  app.add_option("--ema", o.ema, "EMA decay; samples use the EMA weights")->capture_default_str()->check(in_half_open(0, 1));
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads (0: all cores)")->capture_default_str();
-  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
-  app.add_option("--solver", o.solver, "euler, midpoint, heun, rk4 or dopri5")->capture_default_str();
-  app.add_option("--nfe", o.nfe, "function evaluations for fixed-grid solvers")->capture_default_str();
-  app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str();
-  app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str();
-  app.add_option("--samples", o.samples, "images to sample (the grid shows up to 100)")->capture_default_str();
-  app.add_option("--save-every", o.save_every, "checkpoint every N steps")->capture_default_str();
-  app.add_option("--limit", o.limit, "use only the first N training images (0: all)")->capture_default_str();
+  app.add_option("--threads", o.threads, "threads (0: all cores)")->capture_default_str()->check(at_least(0));
+  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str()->check(device_name());
+  app.add_option("--solver", o.solver, "ODE solver")->capture_default_str()->check(one_of(fm::solver_names()));
+  app.add_option("--nfe", o.nfe, "function evaluations for fixed-grid solvers")->capture_default_str()->check(at_least(1));
+  app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str()->check(positive());
+  app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str()->check(positive());
+  app.add_option("--samples", o.samples, "images to sample (the grid shows up to 100)")->capture_default_str()->check(at_least(1));
+  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")->capture_default_str()->check(at_least(0));
+  app.add_option("--stop-after", o.stop_after, "train up to this step, save a checkpoint and exit (the schedule still spans "
+                 "--steps); continue with --resume. 0: train to the end")->capture_default_str()->check(at_least(0));
+  app.add_option("--limit", o.limit, "use only the first N training images (0: all)")->capture_default_str()->check(at_least(0));
   app.add_flag("--conditional", o.conditional, "class-conditional with classifier-free guidance");
-  app.add_option("--cfg-scale", o.cfg_scale, "guidance weight w (1: plain conditional)")->capture_default_str();
-  app.add_option("--label-dropout", o.label_dropout, "probability of training on the null label")->capture_default_str();
-  app.add_option("--bpd", o.bpd, "after sampling, bits/dim of this many test images (Hutchinson, dopri5)")->capture_default_str();
+  app.add_option("--cfg-scale", o.cfg_scale, "guidance weight w (1: plain conditional)")->capture_default_str()->check(any_finite());
+  app.add_option("--label-dropout", o.label_dropout, "probability of training on the null label")->capture_default_str()
+      ->check(in_half_open(0, 1));
+  app.add_option("--bpd", o.bpd, "after sampling, bits/dim of this many test images (Hutchinson, dopri5)")->capture_default_str()
+      ->check(at_least(0));
   app.add_flag("--resume", o.resume, "continue from --out/checkpoint.safetensors");
-  app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors");
+  app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors")->excludes("--resume");
 }
 
 namespace {
 
 fm::CFMOptions cfm_options(const ImageOptions& o, int64_t null_label) {
   fm::CFMOptions c;
-  if (o.path == "independent") c.path = fm::independent_path(o.sigma);
-  else if (o.path == "ot") c.path = fm::independent_path(o.sigma), c.coupling = o.conditional ? fm::class_ot_coupling() : fm::exact_ot_coupling();
-  else if (o.path == "target") c.path = fm::target_path(o.sigma > 0 ? o.sigma : 1e-4);
-  else if (o.path == "vp") c.path = fm::affine_path(fm::cosine_schedule());
-  else if (o.path == "sb") {
-    const double sigma = o.sigma > 0 ? o.sigma : 0.5;
-    c.path = fm::schrodinger_bridge_path(sigma), c.coupling = fm::sinkhorn_coupling(2 * sigma * sigma);
-  } else throw Error(fmt::format("unknown --path '{}' (expected independent, ot, target, sb or vp)", o.path));
+  const fm::Method m = fm::method_by_name(o.path, o.sigma, /*class_aware=*/o.conditional);
+  c.path = m.path, c.coupling = m.coupling;
   if (o.conditional) c.label_dropout = o.label_dropout, c.null_label = null_label;
   return c;
 }
@@ -64,15 +65,21 @@ Json config_json(const ImageOptions& o) {
           {"lr", o.lr},           {"schedule", o.schedule}, {"base", o.base},     {"path", o.path},       {"sigma", o.sigma},
           {"ema", o.ema},         {"seed", o.seed},       {"device", o.device},   {"solver", o.solver},   {"nfe", o.nfe},
           {"rtol", o.rtol},       {"atol", o.atol},       {"samples", o.samples}, {"limit", o.limit},
-          {"conditional", o.conditional}, {"cfg_scale", o.cfg_scale}, {"label_dropout", o.label_dropout}};
+          {"conditional", o.conditional}, {"cfg_scale", o.cfg_scale}, {"label_dropout", o.label_dropout},
+          {"save_every", o.save_every}};
 }
 
 }  // namespace
 
 int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDataset(const std::string&)>& load) {
+  // Everything the flags name, resolved before any work (CLI11 has checked each flag alone).
   const Device device = Device::parse(o.device);
+  const fm::OdeOptions sampling = sampling_options(o.solver, o.nfe, o.rtol, o.atol);
+  const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
+  const int64_t last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;  // this run trains up to here
+
   startup_report(o.program, o.threads, device);
-  RunDir dir(o.out);
+  RunDir dir(o.out, o.program);
   const std::string ckpt = dir.file("checkpoint.safetensors");
 
   nn::data::ImageDataset data = load("train");
@@ -92,7 +99,8 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   fmt::print("{}: U-Net with {} parameters{}\n", o.program, model.num_parameters(), o.conditional ? " (class-conditional)" : "");
   nn::Adam opt(model.named_parameters(), {o.lr});
   nn::EMA ema(model, o.ema);
-  nn::TrainingState state{&model, &opt, &ema, &gen, 0};
+  // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
+  nn::TrainingState state{&model, o.sample_only ? nullptr : &opt, &ema, &gen, 0};
   if (o.resume || o.sample_only) {
     RILL_CHECK(std::filesystem::exists(ckpt), "{} needs {}, which does not exist", o.resume ? "--resume" : "--sample-only", ckpt);
     nn::load_checkpoint(ckpt, state);
@@ -101,19 +109,18 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   if (!o.sample_only) dir.write_config(config_json(o));  // sampling leaves the training run's config alone
 
   const int64_t null_label = data.num_classes;
-  const fm::CFMOptions cfm = cfm_options(o, null_label);
+  const fm::CFMOptions cfm = cfm_options(o, null_label);  // CLI11 has checked --path
   const fm::Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor& y) { return model(x, t, y); };
   double train_seconds = 0, last_loss = NAN;
-  if (!o.sample_only && state.step < o.steps) {
+  if (!o.sample_only && state.step < last_step) {
     nn::data::LoaderOptions lo;
     lo.batch_size = o.batch, lo.hflip = o.hflip;
     nn::data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
     loader.seek(state.step);  // a resumed run continues with the batches it would have seen
-    const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
-    dir.open_metrics_csv(o.resume);
+    dir.open_metrics_csv(state.step);
     Progress progress(o.steps, state.step, 10);
     model.train();
-    for (int64_t step = state.step; step < o.steps; ++step) {
+    for (int64_t step = state.step; step < last_step; ++step) {
       const nn::data::Batch b = loader.next();
       const Tensor x1 = ops::to(b.images, device);
       const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
@@ -129,11 +136,15 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
       progress.update(step, last_loss);
       dir.log_step(step, last_loss, opt.lr(), progress.elapsed_seconds());
       state.step = step + 1;
-      if (state.step % o.save_every == 0 || state.step == o.steps) nn::save_checkpoint(ckpt, state);
+      if ((o.save_every > 0 && state.step % o.save_every == 0) || state.step == last_step) dir.checkpoint(state);
     }
     progress.finish();
     train_seconds = progress.elapsed_seconds();
     last_loss = progress.smoothed_loss();
+  }
+  if (state.step < o.steps && !o.sample_only) {
+    fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", o.program, state.step, o.steps);
+    return 0;
   }
 
   // Sample with the EMA weights; conditional grids show one class per row.
@@ -153,11 +164,8 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   } else {
     field = fm::as_field(sample_model);
   }
-  const fm::Solver solver = fm::parse_solver(o.solver);
-  const fm::OdeOptions ode = solver == fm::Solver::Dopri5 ? fm::OdeOptions::adaptive(o.rtol, o.atol)
-                                                          : fm::OdeOptions::fixed(solver, std::max<int64_t>(1, o.nfe / fm::evals_per_step(solver)));
   const auto start = std::chrono::steady_clock::now();
-  const fm::OdeResult r = fm::odeint(field, randn({o.samples, data.channels, data.height, data.width}, device, &gen), 0.0, 1.0, ode);
+  const fm::OdeResult r = fm::odeint(field, randn({o.samples, data.channels, data.height, data.width}, device, &gen), 0.0, 1.0, sampling);
   const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Tensor images = ops::clamp(r.x, -1, 1);
   nn::save_npy(dir.file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]

@@ -1,0 +1,57 @@
+// rill examples — the --out folder of one run.
+//
+// What a run leaves there, and the rules that keep it whole:
+//   .lock                    held (flock) while a run uses the folder: a second run on the
+//                            same folder is refused with a message naming the first, instead
+//                            of both writing and leaving a mix of two runs
+//   *.tmp.<pid>              an atomic write in progress (nn/atomic_file.h); one whose writer
+//                            died (kill -9, power loss) is removed when the next run starts
+//   config.json              the flags of the training run
+//   metrics.csv              step,loss,lr,time; flushed at every checkpoint, and on --resume
+//                            cut back to the checkpoint's step before new rows are appended, so
+//                            a resumed run's file equals an uninterrupted run's (times aside)
+//   checkpoint.safetensors   written by checkpoint(), atomically
+//   metrics.json             the final numbers
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "nn/checkpoint.h"
+
+namespace rill::examples {
+
+using Json = nlohmann::ordered_json;
+
+class RunDir {
+ public:
+  // Creates the folder, takes its lock (or throws, naming the run that holds it) and
+  // removes temporary files of dead writers. `program` is recorded in the lock file.
+  RunDir(const std::string& path, const std::string& program);
+  ~RunDir();  // releases the lock
+  RunDir(const RunDir&) = delete;
+  RunDir& operator=(const RunDir&) = delete;
+
+  std::string file(const std::string& name) const;
+  void write_config(const Json& config) const;  // config.json
+  void write_metrics(const Json& metrics) const;  // metrics.json
+
+  // metrics.csv: a new file with its header (resume_step == 0), or the existing file kept
+  // up to the rows of steps before resume_step.
+  void open_metrics_csv(int64_t resume_step);
+  void log_step(int64_t step, double loss, double lr, double seconds);
+
+  // checkpoint.safetensors from `state`, after flushing metrics.csv (so after a crash the
+  // file has every row up to the checkpoint). save_checkpoint refuses a state holding NaN
+  // or infinity, so a diverged run never replaces the last good checkpoint.
+  void checkpoint(const nn::TrainingState& state);
+
+ private:
+  std::string path_;
+  int lock_fd_ = -1;
+  std::ofstream csv_;
+};
+
+}  // namespace rill::examples
