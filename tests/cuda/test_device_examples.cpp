@@ -41,7 +41,7 @@ void same_curve_on_both_devices(const fs::path& dir, const std::string& command)
 }  // namespace
 
 TEST_CASE("examples: toy2d mnist and cifar10 train on CUDA with the CPU's loss curve", "[cuda][examples]") {
-  if (skip_without_gpu()) return;
+  SKIP_WITHOUT_GPU();
   const fs::path dir = temp_dir("cuda_examples");
   same_curve_on_both_devices(dir / "toy2d", std::string(TOY2D_BIN) +
                                                 " --steps 30 --batch 32 --width 16 --samples 64 --nfe 4 --threads 1");
@@ -55,7 +55,7 @@ TEST_CASE("examples: toy2d mnist and cifar10 train on CUDA with the CPU's loss c
 }
 
 TEST_CASE("examples: the flow-matching idea programs run with --device cuda", "[cuda][examples]") {
-  if (skip_without_gpu()) return;
+  SKIP_WITHOUT_GPU();
   const fs::path dir = temp_dir("cuda_ideas");
   for (const auto& [binary, args] : std::vector<std::pair<std::string, std::string>>{
            {FM_TARGETS_BIN, "--steps 20 --eval-points 32"},

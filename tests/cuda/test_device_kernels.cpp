@@ -137,7 +137,7 @@ DEVICE_TEST_CASE("device: matmul plain batched transposed broadcast and strided"
 
 #ifdef RILL_WITH_CUDA
 TEST_CASE("device: TF32 matmul is opt-in and close to float32", "[device][matmul][cuda]") {
-  if (rill::test::skip_without_gpu()) return;
+  SKIP_WITHOUT_GPU();
   CHECK_FALSE(cuda::allow_tf32());
   const Tensor a = ops::to(pattern({64, 256}), DType::Float32), b = ops::to(pattern({256, 32}), DType::Float32);
   const Tensor exact = ops::matmul(a, b);

@@ -1,6 +1,8 @@
 // Helpers for tests that run the example programs (tests/examples/, tests/cuda/).
 #pragma once
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +23,24 @@ inline void run(const fs::path& dir, const std::string& command) {
   const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   INFO(command << "\n" << output);
   REQUIRE(rc == 0);
+}
+
+// Runs a command and returns its exit status and what it printed (stdout and stderr
+// together, in the order written: both are line-buffered or unbuffered in rill's programs).
+struct Outcome {
+  int status = -1;
+  std::string output;
+};
+inline Outcome run_status(const fs::path& dir, const std::string& command) {
+  const std::string log = (dir / "status_log.txt").string();
+  const int rc = std::system((command + " > " + log + " 2>&1").c_str());
+  std::ifstream in(log);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())};
+}
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 inline nlohmann::json read_json(const fs::path& p) {

@@ -99,10 +99,7 @@ TEST_CASE("IDX reader: wrong magic, truncation and count mismatches are reported
 
 TEST_CASE("the real Fashion-MNIST from Debian's dataset-fashion-mnist reads as 60000 + 10000 images", "[nn][data]") {
   const std::string folder = "/usr/share/datasets/fashion-mnist";
-  if (!fs::exists(folder)) {
-    WARN("skipped: " << folder << " is not installed (apt-get install dataset-fashion-mnist)");
-    return;
-  }
+  if (!fs::exists(folder)) RILL_SKIP(folder << " is not installed (apt-get install dataset-fashion-mnist)");
   const ImageDataset train = load_idx_folder(folder, "train"), test = load_idx_folder(folder, "test");
   CHECK(train.count == 60000);
   CHECK(test.count == 10000);
