@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     train.steps = steps, train.every = 100;
     train.callback = [&](int64_t step, nn::MLP& model) {
       no_grad guard;
-      const Tensor v = examples::evaluate(model, es.xt, es.t);
+      const Tensor v = examples::evaluate(model, es.t, es.xt);
       const double loss = mean_sq(v, es.ut), marginal = mean_sq(v, u_marginal);
       csv << step << ',' << loss << ',' << marginal << ',' << spread << '\n';
       xs.push_back(static_cast<double>(step)), loss_curve.push_back(loss), marginal_curve.push_back(marginal);

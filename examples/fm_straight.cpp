@@ -66,14 +66,13 @@ int main(int argc, char** argv) {
       // Fine-tune on minibatches of whole generated pairs, straight-line path, pairs kept as
       // they are (independent coupling on aligned rows): the coupling is the first flow's.
       const fm::CFMOptions cfm;
-      const fm::Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor&) { return (*reflowed)(x, t); };
       Generator train_gen(8);
       nn::Adam opt(reflowed->named_parameters(), {1e-3});
       for (int64_t step = 0; step < steps / 2; ++step) {
         const Tensor idx = randint(0, reflow_pairs, {train.batch}, DType::Int64, &train_gen);
         opt.zero_grad();
         const Tensor x0 = ops::to(ops::index_select(pairs.x0, 0, idx), device), x1 = ops::to(ops::index_select(pairs.x1, 0, idx), device);
-        autograd::backward(fm::cfm_loss(velocity, cfm, x0, x1, &train_gen));
+        autograd::backward(fm::cfm_loss(std::ref(*reflowed), cfm, x0, x1, &train_gen));
         opt.step();
       }
       models.emplace_back("reflow", reflowed);

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
         const Tensor xt = path->mean(t, x0, x1);
         opt.set_lr(lr.at(step));
         opt.zero_grad();
-        autograd::backward(mse_loss((*noise_model)(xt, t), x0));
+        autograd::backward(mse_loss((*noise_model)(t, xt), x0));
         opt.step();
       }
       fmt::print("  noise target: {} steps done\n", steps);
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     // The noise model as a velocity field (singular at t = 0, where alpha = 0).
     const fm::VectorField noise_as_velocity = [&](double t, const Tensor& x) {
       const Tensor tt = full({x.size(0)}, t, x.options());
-      return fm::convert_prediction(*schedule, tt, x, examples::evaluate(*noise_model, x, tt), fm::Prediction::Noise, fm::Prediction::Velocity);
+      return fm::convert_prediction(*schedule, tt, x, examples::evaluate(*noise_model, tt, x), fm::Prediction::Noise, fm::Prediction::Velocity);
     };
 
     // Velocity error of both models by time bin, on fresh points of the path.
@@ -96,8 +96,8 @@ int main(int argc, char** argv) {
         const Tensor d = ops::to(ops::sub(v, ut), DType::Float64);
         return ops::mean(ops::sum(ops::mul(d, d), {1})).item();
       };
-      const double ev = err(examples::evaluate(*velocity_model, xt, t));
-      const double en = err(fm::convert_prediction(*schedule, t, xt, examples::evaluate(*noise_model, xt, t), fm::Prediction::Noise, fm::Prediction::Velocity));
+      const double ev = err(examples::evaluate(*velocity_model, t, xt));
+      const double en = err(fm::convert_prediction(*schedule, t, xt, examples::evaluate(*noise_model, t, xt), fm::Prediction::Noise, fm::Prediction::Velocity));
       csv << fmt::format("[{},{}),{},{}\n", lo, hi, ev, en);
       bins.push_back({{"t_from", lo}, {"t_to", hi}, {"velocity_model", ev}, {"noise_model", en}});
       fmt::print("{:>12} {:>12.4g} {:>12.4g}\n", fmt::format("[{}, {})", lo, hi), ev, en);

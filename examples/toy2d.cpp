@@ -77,7 +77,6 @@ int run(const Options& o) {
 
   fm::CFMOptions cfm;
   cfm.path = path, cfm.coupling = coupling;
-  const fm::Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor&) { return model(x, t); };
   double train_seconds = 0, last_loss = NAN;
   if (!o.sample_only && state.step < last_step) {
     dir.open_metrics_csv(state.step);
@@ -87,7 +86,7 @@ int run(const Options& o) {
     for (int64_t step = state.step; step < last_step; ++step) {
       opt.set_lr(schedule.at(step));
       opt.zero_grad();
-      const Tensor loss = fm::cfm_loss(velocity, cfm, draw(o.source, o.batch, gen, device), draw(o.data, o.batch, gen, device), &gen);
+      const Tensor loss = fm::cfm_loss(std::ref(model), cfm, draw(o.source, o.batch, gen, device), draw(o.data, o.batch, gen, device), &gen);
       last_loss = loss.item();
       examples::check_loss(last_loss, step);
       autograd::backward(loss);
@@ -113,7 +112,7 @@ int run(const Options& o) {
   sampler.to(device);
   ema.copy_to(sampler);
   nn::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "MLP"}, {"width", std::to_string(o.width)}});
-  const fm::VectorField field = [&](double t, const Tensor& x) { return sampler(x, full({x.size(0)}, t, x.options())); };
+  const fm::VectorField field = fm::as_field(std::ref(sampler));
   fm::OdeOptions ode = sampling;
   const int64_t frames = ode.solver == fm::Solver::Dopri5 ? 50 : ode.steps;
   ode.save_times = fm::linspace_times(0, 1, frames);

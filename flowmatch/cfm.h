@@ -19,6 +19,9 @@
 namespace rill::flowmatch {
 
 // v_theta(t [B], x_t [B, ...], labels [B] or undefined) -> [B, ...]
+// nn::MLP and nn::UNet take exactly these arguments, so a module is a Model as it is:
+// pass it by reference, cfm_loss(std::ref(model), ...) (a std::function holds a copy of
+// what it is given, and modules cannot be copied).
 using Model = std::function<Tensor(const Tensor& t, const Tensor& xt, const Tensor& labels)>;
 
 struct CFMOptions {

@@ -12,9 +12,12 @@ namespace rill::nn {
 class MLP : public Module {
  public:
   explicit MLP(int64_t dim = 2, int64_t width = 256);
-  // x: [B, dim], t: [B] or [B, 1] -> velocity [B, dim]
-  Tensor forward(const Tensor& x, const Tensor& t);
-  Tensor operator()(const Tensor& x, const Tensor& t) { return forward(x, t); }
+  // t: [B] or [B, 1], x: [B, dim] -> velocity [B, dim]. The argument order of every field
+  // and model in rill: time first, then the state, then (for models that take them)
+  // labels, so a model is a flowmatch::Model as it is (see flowmatch/cfm.h). This MLP is
+  // unconditional: labels must be left undefined.
+  Tensor forward(const Tensor& t, const Tensor& x, const Tensor& labels = {});
+  Tensor operator()(const Tensor& t, const Tensor& x, const Tensor& labels = {}) { return forward(t, x, labels); }
 
   std::shared_ptr<Sequential> net;
   int64_t dim;

@@ -88,7 +88,7 @@ UNet::UNet(UNetConfig cfg) : config(std::move(cfg)) {
   init::zeros_(conv_out_->bias);
 }
 
-Tensor UNet::forward(const Tensor& x, const Tensor& t, const Tensor& labels) {
+Tensor UNet::forward(const Tensor& t, const Tensor& x, const Tensor& labels) {
   RILL_CHECK(x.dim() == 4 && x.size(1) == config.in_ch, "UNet: expected x [N, {}, H, W], got shape {}", config.in_ch,
              shape_str(x.shape()));
   const int64_t N = x.size(0);

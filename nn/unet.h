@@ -52,9 +52,10 @@ class ResBlock : public Module {
 class UNet : public Module {
  public:
   explicit UNet(UNetConfig config = {});
-  // x: [N, in_ch, H, W], t: [N] in [0, 1], labels: [N] int64 (undefined = all null) -> [N, in_ch, H, W]
-  Tensor forward(const Tensor& x, const Tensor& t, const Tensor& labels = {});
-  Tensor operator()(const Tensor& x, const Tensor& t, const Tensor& labels = {}) { return forward(x, t, labels); }
+  // t: [N] in [0, 1], x: [N, in_ch, H, W], labels: [N] int64 (undefined = all null) -> [N, in_ch, H, W]
+  // (time first, as every field and model in rill; a UNet is a flowmatch::Model as it is)
+  Tensor forward(const Tensor& t, const Tensor& x, const Tensor& labels = {});
+  Tensor operator()(const Tensor& t, const Tensor& x, const Tensor& labels = {}) { return forward(t, x, labels); }
 
   const UNetConfig config;
 

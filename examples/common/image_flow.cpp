@@ -110,7 +110,6 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
 
   const int64_t null_label = data.num_classes;
   const fm::CFMOptions cfm = cfm_options(o, null_label);  // CLI11 has checked --path
-  const fm::Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor& y) { return model(x, t, y); };
   double train_seconds = 0, last_loss = NAN;
   if (!o.sample_only && state.step < last_step) {
     nn::data::LoaderOptions lo;
@@ -126,7 +125,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
       const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
       opt.set_lr(schedule.at(step));
       opt.zero_grad();
-      const Tensor loss = fm::cfm_loss(velocity, cfm, randn(x1.shape(), x1.options(), &gen), x1, &gen, labels);
+      const Tensor loss = fm::cfm_loss(std::ref(model), cfm, randn(x1.shape(), x1.options(), &gen), x1, &gen, labels);
       last_loss = loss.item();
       check_loss(last_loss, step);
       autograd::backward(loss);
@@ -153,7 +152,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   ema.copy_to(sampler);
   sampler.eval();
   nn::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "UNet"}});
-  const fm::Model sample_model = [&](const Tensor& t, const Tensor& x, const Tensor& y) { return sampler(x, t, y); };
+  const fm::Model sample_model = std::ref(sampler);
   Tensor labels;
   fm::VectorField field;
   if (o.conditional) {

@@ -21,14 +21,13 @@ void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFM
   model.to(o.device);
   nn::Adam opt(model.named_parameters(), {o.lr});
   const auto schedule = nn::LRSchedule::cosine(o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
-  const flowmatch::Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor&) { return model(x, t); };
   const auto start = std::chrono::steady_clock::now();
   double smoothed = 0;
   for (int64_t step = 0; step < o.steps; ++step) {
     if (o.callback && step % o.every == 0) o.callback(step, model);
     opt.set_lr(schedule.at(step));
     opt.zero_grad();
-    const Tensor loss = flowmatch::cfm_loss(velocity, cfm, ops::to(source(o.batch, gen), o.device),
+    const Tensor loss = flowmatch::cfm_loss(std::ref(model), cfm, ops::to(source(o.batch, gen), o.device),
                                            ops::to(data(o.batch, gen), o.device), &gen);
     smoothed = step == 0 ? loss.item() : 0.98 * smoothed + 0.02 * loss.item();
     check_loss(loss.item(), step);
@@ -49,14 +48,14 @@ std::shared_ptr<nn::MLP> train_2d(const std::string& name, const flowmatch::CFMO
   return model;
 }
 
-Tensor evaluate(nn::MLP& model, const Tensor& x, const Tensor& t) {
+Tensor evaluate(nn::MLP& model, const Tensor& t, const Tensor& x) {
   no_grad guard;
   const Device device = model.parameters().front().device();
-  return ops::to(model(ops::to(x, device), ops::to(t, device)), x.device());
+  return ops::to(model(ops::to(t, device), ops::to(x, device)), x.device());
 }
 
 flowmatch::VectorField field_of(nn::MLP& model) {
-  return [&model](double t, const Tensor& x) { return evaluate(model, x, full({x.size(0)}, t, x.options())); };
+  return [&model](double t, const Tensor& x) { return evaluate(model, full({x.size(0)}, t, x.options()), x); };
 }
 
 }  // namespace rill::examples

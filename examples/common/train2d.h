@@ -35,9 +35,9 @@ std::shared_ptr<nn::MLP> train_2d(const std::string& name, const flowmatch::CFMO
 void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,
                    const Sampler2d& data, const Train2dOptions& options);
 
-// model(x, t) for inputs on any device, without gradients: computed on the model's
+// model(t, x) for inputs on any device, without gradients: computed on the model's
 // device, returned on x's device (so evaluation code can stay on the CPU).
-Tensor evaluate(nn::MLP& model, const Tensor& x, const Tensor& t);
+Tensor evaluate(nn::MLP& model, const Tensor& t, const Tensor& x);
 
 // The model as an ODE field v(t, x), through evaluate().
 flowmatch::VectorField field_of(nn::MLP& model);

@@ -45,7 +45,7 @@ TEST_CASE("cuda: a training step reuses its buffers instead of calling cudaMallo
   const Tensor x = randn({128, 2}, Device::cuda()), t = rand({128}, Device::cuda());
   auto step = [&] {
     opt.zero_grad();
-    const Tensor loss = mse_loss(model(x, t), x);
+    const Tensor loss = mse_loss(model(t, x), x);
     autograd::backward(loss);
     opt.step();
   };

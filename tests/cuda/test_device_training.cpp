@@ -76,9 +76,9 @@ DEVICE_TEST_CASE("device: MLP training steps give the CPU's losses", "[device][t
   const Tensor y = ops::to(pattern({32, 2}, DType::Float64, 0.3), DType::Float32);
   nn::Adam cpu_opt(cpu_model.named_parameters(), {1e-2});
   nn::Adam dev_opt(dev_model.named_parameters(), {1e-2});
-  const auto cpu_losses = train(cpu_model, cpu_opt, 5, [&](nn::MLP& m) { return mse_loss(m(x, t), y); });
+  const auto cpu_losses = train(cpu_model, cpu_opt, 5, [&](nn::MLP& m) { return mse_loss(m(t, x), y); });
   const Tensor xd = on(device, x), td = on(device, t), yd = on(device, y);
-  const auto dev_losses = train(dev_model, dev_opt, 5, [&](nn::MLP& m) { return mse_loss(m(xd, td), yd); });
+  const auto dev_losses = train(dev_model, dev_opt, 5, [&](nn::MLP& m) { return mse_loss(m(td, xd), yd); });
   for (size_t s = 0; s < cpu_losses.size(); ++s) CHECK(dev_losses[s] == Approx(cpu_losses[s]).epsilon(kTrainTol));
   require_same_parameters(cpu_model, dev_model, kTrainTol);
 }
@@ -96,9 +96,9 @@ DEVICE_TEST_CASE("device: a small conditional U-Net trains like on the CPU", "[d
   const Tensor labels = tensor(std::vector<int64_t>{0, 2, 3, 1});  // 3 = the null label
   nn::AdamW cpu_opt(cpu_model.named_parameters(), {1e-3, 0.9, 0.999, 1e-8, 1e-2});
   nn::AdamW dev_opt(dev_model.named_parameters(), {1e-3, 0.9, 0.999, 1e-8, 1e-2});
-  const auto cpu_losses = train(cpu_model, cpu_opt, 3, [&](nn::UNet& m) { return mse_loss(m(x, t, labels), y); });
+  const auto cpu_losses = train(cpu_model, cpu_opt, 3, [&](nn::UNet& m) { return mse_loss(m(t, x, labels), y); });
   const Tensor xd = on(device, x), td = on(device, t), ld = on(device, labels), yd = on(device, y);
-  const auto dev_losses = train(dev_model, dev_opt, 3, [&](nn::UNet& m) { return mse_loss(m(xd, td, ld), yd); });
+  const auto dev_losses = train(dev_model, dev_opt, 3, [&](nn::UNet& m) { return mse_loss(m(td, xd, ld), yd); });
   for (size_t s = 0; s < cpu_losses.size(); ++s) CHECK(dev_losses[s] == Approx(cpu_losses[s]).epsilon(kTrainTol));
   require_same_parameters(cpu_model, dev_model, kTrainTol);
 }

@@ -21,7 +21,7 @@ Trained train_and_sample(const std::shared_ptr<Coupling>& coupling) {
   Generator gen(1);
   CFMOptions cfm;
   cfm.coupling = coupling;
-  const Model velocity = [&](const Tensor& t, const Tensor& x, const Tensor&) { return model(x, t); };
+  const Model velocity = std::ref(model);  // the MLP takes (t, x, labels): it is a Model as it is
   const int64_t steps = 1500, batch = 256;
   const auto schedule = nn::LRSchedule::cosine(2e-3, steps, 50);
   for (int64_t step = 0; step < steps; ++step) {

@@ -123,7 +123,7 @@ TEST_CASE("a resumed run reaches the same weights as an uninterrupted one", "[nn
     for (int64_t step = from; step < to; ++step) {
       const Tensor x = randn({32, 2}, {}, &gen), t = rand({32}, {}, &gen);
       opt.zero_grad();
-      autograd::backward(mse_loss(model(x, t), ops::sin(x)));
+      autograd::backward(mse_loss(model(t, x), ops::sin(x)));
       opt.step();
       ema.update(model);
     }

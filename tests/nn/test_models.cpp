@@ -6,9 +6,9 @@ using rill::test::values;
 TEST_CASE("the reference MLP: parameter count and shapes", "[nn][models]") {
   nn::MLP mlp;
   CHECK(mlp.num_parameters() == 133122);
-  CHECK(mlp(zeros({5, 2}), zeros({5})).shape() == Shape{5, 2});
-  CHECK(mlp(zeros({5, 2}), zeros({5, 1})).shape() == Shape{5, 2});
-  REQUIRE_ERROR(mlp(zeros({5, 3}), zeros({5})), "MLP: expected x [B, 2], got shape [5, 3]");
+  CHECK(mlp(zeros({5}), zeros({5, 2})).shape() == Shape{5, 2});
+  CHECK(mlp(zeros({5, 1}), zeros({5, 2})).shape() == Shape{5, 2});
+  REQUIRE_ERROR(mlp(zeros({5}), zeros({5, 3})), "MLP: expected x [B, 2], got shape [5, 3]");
 }
 
 TEST_CASE("the reference U-Net: parameter counts, shapes, names", "[nn][models]") {
@@ -28,12 +28,12 @@ TEST_CASE("the reference U-Net: parameter counts, shapes, names", "[nn][models]"
   CHECK(named[4].first == "conv_in.weight");
   CHECK(named.back().first == "conv_out.bias");
   // The output conv starts at zero, so the untrained field is 0 everywhere.
-  const Tensor v = mnist(randn({2, 1, 28, 28}), rand({2}));
+  const Tensor v = mnist(rand({2}), randn({2, 1, 28, 28}));
   CHECK(v.shape() == Shape{2, 1, 28, 28});
   CHECK(ops::max(ops::abs(v)).item() == 0);
-  CHECK(cifar(randn({2, 3, 32, 32}), rand({2})).shape() == Shape{2, 3, 32, 32});
-  REQUIRE_ERROR(mnist(zeros({1, 1, 30, 30}), zeros({1})), "UNet: image size 30x30 must be divisible by 4");
-  REQUIRE_ERROR(mnist(zeros({1, 1, 28, 28}), zeros({1}), tensor(std::vector<int64_t>{1})), "UNet: labels given to an unconditional network");
+  CHECK(cifar(rand({2}), randn({2, 3, 32, 32})).shape() == Shape{2, 3, 32, 32});
+  REQUIRE_ERROR(mnist(zeros({1}), zeros({1, 1, 30, 30})), "UNet: image size 30x30 must be divisible by 4");
+  REQUIRE_ERROR(mnist(zeros({1}), zeros({1, 1, 28, 28}), tensor(std::vector<int64_t>{1})), "UNet: labels given to an unconditional network");
 }
 
 TEST_CASE("the conditional U-Net's null label is the default and labels matter", "[nn][models]") {
@@ -47,7 +47,7 @@ TEST_CASE("the conditional U-Net's null label is the default and labels matter",
     if (name == "conv_out.weight") nn::init::normal_(p, 0, 0.1);
   const Tensor x = randn({2, 1, 28, 28}), t = rand({2});
   const Tensor null = tensor(std::vector<int64_t>{10, 10});
-  CHECK(values(net(x, t)) == values(net(x, t, null)));                          // missing label = null label
-  CHECK(values(net(x, t, tensor(std::vector<int64_t>{3, 3}))) != values(net(x, t, null)));  // a label changes the field
-  REQUIRE_ERROR(net(x, t, tensor(std::vector<int64_t>{11, 0})), "index_select: index values span [0, 11], out of range for dimension 0 of size 11");
+  CHECK(values(net(t, x)) == values(net(t, x, null)));                          // missing label = null label
+  CHECK(values(net(t, x, tensor(std::vector<int64_t>{3, 3}))) != values(net(t, x, null)));  // a label changes the field
+  REQUIRE_ERROR(net(t, x, tensor(std::vector<int64_t>{11, 0})), "index_select: index values span [0, 11], out of range for dimension 0 of size 11");
 }
