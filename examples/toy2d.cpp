@@ -14,8 +14,8 @@
 
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
-#include "examples/common/progress.h"
 #include "examples/common/run.h"
+#include "examples/common/train_loop.h"
 #include "autograd/autograd.h"
 #include "flowmatch/flowmatch.h"
 #include "nn/data/toy2d.h"
@@ -54,12 +54,11 @@ int run(const Options& o) {
   const auto [path, coupling] = fm::method_by_name(o.path, o.sigma);
   const fm::OdeOptions sampling = examples::sampling_options(o.solver, o.nfe, o.rtol, o.atol);
   const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
-  const int64_t last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;  // this run trains up to here
 
   examples::startup_report("toy2d", o.threads, device);
   examples::RunDir dir(o.out, "toy2d");
-  const std::string ckpt = dir.file("checkpoint.safetensors");
 
+  // The model, its optimizer and EMA, the random stream; or all of them from a checkpoint.
   manual_seed(static_cast<uint64_t>(o.seed));  // initial weights
   Generator gen(static_cast<uint64_t>(o.seed) + 1);  // data, times, noise
   nn::MLP model(2, o.width);
@@ -68,43 +67,28 @@ int run(const Options& o) {
   nn::EMA ema(model, o.ema);
   // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
   nn::TrainingState state{&model, o.sample_only ? nullptr : &opt, &ema, &gen, 0};
-  if (o.resume || o.sample_only) {
-    RILL_CHECK(std::filesystem::exists(ckpt), "{} needs {}, which does not exist", o.resume ? "--resume" : "--sample-only", ckpt);
-    nn::load_checkpoint(ckpt, state);
-    fmt::print("toy2d: loaded {} at step {}\n", ckpt, state.step);
-  }
-  if (!o.sample_only) dir.write_config(config_json(o));  // sampling leaves the training run's config alone
+  if (o.resume || o.sample_only) dir.load_checkpoint(state, o.resume ? "--resume" : "--sample-only");
 
+  // Training: each step draws a batch of source and data points, pairs them (the coupling:
+  // OT for --path ot) and regresses the model on the path's velocity (flowmatch/cfm.h).
+  // train_loop does the rest of each step: backward, guards, Adam, EMA, metrics.csv, checkpoints.
   fm::CFMOptions cfm;
   cfm.path = path, cfm.coupling = coupling;
-  double train_seconds = 0, last_loss = NAN;
-  if (!o.sample_only && state.step < last_step) {
-    dir.open_metrics_csv(state.step);
+  examples::LoopResult trained{0, NAN};
+  if (!o.sample_only) {
+    dir.write_config(config_json(o));  // (sampling leaves the training run's config alone)
+    examples::LoopOptions loop;
+    loop.program = "toy2d", loop.dir = &dir, loop.total_steps = o.steps, loop.save_every = o.save_every, loop.log_every = 10;
+    loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
     fmt::print("toy2d: training {} -> {} with {} ({} pairs, {} path), steps {}..{}\n", o.source, o.data, o.path,
                coupling->name(), path->name(), state.step, o.steps);
-    examples::Progress progress(o.steps, state.step);
-    for (int64_t step = state.step; step < last_step; ++step) {
-      opt.set_lr(schedule.at(step));
-      opt.zero_grad();
-      const Tensor loss = fm::cfm_loss(std::ref(model), cfm, draw(o.source, o.batch, gen, device), draw(o.data, o.batch, gen, device), &gen);
-      last_loss = loss.item();
-      examples::check_loss(last_loss, step);
-      autograd::backward(loss);
-      examples::check_grad_norm(nn::clip_grad_norm_(model.parameters(), INFINITY), step);  // measures, never clips
-      opt.step();
-      ema.update(model);
-      progress.update(step, last_loss);
-      if (step % 10 == 0 || step + 1 == o.steps) dir.log_step(step, last_loss, opt.lr(), progress.elapsed_seconds());
-      state.step = step + 1;
-      if ((o.save_every > 0 && state.step % o.save_every == 0) || state.step == last_step) dir.checkpoint(state);
+    trained = examples::train_loop(state, schedule, [&](int64_t) {
+      return fm::cfm_loss(std::ref(model), cfm, draw(o.source, o.batch, gen, device), draw(o.data, o.batch, gen, device), &gen);
+    }, loop);
+    if (state.step < o.steps) {
+      fmt::print("toy2d: stopped after step {} of {} (--stop-after); continue with --resume\n", state.step, o.steps);
+      return 0;
     }
-    progress.finish();
-    train_seconds = progress.elapsed_seconds();
-    last_loss = progress.smoothed_loss();
-  }
-  if (state.step < o.steps && !o.sample_only) {
-    fmt::print("toy2d: stopped after step {} of {} (--stop-after); continue with --resume\n", state.step, o.steps);
-    return 0;
   }
 
   // Sample with the EMA weights.
@@ -140,7 +124,7 @@ int run(const Options& o) {
 
   examples::Json metrics = {{"w2", w2},           {"w2_floor", floor},         {"w2_ratio", w2 / floor},
                             {"nfe", r.nfe},       {"straightness", straight}, {"solver", o.solver},
-                            {"steps", state.step}, {"final_loss", last_loss}, {"train_seconds", train_seconds},
+                            {"steps", state.step}, {"final_loss", trained.smoothed_loss}, {"train_seconds", trained.seconds},
                             {"sample_seconds", sample_seconds}};
   dir.write_metrics(metrics);
   fmt::print("toy2d: W2 to fresh data {:.4f} (two-sample floor {:.4f}, ratio {:.2f}), NFE {}, straightness {:.4f}\n", w2,

@@ -4,8 +4,8 @@
 
 #include "autograd/autograd.h"
 #include "examples/common/flags.h"
-#include "examples/common/progress.h"
 #include "examples/common/run.h"
+#include "examples/common/train_loop.h"
 #include "flowmatch/flowmatch.h"
 #include "nn/io.h"
 #include "nn/nn.h"
@@ -76,11 +76,9 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   const Device device = Device::parse(o.device);
   const fm::OdeOptions sampling = sampling_options(o.solver, o.nfe, o.rtol, o.atol);
   const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
-  const int64_t last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;  // this run trains up to here
 
   startup_report(o.program, o.threads, device);
   RunDir dir(o.out, o.program);
-  const std::string ckpt = dir.file("checkpoint.safetensors");
 
   nn::data::ImageDataset data = load("train");
   if (o.limit > 0 && o.limit < data.count) {
@@ -101,49 +99,33 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   nn::EMA ema(model, o.ema);
   // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
   nn::TrainingState state{&model, o.sample_only ? nullptr : &opt, &ema, &gen, 0};
-  if (o.resume || o.sample_only) {
-    RILL_CHECK(std::filesystem::exists(ckpt), "{} needs {}, which does not exist", o.resume ? "--resume" : "--sample-only", ckpt);
-    nn::load_checkpoint(ckpt, state);
-    fmt::print("{}: loaded {} at step {}\n", o.program, ckpt, state.step);
-  }
-  if (!o.sample_only) dir.write_config(config_json(o));  // sampling leaves the training run's config alone
+  if (o.resume || o.sample_only) dir.load_checkpoint(state, o.resume ? "--resume" : "--sample-only");
 
   const int64_t null_label = data.num_classes;
   const fm::CFMOptions cfm = cfm_options(o, null_label);  // CLI11 has checked --path
-  double train_seconds = 0, last_loss = NAN;
-  if (!o.sample_only && state.step < last_step) {
+  LoopResult trained{0, NAN};
+  if (!o.sample_only) {
+    dir.write_config(config_json(o));  // (sampling leaves the training run's config alone)
+    // Training: step s takes batch s of the step-indexed loader (so a resumed run sees the
+    // batches it would have seen), pairs noise with it and regresses the model on the path's
+    // velocity; train_loop does the rest (backward, clipping to norm 1, Adam, EMA, files).
     nn::data::LoaderOptions lo;
     lo.batch_size = o.batch, lo.hflip = o.hflip;
     nn::data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
-    loader.seek(state.step);  // a resumed run continues with the batches it would have seen
-    dir.open_metrics_csv(state.step);
-    Progress progress(o.steps, state.step, 10);
-    model.train();
-    for (int64_t step = state.step; step < last_step; ++step) {
-      const nn::data::Batch b = loader.next();
+    LoopOptions loop;
+    loop.program = o.program, loop.dir = &dir, loop.total_steps = o.steps, loop.save_every = o.save_every;
+    loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
+    loop.print_every = 10, loop.max_grad_norm = 1.0;
+    trained = train_loop(state, schedule, [&](int64_t step) {
+      const nn::data::Batch b = loader.batch(step);
       const Tensor x1 = ops::to(b.images, device);
       const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
-      opt.set_lr(schedule.at(step));
-      opt.zero_grad();
-      const Tensor loss = fm::cfm_loss(std::ref(model), cfm, randn(x1.shape(), x1.options(), &gen), x1, &gen, labels);
-      last_loss = loss.item();
-      check_loss(last_loss, step);
-      autograd::backward(loss);
-      check_grad_norm(nn::clip_grad_norm_(model.parameters(), 1.0), step);
-      opt.step();
-      ema.update(model);
-      progress.update(step, last_loss);
-      dir.log_step(step, last_loss, opt.lr(), progress.elapsed_seconds());
-      state.step = step + 1;
-      if ((o.save_every > 0 && state.step % o.save_every == 0) || state.step == last_step) dir.checkpoint(state);
+      return fm::cfm_loss(std::ref(model), cfm, randn(x1.shape(), x1.options(), &gen), x1, &gen, labels);
+    }, loop);
+    if (state.step < o.steps) {
+      fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", o.program, state.step, o.steps);
+      return 0;
     }
-    progress.finish();
-    train_seconds = progress.elapsed_seconds();
-    last_loss = progress.smoothed_loss();
-  }
-  if (state.step < o.steps && !o.sample_only) {
-    fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", o.program, state.step, o.steps);
-    return 0;
   }
 
   // Sample with the EMA weights; conditional grids show one class per row.
@@ -170,7 +152,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   nn::save_npy(dir.file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
   if (labels.defined()) nn::save_npy(dir.file("labels.npy"), labels);
   nn::save_image_grid(dir.file("samples.png"), ops::narrow(images, 0, 0, std::min<int64_t>(100, o.samples)), 10);
-  Json metrics = {{"steps", state.step},         {"final_loss", last_loss}, {"train_seconds", train_seconds},
+  Json metrics = {{"steps", state.step},         {"final_loss", trained.smoothed_loss}, {"train_seconds", trained.seconds},
                   {"nfe", r.nfe},               {"sample_seconds", sample_seconds}, {"samples", o.samples}};
   if (o.bpd > 0) {
     // Negative log-likelihood of dequantised test images through the reverse ODE, with

@@ -41,7 +41,7 @@ pid_t temp_file_writer(const std::string& name) {
 
 }  // namespace
 
-RunDir::RunDir(const std::string& path, const std::string& program) : path_(path) {
+RunDir::RunDir(const std::string& path, const std::string& program) : path_(path), program_(program) {
   std::error_code ec;
   fs::create_directories(path, ec);
   RILL_CHECK(!ec, "cannot create output folder {}: {}", path, ec.message());
@@ -109,6 +109,13 @@ void RunDir::open_metrics_csv(int64_t resume_step) {
 
 void RunDir::log_step(int64_t step, double loss, double lr, double seconds) {
   csv_ << step << ',' << fmt::format("{:.6g},{:.6g},{:.3f}", loss, lr, seconds) << '\n';
+}
+
+void RunDir::load_checkpoint(nn::TrainingState& state, const std::string& flag) const {
+  const std::string ckpt = file("checkpoint.safetensors");
+  RILL_CHECK(fs::exists(ckpt), "{} needs {}, which does not exist", flag, ckpt);
+  nn::load_checkpoint(ckpt, state);
+  fmt::print("{}: loaded {} at step {}\n", program_, ckpt, state.step);
 }
 
 void RunDir::checkpoint(const nn::TrainingState& state) {

@@ -43,13 +43,16 @@ class RunDir {
   void open_metrics_csv(int64_t resume_step);
   void log_step(int64_t step, double loss, double lr, double seconds);
 
+  // Restores `state` from checkpoint.safetensors for `flag` (--resume or --sample-only), or
+  // throws when there is none; prints the step it continues from.
+  void load_checkpoint(nn::TrainingState& state, const std::string& flag) const;
   // checkpoint.safetensors from `state`, after flushing metrics.csv (so after a crash the
   // file has every row up to the checkpoint). save_checkpoint refuses a state holding NaN
   // or infinity, so a diverged run never replaces the last good checkpoint.
   void checkpoint(const nn::TrainingState& state);
 
  private:
-  std::string path_;
+  std::string path_, program_;
   int lock_fd_ = -1;
   std::ofstream csv_;
 };

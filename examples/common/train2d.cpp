@@ -1,9 +1,7 @@
 #include "examples/common/train2d.h"
 
-#include <chrono>
-
 #include "autograd/autograd.h"
-#include "examples/common/run.h"
+#include "examples/common/train_loop.h"
 #include "nn/data/toy2d.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
@@ -21,23 +19,16 @@ void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFM
   model.to(o.device);
   nn::Adam opt(model.named_parameters(), {o.lr});
   const auto schedule = nn::LRSchedule::cosine(o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
-  const auto start = std::chrono::steady_clock::now();
-  double smoothed = 0;
-  for (int64_t step = 0; step < o.steps; ++step) {
-    if (o.callback && step % o.every == 0) o.callback(step, model);
-    opt.set_lr(schedule.at(step));
-    opt.zero_grad();
-    const Tensor loss = flowmatch::cfm_loss(std::ref(model), cfm, ops::to(source(o.batch, gen), o.device),
-                                           ops::to(data(o.batch, gen), o.device), &gen);
-    smoothed = step == 0 ? loss.item() : 0.98 * smoothed + 0.02 * loss.item();
-    check_loss(loss.item(), step);
-    autograd::backward(loss);
-    opt.step();
-    if ((step + 1) % std::max<int64_t>(1, o.steps / 4) == 0)
-      fmt::print("  {}: step {}/{}  loss {:.4f}  {:.1f} s\n", name, step + 1, o.steps, smoothed,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  if (o.callback) o.callback(o.steps, model);
+  nn::TrainingState state{&model, &opt, nullptr, &gen, 0};
+  LoopOptions loop;
+  loop.program = name, loop.total_steps = loop.last_step = o.steps, loop.print_every = std::max<int64_t>(1, o.steps / 4);
+  if (o.callback)
+    loop.before_step = [&](int64_t step) {
+      if (step % o.every == 0 || step == o.steps) o.callback(step, model);
+    };
+  train_loop(state, schedule, [&](int64_t) {
+    return flowmatch::cfm_loss(std::ref(model), cfm, ops::to(source(o.batch, gen), o.device), ops::to(data(o.batch, gen), o.device), &gen);
+  }, loop);
 }
 
 std::shared_ptr<nn::MLP> train_2d(const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,

@@ -1,0 +1,50 @@
+// rill examples — the training loop every example program shares.
+//
+// For each step s in [state.step, last_step):
+//   lr   = schedule(s)                       set on the optimizer
+//   loss = loss_at(s)                        the program's own part: draw a batch, pair, CFM loss
+//   stop if loss is NaN or infinite          (nothing is saved: the last checkpoint stays good)
+//   backward(loss)
+//   norm = ||grad||, clipped to max_grad_norm; stop if it is NaN or infinite
+//   optimizer step, EMA update               (optional EMA)
+//   progress line, a metrics.csv row every log_every steps (and at the last step)
+//   checkpoint every save_every steps and at last_step (save_checkpoint refuses non-finite
+//   values, so a run whose weights diverged stops there, naming the step)
+// state.step is advanced as it goes, so a checkpoint resumes exactly where it was taken.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "examples/common/run_dir.h"
+#include "nn/checkpoint.h"
+#include "nn/schedule.h"
+
+namespace rill::examples {
+
+struct LoopOptions {
+  std::string program;                // prefix of messages
+  int64_t total_steps = 0;            // the run's --steps (progress and the last metrics row)
+  int64_t last_step = 0;              // this call trains up to here (--stop-after), <= total_steps
+  int64_t save_every = 0;             // checkpoint period; 0: only at last_step
+  int64_t log_every = 1;              // metrics.csv period
+  int64_t print_every = 100;          // progress period when stdout is not a terminal
+  double max_grad_norm = INFINITY;    // clip the gradient norm to this; INFINITY measures only
+  RunDir* dir = nullptr;              // null: no metrics.csv and no checkpoints (the fm_* programs)
+  // Called before each step with the step's index (and once more after the last): learning
+  // curves of the idea programs.
+  std::function<void(int64_t step)> before_step;
+};
+
+struct LoopResult {
+  double seconds = 0;        // wall time of this call
+  double smoothed_loss = 0;  // exponential moving average of the loss (factor 0.98); NaN if no step ran
+};
+
+// Trains state.model with state.optimizer (and state.ema when set) from state.step.
+LoopResult train_loop(nn::TrainingState& state, const nn::LRSchedule& schedule,
+                      const std::function<Tensor(int64_t step)>& loss_at, const LoopOptions& options);
+
+}  // namespace rill::examples
