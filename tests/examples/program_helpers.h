@@ -43,6 +43,9 @@ inline std::string read_file(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// The image program with a dataset preset: image_flow("mnist") + " --data ...".
+inline std::string image_flow(const std::string& preset) { return std::string(IMAGE_FLOW_BIN) + " --preset " + preset; }
+
 inline nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);
   REQUIRE(in.good());

@@ -50,11 +50,11 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
   fs::remove_all(dir);
 }
 
-TEST_CASE("mnist: a short conditional run on tiny IDX files", "[examples]") {
+TEST_CASE("image_flow --preset mnist: a short conditional run on tiny IDX files", "[examples]") {
   const fs::path dir = rill::test::temp_dir("mnist");
   const fs::path data = dir / "data";
   write_tiny_mnist(data);
-  run(dir, std::string(MNIST_BIN) + " --data " + data.string() + " --out " + (dir / "run").string() +
+  run(dir, image_flow("mnist") + " --data " + data.string() + " --out " + (dir / "run").string() +
                " --steps 3 --batch 4 --base 8 --samples 4 --nfe 2 --conditional --bpd 2 --threads 1");
   check_common_outputs(dir / "run", 3);
   // Bits/dim of dequantised 8-bit data under a model near N(0, I): finite and positive.
@@ -66,7 +66,7 @@ TEST_CASE("mnist: a short conditional run on tiny IDX files", "[examples]") {
   // Resuming reproduces the uninterrupted run exactly: 4 steps = 2 steps + resume to 4 (a
   // constant learning rate, so that the first, shorter run has the same schedule)
   // (with a negative seed, which the checkpoint stores as an unsigned number).
-  const std::string common = std::string(MNIST_BIN) + " --data " + data.string() +
+  const std::string common = image_flow("mnist") + " --data " + data.string() +
                              " --batch 4 --base 8 --samples 2 --nfe 1 --threads 1 --seed -3 --schedule constant --out ";
   run(dir, common + (dir / "straight").string() + " --steps 4");
   run(dir, common + (dir / "resumed").string() + " --steps 2");
@@ -81,11 +81,11 @@ TEST_CASE("mnist: a short conditional run on tiny IDX files", "[examples]") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("cifar10: a short run on tiny CIFAR-10 binaries", "[examples]") {
+TEST_CASE("image_flow --preset cifar10: a short run on tiny CIFAR-10 binaries", "[examples]") {
   const fs::path dir = rill::test::temp_dir("cifar");
   const fs::path data = dir / "data";
   write_tiny_cifar(data);
-  run(dir, std::string(CIFAR10_BIN) + " --data " + data.string() + " --out " + (dir / "run").string() +
+  run(dir, image_flow("cifar10") + " --data " + data.string() + " --out " + (dir / "run").string() +
                " --steps 2 --batch 4 --base 8 --samples 2 --nfe 2 --threads 1");
   check_common_outputs(dir / "run", 2);
   CHECK(nn::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{2, 3, 32, 32});

@@ -58,7 +58,7 @@ TEST_CASE("programs: every bad flag stops before any work, naming the flag, exit
   struct Case {
     std::string program, flags, message;
   };
-  const std::string mnist = std::string(MNIST_BIN) + " --data " + (dir / "no-data").string();
+  const std::string mnist = image_flow("mnist") + " --data " + (dir / "no-data").string();
   const std::vector<Case> cases = {
       {TOY2D_BIN, "--batch 0", "--batch: 0 is not a finite number >= 1"},
       {TOY2D_BIN, "--solver foo", "--solver: 'foo' is not one of: euler, midpoint, heun, rk4, dopri5"},
@@ -226,10 +226,10 @@ TEST_CASE("toy2d: killed with SIGKILL at any moment, resumes to the uninterrupte
   fs::remove_all(dir);
 }
 
-TEST_CASE("mnist --conditional: stopped and resumed (cosine, 2 threads) equals uninterrupted", "[examples][safety]") {
+TEST_CASE("image_flow --conditional: stopped and resumed (cosine, 2 threads) equals uninterrupted", "[examples][safety]") {
   const fs::path dir = temp_dir("resume_mnist");
   write_tiny_mnist(dir / "data");
-  const std::string common = std::string(MNIST_BIN) + " --data " + (dir / "data").string() +
+  const std::string common = image_flow("mnist") + " --data " + (dir / "data").string() +
                              " --conditional --batch 4 --base 8 --samples 2 --nfe 1 --threads 2 --schedule cosine"
                              " --steps 6 --save-every 2 --out ";
   run(dir, common + (dir / "straight").string());

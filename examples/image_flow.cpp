@@ -1,24 +1,71 @@
-#include "examples/common/image_flow.h"
-
-#include <filesystem>
+// image_flow — flow matching on images with the U-Net of MODELS.md (docs/tour.md).
+//
+//   ./build/examples/image_flow                                   Fashion-MNIST (Debian's), 2000 steps
+//   ./build/examples/image_flow --conditional --cfg-scale 2       class-conditional, one class per grid row
+//   ./build/examples/image_flow --preset cifar10 --data DIR/cifar-10-batches-bin
+//
+// A preset names the dataset: its reader, default folder, output folder and augmentation.
+//   mnist    IDX files (MNIST or Fashion-MNIST; .gz or raw), 1x28x28, default folder
+//            /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist)
+//   cifar10  the CIFAR-10 binary batches, 3x32x32, random horizontal flips
+// Writes into --out: config.json, metrics.csv, checkpoint.safetensors (resumable),
+// model.safetensors (EMA weights), samples.png (10 x 10 grid), samples.npy (pixel scale
+// 0..255), labels.npy (conditional), metrics.json (with --bpd: bits per dimension).
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
 
 #include "autograd/autograd.h"
 #include "examples/common/flags.h"
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
 #include "flowmatch/flowmatch.h"
+#include "nn/data/images.h"
 #include "nn/io.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
 
-namespace rill::examples {
-
+using namespace rill;
+using namespace rill::examples;
 namespace fm = rill::flowmatch;
 
-void add_image_options(CLI::App& app, ImageOptions& o) {
-  namespace fm = rill::flowmatch;
-  app.add_option("--data", o.data, "dataset folder")->capture_default_str();
-  app.add_option("--out", o.out, "output folder")->capture_default_str();
+namespace {
+
+struct Preset {
+  std::string name, data;
+  bool hflip;
+  std::function<nn::data::ImageDataset(const std::string& folder, const std::string& split)> load;
+};
+
+const std::vector<Preset>& presets() {
+  static const std::vector<Preset> all = {
+      {"mnist", "/usr/share/datasets/fashion-mnist", false, nn::data::load_idx_folder},
+      {"cifar10", "data/cifar-10-batches-bin", true, nn::data::load_cifar10_folder},
+  };
+  return all;
+}
+
+const Preset& preset_named(const std::string& name) {
+  for (const Preset& p : presets())
+    if (p.name == name) return p;
+  throw Error(fmt::format("image_flow: unknown preset '{}'", name));
+}
+
+struct ImageOptions {
+  std::string preset = "mnist", out, data, path = "ot", solver = "euler", schedule = "cosine", device = "cpu";
+  int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0, base = 32, bpd = 0;
+  int threads = 0;
+  double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, label_dropout = 0.1, sigma = 0.0;
+  bool conditional = false, resume = false, sample_only = false;
+};
+
+void add_options(CLI::App& app, ImageOptions& o) {
+  std::vector<std::string> preset_names;
+  for (const Preset& p : presets()) preset_names.push_back(p.name);
+  app.add_option("--preset", o.preset, "the dataset: mnist (IDX files: MNIST, Fashion-MNIST) or cifar10 (binary batches)")
+      ->capture_default_str()->check(one_of(preset_names));
+  app.add_option("--data", o.data, "dataset folder (default: the preset's)");
+  app.add_option("--out", o.out, "output folder (default: runs/<preset>)");
   app.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(at_least(1));
   app.add_option("--batch", o.batch, "batch size")->capture_default_str()->check(at_least(1));
   app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str()->check(positive());
@@ -50,8 +97,6 @@ void add_image_options(CLI::App& app, ImageOptions& o) {
   app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors")->excludes("--resume");
 }
 
-namespace {
-
 fm::CFMOptions cfm_options(const ImageOptions& o, int64_t null_label) {
   fm::CFMOptions c;
   const fm::Method m = fm::method_by_name(o.path, o.sigma, /*class_aware=*/o.conditional);
@@ -61,7 +106,7 @@ fm::CFMOptions cfm_options(const ImageOptions& o, int64_t null_label) {
 }
 
 Json config_json(const ImageOptions& o) {
-  return {{"program", o.program}, {"data", o.data},       {"out", o.out},         {"steps", o.steps},     {"batch", o.batch},
+  return {{"program", "image_flow"}, {"preset", o.preset}, {"data", o.data},       {"out", o.out},         {"steps", o.steps},     {"batch", o.batch},
           {"lr", o.lr},           {"schedule", o.schedule}, {"base", o.base},     {"path", o.path},       {"sigma", o.sigma},
           {"ema", o.ema},         {"seed", o.seed},       {"device", o.device},   {"solver", o.solver},   {"nfe", o.nfe},
           {"rtol", o.rtol},       {"atol", o.atol},       {"samples", o.samples}, {"limit", o.limit},
@@ -69,16 +114,18 @@ Json config_json(const ImageOptions& o) {
           {"save_every", o.save_every}};
 }
 
-}  // namespace
-
-int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDataset(const std::string&)>& load) {
+int run(ImageOptions o) {
+  const Preset& preset = preset_named(o.preset);
+  if (o.data.empty()) o.data = preset.data;
+  if (o.out.empty()) o.out = "runs/" + preset.name;
+  const auto load = [&](const std::string& split) { return preset.load(o.data, split); };
   // Everything the flags name, resolved before any work (CLI11 has checked each flag alone).
   const Device device = Device::parse(o.device);
   const fm::OdeOptions sampling = sampling_options(o.solver, o.nfe, o.rtol, o.atol);
   const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
 
-  startup_report(o.program, o.threads, device);
-  RunDir dir(o.out, o.program);
+  startup_report("image_flow", o.threads, device);
+  RunDir dir(o.out, "image_flow");
 
   nn::data::ImageDataset data = load("train");
   if (o.limit > 0 && o.limit < data.count) {
@@ -86,7 +133,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
     data.pixels.resize(static_cast<size_t>(o.limit * data.channels * data.height * data.width));
     data.labels.resize(static_cast<size_t>(o.limit));
   }
-  fmt::print("{}: {} training images of {}x{}x{} from {}\n", o.program, data.count, data.channels, data.height, data.width, o.data);
+  fmt::print("{}: {} training images of {}x{}x{} from {}\n", "image_flow", data.count, data.channels, data.height, data.width, o.data);
 
   manual_seed(static_cast<uint64_t>(o.seed));
   Generator gen(static_cast<uint64_t>(o.seed) + 1);
@@ -94,7 +141,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
   cfg.in_ch = data.channels, cfg.base = o.base, cfg.num_classes = o.conditional ? data.num_classes : 0;
   nn::UNet model(cfg);
   model.to(device);
-  fmt::print("{}: U-Net with {} parameters{}\n", o.program, model.num_parameters(), o.conditional ? " (class-conditional)" : "");
+  fmt::print("{}: U-Net with {} parameters{}\n", "image_flow", model.num_parameters(), o.conditional ? " (class-conditional)" : "");
   nn::Adam opt(model.named_parameters(), {o.lr});
   nn::EMA ema(model, o.ema);
   // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
@@ -110,10 +157,10 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
     // batches it would have seen), pairs noise with it and regresses the model on the path's
     // velocity; train_loop does the rest (backward, clipping to norm 1, Adam, EMA, files).
     nn::data::LoaderOptions lo;
-    lo.batch_size = o.batch, lo.hflip = o.hflip;
+    lo.batch_size = o.batch, lo.hflip = preset.hflip;
     nn::data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
     LoopOptions loop;
-    loop.program = o.program, loop.dir = &dir, loop.total_steps = o.steps, loop.save_every = o.save_every;
+    loop.program = "image_flow", loop.dir = &dir, loop.total_steps = o.steps, loop.save_every = o.save_every;
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
     loop.print_every = 10, loop.max_grad_norm = 1.0;
     trained = train_loop(state, schedule, [&](int64_t step) {
@@ -123,7 +170,7 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
       return fm::cfm_loss(std::ref(model), cfm, randn(x1.shape(), x1.options(), &gen), x1, &gen, labels);
     }, loop);
     if (state.step < o.steps) {
-      fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", o.program, state.step, o.steps);
+      fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", "image_flow", state.step, o.steps);
       return 0;
     }
   }
@@ -170,12 +217,19 @@ int run_image_flow(const ImageOptions& o, const std::function<nn::data::ImageDat
     const double mean_log_prob = ops::mean(ops::to(lr.log_prob, DType::Float64)).item();
     const double bpd = fm::bits_per_dim(mean_log_prob, x.numel() / x.size(0));
     metrics["bits_per_dim"] = bpd, metrics["nll_nats"] = -mean_log_prob, metrics["likelihood_nfe"] = lr.nfe;
-    fmt::print("{}: {:.3f} bits/dim on {} test images ({} NFE)\n", o.program, bpd, x.size(0), lr.nfe);
+    fmt::print("{}: {:.3f} bits/dim on {} test images ({} NFE)\n", "image_flow", bpd, x.size(0), lr.nfe);
   }
   dir.write_metrics(metrics);
   fmt::print("{}: {} samples with {} NFE in {:.1f} s; wrote {}/{{samples.png, samples.npy, metrics.json, checkpoint.safetensors}}\n",
-             o.program, o.samples, r.nfe, sample_seconds, o.out);
+             "image_flow", o.samples, r.nfe, sample_seconds, o.out);
   return 0;
 }
 
-}  // namespace rill::examples
+}  // namespace
+
+int main(int argc, char** argv) {
+  ImageOptions o;
+  CLI::App app{"image_flow: train a flow-matching U-Net on images (MNIST, Fashion-MNIST, CIFAR-10) and sample it (rill)"};
+  add_options(app, o);
+  return program_main("image_flow", app, argc, argv, [&] { return run(o); });
+}
