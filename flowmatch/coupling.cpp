@@ -6,7 +6,7 @@
 #include <numeric>
 
 #include "flowmatch/assignment.h"
-#include "tensor/parallel.h"
+#include "tensor/threads.h"
 #include "tensor/ops.h"
 
 namespace rill::flowmatch {

@@ -2,7 +2,8 @@
 
 #include <cmath>
 
-#include "tensor/parallel.h"
+#include "tensor/blas_info.h"
+#include "tensor/threads.h"
 
 namespace rill::examples {
 

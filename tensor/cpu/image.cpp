@@ -6,7 +6,7 @@
 
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/im2col.h"
-#include "tensor/parallel.h"
+#include "tensor/cpu/parallel.h"
 
 namespace rill {
 namespace {

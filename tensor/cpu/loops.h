@@ -18,7 +18,7 @@
 #include <array>
 #include <cstdint>
 
-#include "tensor/parallel.h"
+#include "tensor/cpu/parallel.h"
 #include "tensor/shape.h"
 
 namespace rill::cpu {

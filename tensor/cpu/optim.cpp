@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "tensor/cpu/cpu_backend.h"
-#include "tensor/parallel.h"
+#include "tensor/cpu/parallel.h"
 
 namespace rill {
 

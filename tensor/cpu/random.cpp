@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "tensor/cpu/cpu_backend.h"
-#include "tensor/parallel.h"
+#include "tensor/cpu/parallel.h"
 #include "tensor/philox.h"
 
 namespace rill {

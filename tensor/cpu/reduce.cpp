@@ -14,7 +14,7 @@
 
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/vecmath.h"
-#include "tensor/parallel.h"
+#include "tensor/cpu/parallel.h"
 
 namespace rill {
 namespace {
