@@ -43,11 +43,13 @@ struct NegatedSinBackward : UnarySaves {
   std::string name() const override { return "NegatedSinBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override { return {ops::neg(ops::mul(g, ops::cos(x)))}; }
 };
-// log, whose derivative 1/x claims to be finite (1) everywhere: at x = 0 the numeric
-// derivative is NaN (log of -eps), the analytic one is not.
+// log: dx = g / x, except that this one claims a finite derivative (g) at x = 0, where
+// the numeric derivative is NaN (the forward is NaN at -eps). Elsewhere it is right.
 struct FiniteLogBackward : UnarySaves {
   std::string name() const override { return "FiniteLogBackward"; }
-  std::vector<Tensor> backward(const Tensor& g) override { return {g}; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    return {ops::where(ops::eq(x, zeros({}, x.options())), g, ops::div(g, x))};
+  }
 };
 
 // y = x * c for a constant non-symmetric matrix c: dx = g * c. The broken version
@@ -94,7 +96,7 @@ TEST_CASE("gradcheck fails a backward that returns NaN or infinity, naming the e
     CHECK(std::isinf(r.max_abs_error));
   }
   // A numeric derivative that is not finite fails too, even if the analytic one is:
-  // log at x = 0 (its forward is NaN at -eps).
+  // log at x = 0 (its forward is NaN at -eps); every other entry is right.
   const Tensor x = requires_grad_(tensor(std::vector<double>{0.0, 1.5}));
   const GradcheckResult r = gradcheck(
       [](const std::vector<Tensor>& in) { return unary_op<FiniteLogBackward>(in[0], ops::log(in[0])); }, {x});
