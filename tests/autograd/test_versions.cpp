@@ -23,7 +23,7 @@ std::string modified(const std::string& node, const std::string& which, uint64_t
 
 }  // namespace
 
-TEST_CASE("in-place ops bump the storage version; views share it, reads and copies do not", "[autograd][versions]") {
+TEST_CASE("in-place ops bump the storage version: views share it, reads and copies do not", "[autograd][versions]") {
   const Tensor x = zeros({2, 3});
   CHECK(x.version() == 0);
   const Tensor row = ops::select(x, 0, 1);  // a view: the same storage, the same counter
