@@ -1,5 +1,5 @@
 // rill autograd — everything in one include: the graph (node.h), the engine
-// (engine.h), grad mode, every differentiable op, and gradcheck.
+// (engine.h), saved tensors (saved.h), grad mode, every differentiable op, and gradcheck.
 //
 // Differentiable ops live in namespace rill (rill::matmul, rill::exp, operators on
 // Tensor); the raw kernels they are built on live in rill::ops.
@@ -17,5 +17,6 @@
 #include "autograd/node.h"
 #include "autograd/norm.h"
 #include "autograd/reduce.h"
+#include "autograd/saved.h"
 #include "autograd/unary.h"
 #include "autograd/view.h"

@@ -14,17 +14,19 @@
 namespace rill {
 
 struct Conv2dBackward : Node {
-  Tensor x, weight;
+  SavedTensor saved_x, saved_weight;
   Window2d window;
   std::string name() const override { return "Conv2dBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     const bool has_bias = next.size() > 2;
+    const Tensor& x = saved_x.unpack(*this, "its input x");
+    const Tensor& weight = saved_weight.unpack(*this, "its weight");
     const ops::Conv2dGrads d = ops::conv2d_backward(g, x, weight, window, next[0].node != nullptr,
                                                     next[1].node != nullptr, has_bias && next[2].node);
     if (has_bias) return {d.x, d.weight, d.bias};
     return {d.x, d.weight};
   }
-  void release_saved() override { x = weight = Tensor(); }
+  void release_saved() override { saved_x.reset(), saved_weight.reset(); }
 };
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions o) {
@@ -37,7 +39,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   w.dilation_h = w.dilation_w = o.dilation;
   const Tensor y = ops::conv2d(x, weight, bias, w);
   const std::vector<Tensor> inputs = bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
-  if (auto node = record<Conv2dBackward>(y, inputs)) node->x = detach(x), node->weight = detach(weight), node->window = w;
+  if (auto node = record<Conv2dBackward>(y, inputs))
+    node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight), node->window = w;
   return y;
 }
 

@@ -36,9 +36,24 @@ std::vector<Node*> topological_order(const std::vector<Node*>& roots) {
   return {post_order.rbegin(), post_order.rend()};
 }
 
-void check_grad(const Node& node, size_t input, const Edge& edge, const Tensor& g) {
-  RILL_CHECK(g.shape() == edge.shape, "backward: {} returned a gradient of shape {} for input {} of shape {}",
-             node.name(), shape_str(g.shape()), input, shape_str(edge.shape));
+// What a backward returns is dL/d(input_i) for each input i: exactly one per input (an
+// undefined one means zero), each with its input's shape, dtype and device, as the
+// edges recorded them in the forward pass. A wrong one would otherwise be summed into
+// another node's buffer or a leaf's .grad and fail far away, or not at all.
+void check_grads(const Node& node, const std::vector<Tensor>& grads) {
+  RILL_CHECK(grads.size() == node.next.size(),
+             "backward: {} returned {} gradients for its {} inputs (one per input, undefined for none)", node.name(),
+             grads.size(), node.next.size());
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const Tensor& g = grads[i];
+    const Edge& edge = node.next[i];
+    if (!g.defined()) continue;
+    RILL_CHECK(g.shape() == edge.shape, "backward: {} returned a gradient of shape {} for input {} of shape {}",
+               node.name(), shape_str(g.shape()), i, shape_str(edge.shape));
+    RILL_CHECK(g.dtype() == edge.dtype && g.device() == edge.device,
+               "backward: {} returned a gradient of dtype {} on {} for input {}, which is {} on {}", node.name(),
+               g.dtype(), g.device(), i, edge.dtype, edge.device);
+  }
 }
 
 // Steps 1, 3 and 4 for both backward() and grad(). `capture` maps the nodes whose
@@ -100,15 +115,15 @@ void run(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads
       const profiler::Scope scope(profiler::enabled() ? node->name() : std::string());
       input_grads = node->backward(grad_output);
     }
+    check_grads(*node, input_grads);
     if (!retain_graph) {
       node->release_saved();
       node->released = !node->next.empty();  // AccumulateGrad (no inputs) can always run again
     }
-    for (size_t i = 0; i < input_grads.size() && i < node->next.size(); ++i) {
+    for (size_t i = 0; i < input_grads.size(); ++i) {
       const Edge& edge = node->next[i];
       const Tensor& g = input_grads[i];
       if (!edge.node || !g.defined()) continue;
-      check_grad(*node, i, edge, g);
       Tensor& buffer = buffers[edge.node.get()];
       buffer = buffer.defined() ? ops::add(buffer, g) : g;
     }

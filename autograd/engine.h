@@ -7,8 +7,11 @@
 //      output, so when a node runs, every gradient flowing into it has arrived.
 //   3. Visit nodes in that order. Each node's incoming gradients were summed into one
 //      buffer (a tensor used twice gets the sum of both gradients); the node's
-//      backward turns it into one gradient per input, added to the buffers of the
-//      nodes that produced those inputs. AccumulateGrad nodes add into .grad.
+//      backward turns it into one gradient per input (checked: exactly one per input,
+//      each with its input's shape, dtype and device), added to the buffers of the
+//      nodes that produced those inputs. AccumulateGrad nodes add into .grad. A node
+//      reading a saved tensor that an in-place op has written since the forward pass
+//      throws instead of computing with the new values (saved.h).
 //   4. Free each node's saved tensors once it has run, unless retain_graph.
 // Backward functions compute with raw ops (no graph is built while they run), so
 // gradients of gradients are not available.

@@ -66,18 +66,25 @@ GradcheckResult gradcheck(const GradcheckFunction& f, const std::vector<Tensor>&
         const double numeric = (plus[j] - minus[j]) / (2 * o.eps);
         const double exact = analytic[j][c][k];
         const double err = std::abs(exact - numeric);
-        const double ratio = err / (o.atol + o.rtol * std::abs(numeric));
+        const double allowed = o.atol + o.rtol * std::abs(numeric);
+        // A NaN or infinite entry (analytic or numeric) is a failure: compared as a
+        // number it would pass (NaN > 1 is false). Its ratio is +inf, the worst there is,
+        // so the report names the first such entry.
+        const bool finite = std::isfinite(exact) && std::isfinite(numeric);
+        const double ratio = !finite ? INFINITY : err == 0 ? 0 : err / allowed;  // (allowed may be 0)
         ++result.checked;
-        result.max_abs_error = std::max(result.max_abs_error, err);
+        if (finite) result.max_abs_error = std::max(result.max_abs_error, err);
+        else result.max_abs_error = INFINITY;
         if (ratio > worst_ratio) {
           worst_ratio = ratio;
           result.report = fmt::format(
               "worst entry: input {} (shape {}) element {} -> output element {} (shape {}): analytic {:.10g}, "
-              "numeric {:.10g}, abs error {:.3g} (allowed {:.3g})",
+              "numeric {:.10g}, {}",
               checked[c], shape_str(x.shape()), index_str(x.shape(), k), index_str(y.shape(), j), shape_str(y.shape()),
-              exact, numeric, err, o.atol + o.rtol * std::abs(numeric));
+              exact, numeric,
+              finite ? fmt::format("abs error {:.3g} (allowed {:.3g})", err, allowed) : std::string("not finite"));
         }
-        if (ratio > 1) result.ok = false;
+        if (!(ratio <= 1)) result.ok = false;
       }
     }
   }

@@ -5,8 +5,9 @@
 // element) against
 //     dy_j / dx_k  ~=  (f(x + eps e_k) - f(x - eps e_k))_j / (2 eps)
 // computed in float64, where central differences are accurate to O(eps^2).
-// An entry passes when |analytic - numeric| <= atol + rtol |numeric|; the report
-// names the worst entry: which input, which element, which output element.
+// An entry passes when both are finite and |analytic - numeric| <= atol + rtol |numeric|
+// (a NaN or infinite entry always fails); the report names the worst entry: which
+// input, which element, which output element.
 #pragma once
 
 #include <functional>
@@ -26,7 +27,7 @@ struct GradcheckOptions {
 struct GradcheckResult {
   bool ok = true;
   std::string report;       // a readable account of the worst entry
-  double max_abs_error = 0;
+  double max_abs_error = 0;  // over all entries; +inf if any entry was not finite
   int64_t checked = 0;      // Jacobian entries compared
 };
 

@@ -51,37 +51,40 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
 
 // ---- index_select: y = x[..., index, ...];  dx = zeros + g added back at index (repeats add) ------
 struct IndexSelectBackward : Node {
-  Tensor index;
+  SavedTensor saved_index;
   int64_t dim = 0;
   std::string name() const override { return "IndexSelectBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& index = saved_index.unpack(*this, "its index");
     // scatter_add wants an index of g's shape: index along dim, broadcast over the rest.
     Shape at(g.dim(), 1);
     at[dim] = index.numel();
     const Tensor full_index = ops::expand(ops::reshape(index, at), g.shape());
     return {ops::scatter_add(zeros(next[0].shape, g.options()), dim, full_index, g)};
   }
-  void release_saved() override { index = Tensor(); }
+  void release_saved() override { saved_index.reset(); }
 };
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor y = ops::index_select(x, dim, index);
-  if (auto node = record<IndexSelectBackward>(y, {x})) node->index = index, node->dim = wrap_dim("index_select", dim, x.dim());
+  if (auto node = record<IndexSelectBackward>(y, {x}))
+    node->saved_index = save_for_backward(index), node->dim = wrap_dim("index_select", dim, x.dim());
   return y;
 }
 
 // ---- gather: y[.., i, ..] = x[.., index[.., i, ..], ..];  dx = scatter_add(0, index, g) -------------
 struct GatherBackward : Node {
-  Tensor index;
+  SavedTensor saved_index;
   int64_t dim = 0;
   std::string name() const override { return "GatherBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    return {ops::scatter_add(zeros(next[0].shape, g.options()), dim, index, g)};
+    return {ops::scatter_add(zeros(next[0].shape, g.options()), dim, saved_index.unpack(*this, "its index"), g)};
   }
-  void release_saved() override { index = Tensor(); }
+  void release_saved() override { saved_index.reset(); }
 };
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor y = ops::gather(x, dim, index);
-  if (auto node = record<GatherBackward>(y, {x})) node->index = index, node->dim = wrap_dim("gather", dim, x.dim());
+  if (auto node = record<GatherBackward>(y, {x}))
+    node->saved_index = save_for_backward(index), node->dim = wrap_dim("gather", dim, x.dim());
   return y;
 }
 

@@ -11,15 +11,21 @@ namespace rill {
 //   da = g @ b^T   ([..., n, m] @ [..., m, k]),   db = a^T @ g   ([..., k, n] @ [..., n, m]),
 //   each summed over the batch axes its operand was broadcast along.
 struct MatmulBackward : Node {
-  Tensor a, b;
+  SavedTensor saved_a, saved_b;
   std::string name() const override { return "MatmulBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor da, db;
-    if (next[0].node) da = ops::sum_to(ops::matmul(g, ops::transpose(b, -1, -2)), next[0].shape);
-    if (next[1].node) db = ops::sum_to(ops::matmul(ops::transpose(a, -1, -2), g), next[1].shape);
+    if (next[0].node) {
+      const Tensor& b = saved_b.unpack(*this, "its input b");
+      da = ops::sum_to(ops::matmul(g, ops::transpose(b, -1, -2)), next[0].shape);
+    }
+    if (next[1].node) {
+      const Tensor& a = saved_a.unpack(*this, "its input a");
+      db = ops::sum_to(ops::matmul(ops::transpose(a, -1, -2), g), next[1].shape);
+    }
     return {da, db};
   }
-  void release_saved() override { a = b = Tensor(); }
+  void release_saved() override { saved_a.reset(), saved_b.reset(); }
 };
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
@@ -28,7 +34,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 1 && b.dim() >= 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() == 1 && a.dim() >= 2) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   Tensor y = ops::matmul(a, b);
-  if (auto node = record<MatmulBackward>(y, {a, b})) node->a = detach(a), node->b = detach(b);
+  if (auto node = record<MatmulBackward>(y, {a, b}))
+    node->saved_a = save_for_backward(a), node->saved_b = save_for_backward(b);
   return y;
 }
 
@@ -39,9 +46,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 // W's own layout (through the transpose's backward it would be a transposed view that
 // the leaf would have to copy), and the three gradients need one node's bookkeeping.
 struct LinearBackward : Node {
-  Tensor x, weight;
+  SavedTensor saved_x, saved_weight;
   std::string name() const override { return "LinearBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& x = saved_x.unpack(*this, "its input x");
+    const Tensor& weight = saved_weight.unpack(*this, "its weight");
     const int64_t out = weight.size(0), in = weight.size(1);
     const Tensor g2 = ops::reshape(g, {-1, out});  // G [R, out]
     Tensor dx, dw, db;
@@ -51,7 +60,7 @@ struct LinearBackward : Node {
     if (next.size() > 2) return {dx, dw, db};
     return {dx, dw};
   }
-  void release_saved() override { x = weight = Tensor(); }
+  void release_saved() override { saved_x.reset(), saved_weight.reset(); }
 };
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
@@ -68,7 +77,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (bias.defined()) y = ops::add(y, bias);
   y = ops::reshape(y, out_shape);
   const std::vector<Tensor> inputs = bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
-  if (auto node = record<LinearBackward>(y, inputs)) node->x = detach(x), node->weight = detach(weight);
+  if (auto node = record<LinearBackward>(y, inputs))
+    node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
   return y;
 }
 

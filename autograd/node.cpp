@@ -101,7 +101,9 @@ void connect(const std::shared_ptr<Node>& node, const Tensor& out, const std::ve
     // An op must return a new handle: writing the result's history into an input's slot
     // would cut that input out of the graph.
     RILL_CHECK(!out.is_same(t), "{}: the op returned its input handle instead of a new tensor", node->name());
-    node->next.push_back({gradient_edge(t), t.defined() ? t.shape() : Shape{}});
+    Edge edge{gradient_edge(t), {}};
+    if (t.defined()) edge.shape = t.shape(), edge.dtype = t.dtype(), edge.device = t.device();
+    node->next.push_back(std::move(edge));
   }
   auto meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;

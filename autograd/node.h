@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/saved.h"
 #include "tensor/tensor.h"
 
 namespace rill {
@@ -34,11 +35,14 @@ struct AutogradMeta {
 };
 
 // Where the gradient for one input of a node goes: the node that produced that input
-// (null when the input needs no gradient) and the input's shape, which the engine
-// uses to check every gradient a backward function returns.
+// (null when the input needs no gradient) and the input's shape, dtype and device,
+// against which the engine checks every gradient a backward function returns
+// (dL/dx has x's shape, dtype and device).
 struct Edge {
   std::shared_ptr<Node> node;
   Shape shape;
+  DType dtype = DType::Float32;
+  Device device = Device::cpu();
 };
 
 class Node {
@@ -50,7 +54,9 @@ class Node {
 
   // "MulBackward", as shown in errors and when printing a graph.
   virtual std::string name() const = 0;
-  // dL/d(output) -> dL/d(input_i) for each input; an undefined Tensor means zero.
+  // dL/d(output) -> dL/d(input_i) for each input, exactly next.size() of them, in
+  // order; an undefined Tensor means zero. Tensors saved by the forward pass are read
+  // through SavedTensor::unpack (saved.h), which refuses ones modified in place since.
   virtual std::vector<Tensor> backward(const Tensor& grad_output) = 0;
   // Drops what the forward pass saved (called by the engine after backward unless
   // the graph is retained). Nodes that save tensors override it.
@@ -94,9 +100,10 @@ std::shared_ptr<Node> gradient_edge(const Tensor& x);
 
 // Records node type N for an op whose result is `out` and whose inputs are `inputs`,
 // if grad mode is on and any input requires grad; returns the node so the op can
-// save what its backward needs, or null when nothing is recorded. Typical use:
+// save what its backward needs, or null when nothing is recorded. Typical use
+// (autograd/unary.cpp; save_for_backward is in saved.h):
 //     Tensor y = ops::exp(x);
-//     if (auto node = record<ExpBackward>(y, {x})) node->y = detach(y);
+//     if (auto node = record<ExpBackward>(y, {x})) node->saved = save_for_backward(y);
 template <typename N>
 std::shared_ptr<N> record(const Tensor& out, const std::vector<Tensor>& inputs);
 

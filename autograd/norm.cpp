@@ -1,5 +1,7 @@
 // Forward and backward are single fused kernels (formulas in tensor/norm.h); the
 // node saves x and the per-group mean and rstd, so backward needs no recomputation.
+// x and the affine parameters are version-checked saved tensors (saved.h); mean and
+// rstd are computed by the forward for the node alone, so nothing else can write them.
 #include "autograd/norm.h"
 
 #include "autograd/node.h"
@@ -24,12 +26,14 @@ std::vector<Tensor> dx_dweight(const ops::NormBackward& d, const Tensor& weight)
 }  // namespace
 
 struct GroupNormBackward : Node {
-  Tensor x, weight;
+  SavedTensor saved_x, saved_weight;
   ops::NormForward saved;
   int64_t groups = 1;
   bool has_bias = false;
   std::string name() const override { return "GroupNormBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& x = saved_x.unpack(*this, "its input x");
+    const Tensor& weight = saved_weight.unpack(*this, "its weight");
     // The kernel returns dbias only alongside dgamma (when there is a weight); with a bias
     // but no weight, dbias = sum of g over all but the channel axis is computed here.
     const ops::NormBackward d = ops::group_norm_backward(g, x, saved, groups, weight);
@@ -42,14 +46,15 @@ struct GroupNormBackward : Node {
     for (int64_t d = 2; d < g.dim(); ++d) axes.push_back(d);
     return axes;
   }
-  void release_saved() override { x = weight = Tensor(), saved = {}; }
+  void release_saved() override { saved_x.reset(), saved_weight.reset(), saved = {}; }
 };
 
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps) {
   ops::NormForward f = ops::group_norm(x, groups, weight, bias, eps);
   Tensor y = f.y;
   if (auto node = record<GroupNormBackward>(y, with_affine(x, weight, bias))) {
-    node->x = detach(x), node->weight = detach(weight), node->groups = groups, node->has_bias = bias.defined();
+    node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
+    node->groups = groups, node->has_bias = bias.defined();
     node->saved = {Tensor(), f.mean, f.rstd};
   }
   return y;
@@ -59,35 +64,41 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
 // Backward: dh = dy * silu'(h), then group norm's backward on dh. The kernel recomputes h
 // from x, mean, rstd, weight and bias, so the node keeps nothing the plain group norm does not.
 struct GroupNormSiluBackward : Node {
-  Tensor x, weight, bias;
+  SavedTensor saved_x, saved_weight, saved_bias;
   ops::NormForward saved;
   int64_t groups = 1;
   std::string name() const override { return "GroupNormSiluBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& x = saved_x.unpack(*this, "its input x");
+    const Tensor& weight = saved_weight.unpack(*this, "its weight");
+    const Tensor& bias = saved_bias.unpack(*this, "its bias");
     const ops::NormBackward d = ops::group_norm_silu_backward(g, x, saved, groups, weight, bias);
     std::vector<Tensor> out = dx_dweight(d, weight);
     if (bias.defined()) out.push_back(d.grad_beta);  // computed whenever there is a bias
     return out;
   }
-  void release_saved() override { x = weight = bias = Tensor(), saved = {}; }
+  void release_saved() override { saved_x.reset(), saved_weight.reset(), saved_bias.reset(), saved = {}; }
 };
 
 Tensor group_norm_silu(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps) {
   ops::NormForward f = ops::group_norm_silu(x, groups, weight, bias, eps);
   Tensor y = f.y;
   if (auto node = record<GroupNormSiluBackward>(y, with_affine(x, weight, bias))) {
-    node->x = detach(x), node->weight = detach(weight), node->bias = detach(bias), node->groups = groups;
+    node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
+    node->saved_bias = save_for_backward(bias), node->groups = groups;
     node->saved = {Tensor(), f.mean, f.rstd};
   }
   return y;
 }
 
 struct LayerNormBackward : Node {
-  Tensor x, weight;
+  SavedTensor saved_x, saved_weight;
   ops::NormForward saved;
   bool has_bias = false;
   std::string name() const override { return "LayerNormBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& x = saved_x.unpack(*this, "its input x");
+    const Tensor& weight = saved_weight.unpack(*this, "its weight");
     const ops::NormBackward d = ops::layer_norm_backward(g, x, saved, weight);
     std::vector<Tensor> out = dx_dweight(d, weight);
     if (has_bias) {
@@ -99,14 +110,15 @@ struct LayerNormBackward : Node {
     }
     return out;
   }
-  void release_saved() override { x = weight = Tensor(), saved = {}; }
+  void release_saved() override { saved_x.reset(), saved_weight.reset(), saved = {}; }
 };
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
   ops::NormForward f = ops::layer_norm(x, normalized_shape, weight, bias, eps);
   Tensor y = f.y;
   if (auto node = record<LayerNormBackward>(y, with_affine(x, weight, bias))) {
-    node->x = detach(x), node->weight = detach(weight), node->has_bias = bias.defined();
+    node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
+    node->has_bias = bias.defined();
     node->saved = {Tensor(), f.mean, f.rstd};
   }
   return y;

@@ -55,23 +55,25 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
 
 // ---- max / min: dx = g at the positions holding the extreme value, shared evenly by ties ------
 struct ExtremeBackward : ReductionNode {
-  Tensor x, y;  // y with keepdim shape
+  SavedTensor saved_x, saved_y;  // y with keepdim shape
   Axes axes;
   bool is_max = true;
   std::string name() const override { return is_max ? "MaxBackward" : "MinBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    const Tensor hit = ops::eq(x, y);                   // 1 where x equals the extreme
-    const Tensor ties = ops::sum(hit, axes, true);      // how many share it, per group
+    const Tensor& x = saved_x.unpack(*this, "its input x");
+    const Tensor& y = saved_y.unpack(*this, "its output");
+    const Tensor hit = ops::eq(x, y);               // 1 where x equals the extreme
+    const Tensor ties = ops::sum(hit, axes, true);  // how many share it, per group
     return {ops::mul(ops::div(hit, ties), unreduce(g))};
   }
-  void release_saved() override { x = y = Tensor(); }
+  void release_saved() override { saved_x.reset(), saved_y.reset(); }
 };
 static Tensor extreme(bool is_max, const Tensor& x, const Axes& axes, bool keepdim) {
   Tensor y = is_max ? ops::max(x, axes, keepdim) : ops::min(x, axes, keepdim);
   if (auto node = record<ExtremeBackward>(y, {x})) {
     node->kept = keepdim_shape(x.shape(), axes);
-    node->x = detach(x);
-    node->y = ops::reshape(detach(y), node->kept);
+    node->saved_x = save_for_backward(x);
+    node->saved_y = save_for_backward(ops::reshape(y, node->kept));  // a view: y's storage and version
     node->axes = axes;
     node->is_max = is_max;
   }
@@ -83,7 +85,8 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdim) { return extreme(fal
 // ---- var: y = sum (x - mean)^2 / (K - c);  dx = g * 2 (x - mean) / (K - c) ------------------------
 // (the mean's own dependence on x drops out, because sum (x - mean) = 0)
 struct VarBackward : ReductionNode {
-  Tensor centered;  // x - mean, x's shape
+  Tensor centered;  // x - mean, x's shape: computed here and held only by this node, so
+                    // nothing can write to it in place (no version to check, saved.h)
   double denominator = 1;
   std::string name() const override { return "VarBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
@@ -104,49 +107,55 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 
 // ---- softmax: y_i = e^x_i / sum_j e^x_j;  dx = y * (g - sum(g * y))  (sum along dim) ----------------
 struct SoftmaxBackward : Node {
-  Tensor y;
+  SavedTensor saved_y;
   int64_t dim = 0;
   std::string name() const override { return "SoftmaxBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& y = saved_y.unpack(*this, "its output");
     return {ops::mul(y, ops::sub(g, ops::sum(ops::mul(g, y), {dim}, true)))};
   }
-  void release_saved() override { y = Tensor(); }
+  void release_saved() override { saved_y.reset(); }
 };
 Tensor softmax(const Tensor& x, int64_t dim) {
   Tensor y = ops::softmax(x, dim);
-  if (auto node = record<SoftmaxBackward>(y, {x})) node->y = detach(y), node->dim = dim;
+  if (auto node = record<SoftmaxBackward>(y, {x})) node->saved_y = save_for_backward(y), node->dim = dim;
   return y;
 }
 
 // ---- log_softmax: y = x - logsumexp(x);  dx = g - softmax(x) * sum(g) = g - e^y sum(g) ---------------
 struct LogSoftmaxBackward : Node {
-  Tensor y;
+  SavedTensor saved_y;
   int64_t dim = 0;
   std::string name() const override { return "LogSoftmaxBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& y = saved_y.unpack(*this, "its output");
     return {ops::sub(g, ops::mul(ops::exp(y), ops::sum(g, {dim}, true)))};
   }
-  void release_saved() override { y = Tensor(); }
+  void release_saved() override { saved_y.reset(); }
 };
 Tensor log_softmax(const Tensor& x, int64_t dim) {
   Tensor y = ops::log_softmax(x, dim);
-  if (auto node = record<LogSoftmaxBackward>(y, {x})) node->y = detach(y), node->dim = dim;
+  if (auto node = record<LogSoftmaxBackward>(y, {x})) node->saved_y = save_for_backward(y), node->dim = dim;
   return y;
 }
 
 // ---- logsumexp: y = log sum_j e^x_j;  dx = g * e^(x - y) = g * softmax(x) ----------------------------
 struct LogSumExpBackward : Node {
-  Tensor x, y;  // y with keepdim shape
+  SavedTensor saved_x, saved_y;  // y with keepdim shape
   std::string name() const override { return "LogSumExpBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& x = saved_x.unpack(*this, "its input x");
+    const Tensor& y = saved_y.unpack(*this, "its output");
     return {ops::mul(ops::reshape(g, y.shape()), ops::exp(ops::sub(x, y)))};
   }
-  void release_saved() override { x = y = Tensor(); }
+  void release_saved() override { saved_x.reset(), saved_y.reset(); }
 };
 Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
   Tensor y = ops::logsumexp(x, dim, keepdim);
-  if (auto node = record<LogSumExpBackward>(y, {x}))
-    node->x = detach(x), node->y = ops::reshape(detach(y), keepdim_shape(x.shape(), {dim}));
+  if (auto node = record<LogSumExpBackward>(y, {x})) {
+    node->saved_x = save_for_backward(x);
+    node->saved_y = save_for_backward(ops::reshape(y, keepdim_shape(x.shape(), {dim})));  // a view of y
+  }
   return y;
 }
 

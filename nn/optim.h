@@ -2,7 +2,9 @@
 //
 // An optimizer holds (name, parameter) pairs, normally model.named_parameters(), and
 // on step() updates each parameter that has a gradient, in place, exactly as
-// PyTorch's torch.optim does (formulas at each class). Its state (momentum buffers,
+// PyTorch's torch.optim does (formulas at each class). In place means the parameters'
+// versions move: a graph recorded before step() can no longer be backpropagated
+// (autograd/saved.h), as in PyTorch. Its state (momentum buffers,
 // moment estimates, the step count) is a StateDict keyed by parameter name, e.g.
 // "exp_avg.net.0.weight", so it can be saved in a checkpoint and restored.
 #pragma once

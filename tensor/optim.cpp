@@ -16,6 +16,9 @@ void adam_step_(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, 
              "adam_step_: the parameter {} and its state must be contiguous (they are updated in place)",
              shape_str(param.shape()));
   const profiler::Scope scope("adam_step_");
+  // In-place writes (storage.h): a forward pass that saved the parameter (a Linear's
+  // weight, say) cannot be backpropagated through after the step.
+  for (const Tensor* t : {&param, &exp_avg, &exp_avg_sq}) t->bump_version();
   backend(param.device()).adam_step(param, contiguous(grad), exp_avg, exp_avg_sq, step);
 }
 
@@ -27,6 +30,7 @@ void ema_update_(const Tensor& average, const Tensor& value, double decay) {
   RILL_CHECK(average.is_contiguous(), "ema_update_: the average {} must be contiguous (it is updated in place)",
              shape_str(average.shape()));
   const profiler::Scope scope("ema_update_");
+  average.bump_version();  // an in-place write (storage.h)
   backend(average.device()).ema_update(average, contiguous(value), decay);
 }
 

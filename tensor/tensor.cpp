@@ -30,6 +30,10 @@ void Tensor::set_data(const Tensor& other) const {
   RILL_CHECK(other.defined(), "set_data: the new data is an undefined tensor");
   TensorImpl& me = impl();
   const TensorImpl& src = *other.impl_;
+  // The old memory stops being this tensor's: bump it, so that what autograd saved
+  // from it (still alive, but no longer this tensor's data) is refused in backward.
+  // Same storage (e.g. to() the device it is already on): nothing changes, no bump.
+  if (me.storage != src.storage) me.storage->bump_version();
   me.storage = src.storage;
   me.shape = src.shape;
   me.strides = src.strides;

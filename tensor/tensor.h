@@ -82,6 +82,12 @@ class Tensor {
   // keep the tensor itself instead of a copy.
   bool is_sole_owner() const { return impl_.use_count() == 1 && impl().storage.use_count() == 1; }
 
+  // The version of this tensor's storage (storage.h): how many in-place writes it has
+  // seen. Shared by every view of the storage.
+  uint64_t version() const { return impl().storage->version(); }
+  // Called once by every in-place op on its destination (see storage.h for the list).
+  void bump_version() const { impl().storage->bump_version(); }
+
   // Typed pointer to element [0, 0, ...]; T must match dtype().
   template <typename T> T* data() const {
     RILL_CHECK(dtype_v<T> == dtype(), "Tensor::data: tensor has dtype {}, asked for {}", dtype(),
@@ -108,6 +114,9 @@ class Tensor {
   // Makes this tensor (and every handle to it) refer to other's data: storage, shape,
   // strides, offset and dtype. Autograd state stays. (How a module moves its
   // parameters to another device or dtype without invalidating handles to them.)
+  // Counts as an in-place write of the old storage (its version is bumped when the
+  // storage changes): a tensor saved for backward before the move no longer holds
+  // this tensor's data, so backward through it is refused.
   void set_data(const Tensor& other) const;
 
   // Identity: do two handles name the same tensor object?

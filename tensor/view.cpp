@@ -268,9 +268,13 @@ void copy_(const Tensor& dst, const Tensor& src) {
   // Reading and writing the same memory in one pass could read values already overwritten.
   const bool overlap = dst.storage() == src.storage();
   const profiler::Scope scope("copy_");
+  dst.bump_version();  // an in-place write: autograd's saved copies of dst are now stale (storage.h)
   backend(dst.device()).copy(overlap ? clone(src) : src, dst);
 }
 
-void fill_(const Tensor& dst, double value) { backend(dst.device()).fill(dst, value); }
+void fill_(const Tensor& dst, double value) {
+  dst.bump_version();  // an in-place write (storage.h)
+  backend(dst.device()).fill(dst, value);
+}
 
 }  // namespace rill::ops

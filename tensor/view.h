@@ -50,8 +50,10 @@ Tensor to(const Tensor& x, DType dtype);
 Tensor to(const Tensor& x, Device device);
 // Copies src's values into the (possibly strided) view dst, in place; shapes must
 // match exactly, dtypes may differ (converted). The one in-place write primitive.
+// Like every in-place op it bumps dst's storage version (tensor/storage.h), so that
+// autograd refuses a saved tensor it overwrote; a new in-place op must do the same.
 void copy_(const Tensor& dst, const Tensor& src);
-// Sets every element of the view dst to value.
+// Sets every element of the view dst to value (in place: bumps the version).
 void fill_(const Tensor& dst, double value);
 
 }  // namespace rill::ops
