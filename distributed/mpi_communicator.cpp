@@ -4,7 +4,7 @@
 #include <climits>
 
 #include "distributed/mpi_runtime.h"
-#include "tensor/parallel.h"
+#include "tensor/cpu/parallel.h"  // parallel_chunks: MPI tensors are CPU tensors
 
 namespace rill::distributed {
 
