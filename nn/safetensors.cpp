@@ -75,11 +75,15 @@ namespace {
 // to parse gigabytes of JSON.
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
+// A JSON value for an error message: a number or a string as written, anything else by
+// its type (dump() recurses, and a hostile header can nest lists a million deep).
+std::string describe(const Json& v) { return v.is_primitive() ? v.dump() : std::string("a JSON ") + v.type_name(); }
+
 // A non-negative JSON integer (nlohmann keeps those as unsigned); anything else
 // (a float, a negative number, a string) is refused rather than converted.
 uint64_t json_uint(const Json& v, const std::string& file, const std::string& name, const char* field) {
   RILL_CHECK(v.is_number_unsigned(), "safetensors: {}: tensor '{}' has {} entry {}, not a non-negative integer", file, name,
-             field, v.dump());
+             field, describe(v));
   return v.get<uint64_t>();
 }
 
@@ -87,10 +91,10 @@ Entry parse_entry(const std::string& file, const std::string& name, const Json& 
   RILL_CHECK(info.is_object() && info.contains("dtype") && info.contains("shape") && info.contains("data_offsets"),
              "safetensors: {}: tensor '{}' is not an object with dtype, shape and data_offsets", file, name);
   const Json &dtype = info.at("dtype"), &shape = info.at("shape"), &offsets = info.at("data_offsets");
-  RILL_CHECK(dtype.is_string(), "safetensors: {}: tensor '{}' has dtype {}, not a string", file, name, dtype.dump());
-  RILL_CHECK(shape.is_array(), "safetensors: {}: tensor '{}' has shape {}, not a list", file, name, shape.dump());
+  RILL_CHECK(dtype.is_string(), "safetensors: {}: tensor '{}' has dtype {}, not a string", file, name, describe(dtype));
+  RILL_CHECK(shape.is_array(), "safetensors: {}: tensor '{}' has shape {}, not a list", file, name, describe(shape));
   RILL_CHECK(offsets.is_array() && offsets.size() == 2, "safetensors: {}: tensor '{}' has data_offsets {}, not [begin, end]",
-             file, name, offsets.dump());
+             file, name, describe(offsets));
   Entry e;
   e.name = name;
   e.dtype = parse_dtype(file, name, dtype.get<std::string>());
@@ -151,7 +155,7 @@ Reader::Reader(std::string name, uint64_t size, ReadFn read) : name_(std::move(n
     if (key == "__metadata__") {
       RILL_CHECK(value.is_object(), "safetensors: {}: __metadata__ is not an object", file);
       for (const auto& [k, v] : value.items()) {
-        RILL_CHECK(v.is_string(), "safetensors: {}: metadata '{}' is {}, not a string", file, k, v.dump());
+        RILL_CHECK(v.is_string(), "safetensors: {}: metadata '{}' is {}, not a string", file, k, describe(v));
         metadata_[k] = v.get<std::string>();
       }
       continue;

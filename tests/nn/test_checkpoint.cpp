@@ -98,8 +98,12 @@ TEST_CASE("safetensors: truncated and corrupt files are reported, never read", "
   check(make_file(R"({"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", data), "has shape entry 2.5, not a non-negative integer");
   check(make_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data), "has shape entry -2, not a non-negative integer");
   check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})", data), "has data_offsets entry -8");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,16]}})", data), "has data_offsets [0,8,16], not [begin, end]");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,16]}})", data), "has data_offsets a JSON array, not [begin, end]");
   check(make_file(R"({"a":{"dtype":7,"shape":[2],"data_offsets":[0,8]}})", data), "has dtype 7, not a string");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[[[[2]]]],"data_offsets":[0,8]}})", data), "has shape entry a JSON array, not a non-negative integer");
+  // Nesting a million deep is parsed, described and freed without recursion (no stack overflow).
+  check(make_file(R"({"a":)" + std::string(1000000, '[') + std::string(1000000, ']') + "}", ""),
+        "tensor 'a' is not an object with dtype, shape and data_offsets");
   check(make_file(R"({"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data), "metadata 'k' is 1, not a string");
   check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}})", data),
         "the header names 'a' twice");
