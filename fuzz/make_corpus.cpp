@@ -121,6 +121,17 @@ int main(int argc, char** argv) {
   const std::string two(8, '\x01');
   write(out / "npy" / "v2_big_endian.npy", npy("{\"descr\": \">f4\", \"shape\": (2,), \"fortran_order\": False}\n", two, 2));
   write(out / "npy" / "v3_fortran.npy", npy("{'descr': '<i8', 'fortran_order': True, 'shape': (1, 1, 1, ), }\n", two, 3));
+
+  // Past findings (of the review that led to these harnesses), kept as regression inputs.
+  std::string header = R"({"__metadata__":{"format":"rill-training-checkpoint-1","step":"1"},)"
+                       R"("optimizer.step.weight":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}})";
+  const uint64_t length = header.size();
+  write(out / "safetensors" / "finding-size-wraps-to-zero.safetensors",
+        std::string(reinterpret_cast<const char*>(&length), 8) + header);
+  write(out / "npy" / "finding-negative-size.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,)}", two + "abcdefghijklmnop"));
+  write(out / "npy" / "finding-float-size.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,)}", std::string(40, '\x01')));  // read as [2, 5] by a regex
+  write(out / "idx" / "finding-gzip-junk-after.gz", gzip(labels) + "junk");
+  write(out / "idx" / "finding-gzip-no-trailer.gz", gzip(labels).substr(0, gzip(labels).size() - 8));
   fs::remove_all(tmp);
   return 0;
 }

@@ -312,15 +312,25 @@ TEST_CASE("load_checkpoint validates the whole file before it changes anything",
 }
 
 TEST_CASE("load_checkpoint: a huge optimizer tensor of 0 bytes is an error, not a crash", "[nn][checkpoint]") {
-  // The reviewer's file: shape [2^61] float64 (2^64 bytes, wrapping to 0) with offsets
-  // [0, 0], under optimizer.step.*, which used to skip the shape check: a segfault.
+  // The reviewer's file: a good checkpoint whose optimizer.step.<name> tensor claims shape
+  // [2^61] float64 (2^64 bytes, wrapping to 0) with offsets [k, k]. Optimizer step counts
+  // used to skip the shape check, and cloning the tensor segfaulted.
   const fs::path dir = rill::test::temp_dir("huge");
   const std::string p = (dir / "huge.safetensors").string();
-  const std::string header =
-      R"({"__metadata__":{"format":"rill-training-checkpoint-1","step":"1"},)"
-      R"("optimizer.step.weight":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}})";
-  write_bytes(p, make_file(header, ""));
-  SmallRun run(0);
+  manual_seed(8);
+  SmallRun run(1);
+  nn::save_checkpoint(p, run.state());
+  nn::safetensors::Contents c = nn::safetensors::load(p);
+  find(c.tensors, "optimizer.step.weight") = zeros({0}, DType::Float64);
+  nn::safetensors::save(p, c.tensors, c.metadata);
+  const std::string bytes = read_bytes(p);
+  uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  std::string header = bytes.substr(8, n);
+  const std::string from = R"("optimizer.step.weight":{"dtype":"F64","shape":[0])";
+  REQUIRE(header.find(from) != std::string::npos);
+  header.replace(header.find(from), from.size(), R"("optimizer.step.weight":{"dtype":"F64","shape":[2305843009213693952])");
+  write_bytes(p, make_file(header, bytes.substr(8 + n)));
   nn::TrainingState state = run.state();
   REQUIRE_ERROR(nn::load_checkpoint(p, state), "tensor 'optimizer.step.weight': shape [2305843009213693952] is too large");
   fs::remove_all(dir);
