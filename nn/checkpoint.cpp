@@ -78,7 +78,8 @@ void save_checkpoint(const std::string& path, const TrainingState& s, const safe
   try {
     require_finite("", all);
   } catch (const Error& e) {
-    throw Error(fmt::format("save_checkpoint: refusing to write {}: {}", path, e.what()));
+    throw Error(fmt::format("save_checkpoint: refusing to write {} at step {}: {}; the file on disk is left as it was",
+                            path, s.step, e.what()));
   }
   safetensors::Metadata meta = extra;
   meta["format"] = kFormat;

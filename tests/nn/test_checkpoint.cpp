@@ -380,7 +380,8 @@ TEST_CASE("save_checkpoint refuses NaN and infinity and leaves the file on disk 
   const Tensor weight = detach(run.model.weight);
   const Tensor kept = ops::clone(weight);
   ops::fill_(weight, NAN);
-  REQUIRE_ERROR(nn::save_checkpoint(p, run.state()), "save_checkpoint: refusing to write " + p + ": tensor 'model.weight' holds nan at element 0");
+  REQUIRE_ERROR(nn::save_checkpoint(p, run.state()), "save_checkpoint: refusing to write " + p + " at step " + std::to_string(run.state().step) +
+                                                      ": tensor 'model.weight' holds nan at element 0 (a diverged run?); the file on disk is left as it was");
   CHECK(read_bytes(p) == bytes);
   ops::copy_(weight, kept);
   ops::fill_(detach(run.ema.state_dict()[1].second), INFINITY);
