@@ -168,7 +168,7 @@ Reader::Reader(std::string name, uint64_t size, ReadFn read) : name_(std::move(n
   std::sort(ranges.begin(), ranges.end());
   uint64_t covered = 0;
   for (const auto& [b, e] : ranges) {
-    RILL_CHECK(b == covered, "safetensors: {}: the data section has a {} at byte {}", file, b > covered ? "hole" : "overlap",
+    RILL_CHECK(b == covered, "safetensors: {}: the data section has {} at byte {}", file, b > covered ? "a hole" : "an overlap",
                covered);
     covered = e;
   }
