@@ -3,6 +3,8 @@
 
 #include "helpers.h"
 #include "nn/checkpoint.h"
+#include "nn/data/images.h"
+#include "nn/io.h"
 
 using namespace rill;
 using rill::test::values;
@@ -389,4 +391,38 @@ TEST_CASE("save_checkpoint refuses NaN and infinity and leaves the file on disk 
   CHECK(read_bytes(p) == bytes);
   for (const auto& entry : fs::directory_iterator(dir)) CHECK(entry.path().filename() == "c.safetensors");
   fs::remove_all(dir);
+}
+
+TEST_CASE("the fuzzers' seeds are valid files, and their past findings are refused", "[nn][checkpoint][fuzz]") {
+  // fuzz/corpus/ (written by fuzz/make_corpus.cpp): a seed that no longer loads would
+  // leave a fuzzer exploring error paths only.
+  const fs::path corpus = fs::path(RILL_SOURCE_DIR) / "fuzz" / "corpus";
+  manual_seed(1);
+  nn::Linear model(3, 2);  // the state fuzz/fuzz_safetensors.cpp loads into
+  nn::Adam opt(model.named_parameters(), {0.01});
+  nn::EMA ema(model, 0.9);
+  Generator gen(1);
+  nn::TrainingState state{&model, &opt, &ema, &gen};
+  CHECK(nn::load_checkpoint((corpus / "safetensors" / "checkpoint.safetensors").string(), state) == 1);
+  CHECK(opt.steps_taken() == 1);
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(corpus)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string path = entry.path().string(), format = entry.path().parent_path().filename().string();
+    const bool finding = entry.path().filename().string().rfind("finding-", 0) == 0;
+    const auto load = [&] {
+      if (format == "safetensors") nn::safetensors::load(path);
+      if (format == "npy") nn::load_npy(path);
+      if (format == "idx") nn::data::read_idx(path);
+      if (format == "cifar10") {
+        nn::data::ImageDataset ds;
+        nn::data::parse_cifar10_batch(read_bytes(path), path, ds, fs::file_size(path) / nn::data::kCifar10Record);
+      }
+    };
+    INFO(path);
+    if (finding) CHECK_THROWS_AS(load(), Error);
+    else CHECK_NOTHROW(load());
+    ++files;
+  }
+  CHECK(files >= 19);
 }
