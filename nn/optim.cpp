@@ -57,8 +57,10 @@ void Optimizer::check_state_dict(const StateDict& state) const {
       // Adam's per-parameter count of the updates it has had (for the bias corrections).
       RILL_CHECK(t.dtype() == DType::Float64 && t.dim() == 0, "{}: '{}' is {} {}, expected a float64 scalar", what, name,
                  t.dtype(), shape_str(t.shape()));
+      // A whole number >= 1 (the count is created at the first update), at most 2^53,
+      // beyond which doubles no longer hold every whole number.
       const double count = t.item();
-      RILL_CHECK(count >= 1 && count <= 9.007199254740992e15 && count == std::floor(count),
+      RILL_CHECK(count >= 1 && count <= 0x1p53 && count == std::floor(count),
                  "{}: '{}' = {} is not a whole number of steps", what, name, count);
       max_count = std::max(max_count, count);
     } else {
