@@ -48,6 +48,46 @@ examples::Json config_json(const Options& o) {
           {"width", o.width},   {"ema", o.ema},       {"samples", o.samples}, {"seed", o.seed},     {"device", o.device}};
 }
 
+// Samples --samples points with the EMA weights (model.safetensors), measures them
+// against fresh data and draws samples.png and trajectories.png; returns the numbers.
+examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampling, const nn::EMA& ema, Generator& gen,
+                                  Device device, const examples::RunDir& dir) {
+  nn::MLP sampler(2, o.width);
+  sampler.to(device);
+  ema.copy_to(sampler);
+  nn::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "MLP"}, {"width", std::to_string(o.width)}});
+  fm::OdeOptions ode = sampling;
+  ode.save_times = fm::linspace_times(0, 1, ode.solver == fm::Solver::Dopri5 ? 50 : ode.steps);  // frames to draw
+  const auto start = std::chrono::steady_clock::now();
+  const Tensor x0 = draw(o.source, o.samples, gen, device);
+  const fm::OdeResult r = fm::odeint(fm::as_field(std::ref(sampler)), x0, 0.0, 1.0, ode);
+  const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  nn::save_npy(dir.file("samples.npy"), r.x);
+
+  // W2 to fresh data against the W2 between two fresh data samples (the floor a perfect
+  // sampler would reach at this sample size), NFE, straightness.
+  const Tensor fresh_a = draw(o.data, o.samples, gen, Device::cpu()), fresh_b = draw(o.data, o.samples, gen, Device::cpu());
+  const double w2 = fm::wasserstein2(ops::to(r.x, Device::cpu()), fresh_a), floor = fm::wasserstein2(fresh_a, fresh_b);
+  const double straight = fm::straightness(r.trajectory);
+  fmt::print("toy2d: W2 to fresh data {:.4f} (two-sample floor {:.4f}, ratio {:.2f}), NFE {}, straightness {:.4f}\n", w2,
+             floor, w2 / floor, r.nfe, straight);
+
+  // samples.png: samples (blue) over fresh data (grey); trajectories.png: 256 paths from
+  // their noise (red) to their samples (blue).
+  const double extent = std::max(examples::plot_extent(fresh_a), examples::plot_extent(x0));
+  examples::Canvas samples_png(512, extent);
+  samples_png.points(fresh_a, {160, 160, 160}, 0.35);
+  samples_png.points(r.x, {31, 119, 180}, 0.6);
+  samples_png.save(dir.file("samples.png"));
+  examples::Canvas traj_png(512, extent);
+  traj_png.trajectories(r.trajectory, 256, {120, 120, 120}, 0.25);
+  traj_png.points(ops::narrow(x0, 0, 0, std::min<int64_t>(256, o.samples)), {214, 39, 40}, 0.8);
+  traj_png.points(ops::narrow(r.x, 0, 0, std::min<int64_t>(256, o.samples)), {31, 119, 180}, 0.8);
+  traj_png.save(dir.file("trajectories.png"));
+  return {{"w2", w2}, {"w2_floor", floor}, {"w2_ratio", w2 / floor}, {"nfe", r.nfe}, {"straightness", straight},
+          {"solver", o.solver}, {"sample_seconds", sample_seconds}};
+}
+
 int run(const Options& o) {
   // Everything the flags name, resolved before any work (CLI11 has checked each flag alone).
   const Device device = Device::parse(o.device);
@@ -91,44 +131,10 @@ int run(const Options& o) {
     }
   }
 
-  // Sample with the EMA weights.
-  nn::MLP sampler(2, o.width);
-  sampler.to(device);
-  ema.copy_to(sampler);
-  nn::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "MLP"}, {"width", std::to_string(o.width)}});
-  const fm::VectorField field = fm::as_field(std::ref(sampler));
-  fm::OdeOptions ode = sampling;
-  const int64_t frames = ode.solver == fm::Solver::Dopri5 ? 50 : ode.steps;
-  ode.save_times = fm::linspace_times(0, 1, frames);
-  const auto sample_start = std::chrono::steady_clock::now();
-  const Tensor x0 = draw(o.source, o.samples, gen, device);
-  const fm::OdeResult r = fm::odeint(field, x0, 0.0, 1.0, ode);
-  const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sample_start).count();
-
-  // Metrics: W2 to fresh data against the W2 between two fresh data samples (the floor
-  // a perfect sampler would reach at this sample size), NFE, straightness.
-  const Tensor fresh_a = draw(o.data, o.samples, gen, Device::cpu()), fresh_b = draw(o.data, o.samples, gen, Device::cpu());
-  const double w2 = fm::wasserstein2(ops::to(r.x, Device::cpu()), fresh_a), floor = fm::wasserstein2(fresh_a, fresh_b);
-  const double straight = fm::straightness(r.trajectory);
-  nn::save_npy(dir.file("samples.npy"), r.x);
-  const double extent = std::max(examples::plot_extent(fresh_a), examples::plot_extent(x0));
-  examples::Canvas samples_png(512, extent);
-  samples_png.points(fresh_a, {160, 160, 160}, 0.35);
-  samples_png.points(r.x, {31, 119, 180}, 0.6);
-  samples_png.save(dir.file("samples.png"));
-  examples::Canvas traj_png(512, extent);
-  traj_png.trajectories(r.trajectory, 256, {120, 120, 120}, 0.25);
-  traj_png.points(ops::narrow(x0, 0, 0, std::min<int64_t>(256, o.samples)), {214, 39, 40}, 0.8);
-  traj_png.points(ops::narrow(r.x, 0, 0, std::min<int64_t>(256, o.samples)), {31, 119, 180}, 0.8);
-  traj_png.save(dir.file("trajectories.png"));
-
-  examples::Json metrics = {{"w2", w2},           {"w2_floor", floor},         {"w2_ratio", w2 / floor},
-                            {"nfe", r.nfe},       {"straightness", straight}, {"solver", o.solver},
-                            {"steps", state.step}, {"final_loss", trained.smoothed_loss}, {"train_seconds", trained.seconds},
-                            {"sample_seconds", sample_seconds}};
+  // Sampling and its numbers and pictures.
+  examples::Json metrics = sample_and_measure(o, sampling, ema, gen, device, dir);
+  metrics["steps"] = state.step, metrics["final_loss"] = trained.smoothed_loss, metrics["train_seconds"] = trained.seconds;
   dir.write_metrics(metrics);
-  fmt::print("toy2d: W2 to fresh data {:.4f} (two-sample floor {:.4f}, ratio {:.2f}), NFE {}, straightness {:.4f}\n", w2,
-             floor, w2 / floor, r.nfe, straight);
   fmt::print("toy2d: wrote {}/{{samples.png, trajectories.png, samples.npy, metrics.json, checkpoint.safetensors}}\n", o.out);
   return 0;
 }

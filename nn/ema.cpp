@@ -31,18 +31,26 @@ void EMA::copy_to(Module& model) const {
   model.load_state_dict(state);
 }
 
-void EMA::load_state_dict(const StateDict& state) {
-  // Matched by name (a file may list tensors in any order); all or nothing.
-  std::map<std::string, Tensor> given(state.begin(), state.end());
-  RILL_CHECK(given.size() == shadow_.size(), "EMA::load_state_dict: {} tensors given, the average has {}", given.size(),
-             shadow_.size());
+void EMA::check_state_dict(const StateDict& state) const {
+  // Matched by name (a file may list tensors in any order).
+  std::map<std::string, Tensor> given;
+  for (const auto& [name, t] : state)
+    RILL_CHECK(given.emplace(name, t).second, "EMA::load_state_dict: '{}' is given twice", name);
   for (const auto& [name, s] : shadow_) {
     auto it = given.find(name);
     RILL_CHECK(it != given.end(), "EMA::load_state_dict: '{}' is missing", name);
-    RILL_CHECK(it->second.shape() == s.shape(), "EMA::load_state_dict: '{}' has shape {}, expected {}", name,
-               shape_str(it->second.shape()), shape_str(s.shape()));
+    RILL_CHECK(it->second.shape() == s.shape() && it->second.dtype() == s.dtype(),
+               "EMA::load_state_dict: '{}' is {} {}, expected {} {}", name, it->second.dtype(),
+               shape_str(it->second.shape()), s.dtype(), shape_str(s.shape()));
+    given.erase(it);
   }
-  for (auto& [name, s] : shadow_) ops::copy_(s, ops::to(ops::to(given.at(name), s.device()), s.dtype()));
+  RILL_CHECK(given.empty(), "EMA::load_state_dict: '{}' is no parameter of the averaged model", given.begin()->first);
+}
+
+void EMA::load_state_dict(const StateDict& state) {
+  check_state_dict(state);  // all or nothing
+  std::map<std::string, Tensor> given(state.begin(), state.end());
+  for (auto& [name, s] : shadow_) ops::copy_(s, ops::to(given.at(name), s.device()));
 }
 
 }  // namespace rill::nn

@@ -15,6 +15,9 @@ class EMA {
   void copy_to(Module& model) const;
 
   const StateDict& state_dict() const { return shadow_; }
+  // Throws unless `state` holds exactly the average's names, each with its shape and dtype.
+  void check_state_dict(const StateDict& state) const;
+  // Copies the values in after check_state_dict (all or nothing).
   void load_state_dict(const StateDict& state);
   double decay() const { return decay_; }
 

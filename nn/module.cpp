@@ -81,29 +81,39 @@ StateDict Module::state_dict() const {
   return out;
 }
 
-void Module::load_state_dict(const StateDict& state) {
-  std::map<std::string, Tensor> given(state.begin(), state.end());
-  const StateDict mine = state_dict();
-  // Check everything first, so that a bad state dict changes nothing.
-  std::vector<std::string> missing, mismatched, unexpected;
-  for (const auto& [name, t] : mine) {
+void Module::check_state_dict(const StateDict& state) const {
+  std::map<std::string, Tensor> given;
+  std::vector<std::string> duplicated, missing, mismatched, unexpected;
+  for (const auto& [name, t] : state)
+    if (!given.emplace(name, t).second) duplicated.push_back(name);
+  for (const auto& [name, t] : state_dict()) {
     auto it = given.find(name);
     if (it == given.end()) {
       missing.push_back(name);
-    } else {
-      if (it->second.shape() != t.shape())
-        mismatched.push_back(fmt::format("{} (checkpoint {}, model {})", name, shape_str(it->second.shape()),
-                                         shape_str(t.shape())));
-      given.erase(it);
+      continue;
     }
+    const Tensor& g = it->second;
+    if (g.shape() != t.shape() || g.dtype() != t.dtype())
+      mismatched.push_back(fmt::format("{} (checkpoint {} {}, model {} {})", name, g.dtype(), shape_str(g.shape()), t.dtype(),
+                                       shape_str(t.shape())));
+    given.erase(it);
   }
   for (const auto& [name, t] : given) unexpected.push_back(name);
-  RILL_CHECK(missing.empty() && mismatched.empty() && unexpected.empty(),
-             "load_state_dict: state dict does not match the model; missing keys: [{}]; unexpected keys: [{}]; "
-             "shape mismatches: [{}]",
-             fmt::join(missing, ", "), fmt::join(unexpected, ", "), fmt::join(mismatched, ", "));
+  std::vector<std::string> problems;
+  const auto list = [&](const char* what, const std::vector<std::string>& names) {
+    if (!names.empty()) problems.push_back(fmt::format("{}: [{}]", what, fmt::join(names, ", ")));
+  };
+  list("missing keys", missing);
+  list("unexpected keys", unexpected);
+  list("shape or dtype mismatches", mismatched);
+  list("duplicate keys", duplicated);
+  RILL_CHECK(problems.empty(), "load_state_dict: state dict does not match the model; {}", fmt::join(problems, "; "));
+}
+
+void Module::load_state_dict(const StateDict& state) {
+  check_state_dict(state);  // first, so that a bad state dict changes nothing
   std::map<std::string, Tensor> values(state.begin(), state.end());
-  for (const auto& [name, t] : mine) {
+  for (const auto& [name, t] : state_dict()) {
     const Tensor& src = values.at(name);
     ops::copy_(t, src.device() == t.device() ? src : ops::to(src, t.device()));
   }

@@ -50,8 +50,11 @@ class Module {
 
   // Parameters then buffers, with dotted names (detached views of the live tensors).
   StateDict state_dict() const;
-  // Copies values into the live tensors. Every key must be present and every shape
-  // must match; otherwise nothing is changed and the error lists the problems.
+  // Throws, listing the problems, unless `state` has exactly this module's names, each
+  // with its shape and dtype. Changes nothing.
+  void check_state_dict(const StateDict& state) const;
+  // Copies values into the live tensors after check_state_dict: a state dict that does
+  // not match changes nothing.
   void load_state_dict(const StateDict& state);
 
   // Registers a parameter (it will require grad) and returns its handle. Public, as in

@@ -37,29 +37,73 @@ StateDict Optimizer::state_dict() const {
   return out;
 }
 
-void Optimizer::load_state_dict(const StateDict& state) {
-  std::map<std::string, Tensor> buffers;
-  int64_t step = -1;
-  for (const auto& [name, t] : state) {
-    if (name == "step") {
-      step = static_cast<int64_t>(t.item());
-      continue;
-    }
-    // "kind.param_name": a kind this optimizer keeps, for one of its parameters.
+void Optimizer::check_state_dict(const StateDict& state) const {
+  const std::string what = "optimizer load_state_dict";
+  std::map<std::string, Tensor> given;
+  for (const auto& [name, t] : state) RILL_CHECK(given.emplace(name, t).second, "{}: '{}' is given twice", what, name);
+  // Every entry but "step" is "kind.param_name": a kind this optimizer keeps, for one of its parameters.
+  const std::vector<std::string> kinds = state_kinds();
+  double max_count = 0;
+  for (const auto& [name, t] : given) {
+    if (name == "step") continue;
     const size_t dot = name.find('.');
     const std::string kind = name.substr(0, dot), param = dot == std::string::npos ? "" : name.substr(dot + 1);
-    const auto kinds = state_kinds();
     RILL_CHECK(std::find(kinds.begin(), kinds.end(), kind) != kinds.end(),
-               "optimizer load_state_dict: '{}' is state this optimizer does not keep (a checkpoint of another optimizer?)", name);
-    const Tensor* match = nullptr;
-    for (const auto& [n, p] : params_)
-      if (n == param) match = &p;
-    RILL_CHECK(match != nullptr, "optimizer load_state_dict: '{}' names no parameter of this optimizer", name);
-    RILL_CHECK(kind == "step" || match->shape() == t.shape(), "optimizer load_state_dict: '{}' has shape {}, parameter has {}",
-               name, shape_str(t.shape()), shape_str(match->shape()));
-    buffers[name] = ops::to(ops::clone(t), match->device());
+               "{}: '{}' is state this optimizer does not keep (a checkpoint of another optimizer?)", what, name);
+    const auto match = std::find_if(params_.begin(), params_.end(), [&](const NamedTensor& p) { return p.first == param; });
+    RILL_CHECK(match != params_.end(), "{}: '{}' names no parameter of this optimizer", what, name);
+    const Tensor& p = match->second;
+    if (kind == "step") {
+      // Adam's per-parameter count of the updates it has had (for the bias corrections).
+      RILL_CHECK(t.dtype() == DType::Float64 && t.dim() == 0, "{}: '{}' is {} {}, expected a float64 scalar", what, name,
+                 t.dtype(), shape_str(t.shape()));
+      // A whole number >= 1 (the count is created at the first update), at most 2^53,
+      // beyond which doubles no longer hold every whole number.
+      const double count = t.item();
+      RILL_CHECK(count >= 1 && count <= 0x1p53 && count == std::floor(count),
+                 "{}: '{}' = {} is not a whole number of steps", what, name, count);
+      max_count = std::max(max_count, count);
+    } else {
+      RILL_CHECK(t.shape() == p.shape() && t.dtype() == p.dtype(), "{}: '{}' is {} {}, the parameter is {} {}", what, name,
+                 t.dtype(), shape_str(t.shape()), p.dtype(), shape_str(p.shape()));
+    }
   }
-  RILL_CHECK(step >= 0, "optimizer load_state_dict: the state has no 'step' entry");
+  // The optimizer's own step count, which no parameter's count can exceed.
+  const auto step_it = given.find("step");
+  RILL_CHECK(step_it != given.end(), "{}: the state has no 'step' entry", what);
+  const Tensor& step_tensor = step_it->second;
+  RILL_CHECK(step_tensor.dtype() == DType::Int64 && step_tensor.numel() == 1, "{}: 'step' is {} {}, expected one int64", what,
+             step_tensor.dtype(), shape_str(step_tensor.shape()));
+  const int64_t step = step_tensor.to_vector<int64_t>()[0];
+  RILL_CHECK(step >= 0, "{}: 'step' is {}, negative", what, step);
+  RILL_CHECK(max_count <= static_cast<double>(step), "{}: a parameter's step count ({}) exceeds the optimizer's step ({})",
+             what, max_count, step);
+
+  // Complete: a parameter has all of its state or none (an optimizer creates a
+  // parameter's state on its first gradient, all kinds at once).
+  for (const auto& [param, p] : params_) {
+    size_t present = 0;
+    for (const std::string& kind : kinds) present += given.count(kind + "." + param);
+    if (present == 0 || present == kinds.size()) continue;
+    for (const std::string& kind : kinds)
+      RILL_CHECK(given.count(kind + "." + param), "{}: '{}.{}' is missing (parameter '{}' has other state)", what, kind,
+                 param, param);
+  }
+}
+
+void Optimizer::load_state_dict(const StateDict& state) {
+  check_state_dict(state);  // all or nothing
+  std::map<std::string, Tensor> buffers;
+  int64_t step = 0;
+  for (const auto& [name, t] : state) {
+    if (name == "step") {
+      step = t.to_vector<int64_t>()[0];
+      continue;
+    }
+    const std::string param = name.substr(name.find('.') + 1);
+    for (const auto& [n, p] : params_)
+      if (n == param) buffers[name] = ops::to(ops::clone(t), p.device());
+  }
   state_ = std::move(buffers);
   steps_ = step;
 }

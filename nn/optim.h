@@ -28,10 +28,16 @@ class Optimizer {
   void set_lr(double lr) { lr_ = lr; }
   int64_t steps_taken() const { return steps_; }
 
-  // The optimizer's state; load_state_dict checks names and shapes like Module's.
-  // Like Module::state_dict (and torch.optim), the dict shares the state's tensors, which
-  // step() updates in place: clone them for a snapshot.
+  // The optimizer's state. Like Module::state_dict (and torch.optim), the dict shares
+  // the state's tensors, which step() updates in place: clone them for a snapshot.
   StateDict state_dict() const;
+  // Throws unless `state` is a complete state of this optimizer: "step" (int64, one
+  // element, >= 0), and for each parameter either no state at all (it has never had a
+  // gradient) or every kind state_kinds() lists, each "kind.<parameter name>" with the
+  // parameter's shape and dtype, except Adam's per-parameter step count "step.<name>",
+  // a float64 scalar holding a whole number in [1, step]. Nothing else. Changes nothing.
+  void check_state_dict(const StateDict& state) const;
+  // Takes copies of the state after check_state_dict (all or nothing).
   void load_state_dict(const StateDict& state);
 
  protected:

@@ -12,15 +12,21 @@ int64_t numel(const Shape& shape) {
   return n;
 }
 
-int64_t checked_numel(const Shape& shape, const std::string& what) {
-  int64_t n = 1;
+int64_t checked_nbytes(const Shape& shape, size_t element_size, std::string_view what) {
+  int64_t n = 1, strided = 1, bytes = 0;
+  bool overflow = element_size > static_cast<size_t>(INT64_MAX);
   for (int64_t s : shape) {
     RILL_CHECK(s >= 0, "{}: negative size in shape {}", what, shape_str(shape));
-    RILL_CHECK(s == 0 || n <= (int64_t{1} << 62) / s, "{}: shape {} has too many elements", what, shape_str(shape));
-    n *= s;
+    overflow |= __builtin_mul_overflow(n, s, &n);
+    overflow |= __builtin_mul_overflow(strided, std::max<int64_t>(s, 1), &strided);
   }
-  return n;
+  overflow |= __builtin_mul_overflow(n, static_cast<int64_t>(element_size), &bytes);
+  RILL_CHECK(!overflow, "{}: shape {} is too large ({}-byte elements): its size overflows 64 bits", what,
+             shape_str(shape), element_size);
+  return bytes;
 }
+
+int64_t checked_numel(const Shape& shape, std::string_view what) { return checked_nbytes(shape, 1, what); }
 
 Strides contiguous_strides(const Shape& shape) {
   Strides strides(shape.size());

@@ -5,11 +5,10 @@
 namespace rill {
 
 Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
-  for (int64_t s : shape)
-    RILL_CHECK(s >= 0, "empty: negative size in shape {}", shape_str(shape));
+  // Checked before anything is allocated: a size that overflowed would allocate too little.
+  const int64_t nbytes = checked_nbytes(shape, dtype_size(options.dtype), "empty");
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(
-      static_cast<size_t>(rill::numel(shape)) * dtype_size(options.dtype), options.device);
+  impl->storage = std::make_shared<Storage>(static_cast<size_t>(nbytes), options.device);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = options.dtype;

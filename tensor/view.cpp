@@ -44,23 +44,25 @@ std::optional<Strides> view_strides(const Shape& old_shape, const Strides& old_s
 
 // Replaces a single -1 in `shape` by the size that keeps numel, checking the total.
 Shape infer_shape(const char* op, const Tensor& x, Shape shape) {
-  int64_t known = 1, infer_at = -1;
+  int64_t infer_at = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       RILL_CHECK(infer_at < 0, "{}: only one dimension can be -1, got {}", op, shape_str(shape));
       infer_at = static_cast<int64_t>(i);
     } else {
       RILL_CHECK(shape[i] >= 0, "{}: invalid size {} in {}", op, shape[i], shape_str(shape));
-      known *= shape[i];
     }
   }
   if (infer_at >= 0) {
+    Shape known_sizes = shape;
+    known_sizes[infer_at] = 1;
+    const int64_t known = checked_numel(known_sizes, op);
     RILL_CHECK(known != 0 && x.numel() % known == 0,
                "{}: shape {} is invalid for input of shape {} ({} elements)", op, shape_str(shape),
                shape_str(x.shape()), x.numel());
     shape[infer_at] = x.numel() / known;
   }
-  RILL_CHECK(numel(shape) == x.numel(), "{}: shape {} is invalid for input of shape {} ({} elements)",
+  RILL_CHECK(checked_numel(shape, op) == x.numel(), "{}: shape {} is invalid for input of shape {} ({} elements)",
              op, shape_str(shape), shape_str(x.shape()), x.numel());
   return shape;
 }
@@ -179,6 +181,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     out_shape[i] = want;
     out_strides[i] = (have == want) ? x.strides()[i - lead] : 0;
   }
+  checked_numel(out_shape, "expand");  // numel() of the view must not overflow
   return Tensor::make_view(x, out_shape, out_strides, x.offset());
 }
 

@@ -1,36 +1,55 @@
 // IDX and CIFAR-10 readers (formats in images.h).
 #include <zlib.h>
 
+#include <climits>
 #include <filesystem>
-#include <fstream>
 
 #include "nn/data/images.h"
+#include "nn/input_file.h"
 #include "tensor/error.h"
 #include "tensor/shape.h"
 
 namespace rill::nn::data {
 namespace {
 
-// Reads a whole file; gzread passes non-gzip files through unchanged, so this reads
-// both raw and .gz files. Corrupt compressed data is an error.
-std::vector<uint8_t> read_maybe_gzip(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  RILL_CHECK(f != nullptr, "read_idx: cannot open {}", path);
-  std::vector<uint8_t> out;
-  uint8_t buffer[1 << 16];
+// The contents of gzip data (RFC 1952): zlib's inflate in gzip mode (window bits 16 + 15)
+// parses each member's header, checks its CRC-32 and length trailer, and reports the end
+// of the member. Input that ends before that end (truncation, even of the trailer alone)
+// is an error; after a member, the rest must be another whole member or nothing.
+std::string gunzip(std::string_view in, const std::string& file) {
+  z_stream z{};
+  RILL_CHECK(inflateInit2(&z, 16 + MAX_WBITS) == Z_OK, "read_idx: {}: zlib could not start", file);
+  struct End {
+    z_stream* z;
+    ~End() { inflateEnd(z); }
+  } end{&z};
+  std::string out;
+  size_t fed = 0;  // input bytes handed to zlib so far (avail_in is 32 bits: feed in pieces)
+  unsigned char buffer[1 << 16];
   for (;;) {
-    const int n = gzread(f, buffer, sizeof(buffer));
-    if (n < 0) {
-      int code = 0;
-      const std::string why = gzerror(f, &code);
-      gzclose(f);
-      throw Error(fmt::format("read_idx: {} is corrupt ({})", path, why));
+    if (z.avail_in == 0 && fed < in.size()) {
+      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + fed));
+      z.avail_in = static_cast<uInt>(std::min<size_t>(in.size() - fed, UINT_MAX));
+      fed += z.avail_in;
     }
-    if (n == 0) break;
-    out.insert(out.end(), buffer, buffer + n);
+    z.next_out = buffer;
+    z.avail_out = sizeof(buffer);
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    out.append(reinterpret_cast<const char*>(buffer), sizeof(buffer) - z.avail_out);
+    if (rc == Z_OK) continue;
+    if (rc == Z_STREAM_END) {
+      const size_t rest = in.size() - (fed - z.avail_in);
+      if (rest == 0) return out;
+      const auto* next = reinterpret_cast<const unsigned char*>(in.data() + (in.size() - rest));
+      RILL_CHECK(rest >= 2 && next[0] == 0x1f && next[1] == 0x8b,
+                 "read_idx: {}: {} bytes of junk follow the end of the gzip data (corrupt file?)", file, rest);
+      RILL_CHECK(inflateReset(&z) == Z_OK, "read_idx: {}: zlib could not restart", file);
+      continue;  // the next member
+    }
+    RILL_CHECK(!(rc == Z_BUF_ERROR && z.avail_in == 0 && fed == in.size()),
+               "read_idx: {}: the gzip data ends early (truncated file?)", file);
+    throw Error(fmt::format("read_idx: {} is corrupt ({})", file, z.msg != nullptr ? z.msg : "zlib error " + std::to_string(rc)));
   }
-  gzclose(f);
-  return out;
 }
 
 uint32_t big_endian_u32(const uint8_t* p) {
@@ -48,22 +67,30 @@ std::string find_file(const std::string& folder, const std::string& name) {
 
 }  // namespace
 
-IdxFile read_idx(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_maybe_gzip(path);
-  RILL_CHECK(bytes.size() >= 4, "read_idx: {} is {} bytes, too short for the IDX magic number (truncated?)", path, bytes.size());
+IdxFile read_idx(const std::string& path) { return parse_idx(read_file(path, "read_idx"), path); }
+
+IdxFile parse_idx(std::string_view file_bytes, const std::string& path) {
+  // gzip data starts with 1f 8b; an IDX file with 00 00.
+  const bool gz = file_bytes.size() >= 2 && static_cast<uint8_t>(file_bytes[0]) == 0x1f && static_cast<uint8_t>(file_bytes[1]) == 0x8b;
+  std::string unzipped;
+  if (gz) unzipped = gunzip(file_bytes, path);
+  const std::string_view view = gz ? std::string_view(unzipped) : file_bytes;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(view.data());
+  const size_t size = view.size();
+  RILL_CHECK(size >= 4, "read_idx: {} is {} bytes, too short for the IDX magic number (truncated?)", path, size);
   // Magic: two zero bytes, the type (0x08 = unsigned byte), the number of axes.
   RILL_CHECK(bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08 && bytes[3] >= 1 && bytes[3] <= 4,
              "read_idx: {} has magic number 0x{:02x}{:02x}{:02x}{:02x}, not an unsigned-byte IDX file (0x0000080N)", path,
              bytes[0], bytes[1], bytes[2], bytes[3]);
   const size_t axes = bytes[3], header = 4 + 4 * axes;
-  RILL_CHECK(bytes.size() >= header, "read_idx: {} ends inside its header (truncated?)", path);
+  RILL_CHECK(size >= header, "read_idx: {} ends inside its header (truncated?)", path);
   IdxFile f;
-  for (size_t a = 0; a < axes; ++a) f.dims.push_back(big_endian_u32(bytes.data() + 4 + 4 * a));
-  const size_t count = static_cast<size_t>(checked_numel(f.dims, "read_idx: " + path));
-  RILL_CHECK(bytes.size() - header == count,
+  for (size_t a = 0; a < axes; ++a) f.dims.push_back(big_endian_u32(bytes + 4 + 4 * a));
+  const auto count = static_cast<size_t>(checked_numel(f.dims, "read_idx: " + path));
+  RILL_CHECK(size - header == count,
              "read_idx: {} should hold {} data bytes for sizes [{}] but has {} (truncated or corrupt)", path, count,
-             fmt::join(f.dims, ", "), bytes.size() - header);
-  f.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+             fmt::join(f.dims, ", "), size - header);
+  f.data.assign(bytes + header, bytes + size);
   return f;
 }
 
@@ -88,19 +115,26 @@ ImageDataset load_idx_folder(const std::string& folder, const std::string& split
 }
 
 void read_cifar10_batch(const std::string& path, ImageDataset& into) {
-  constexpr size_t kRecord = 1 + 3 * 32 * 32;
-  std::ifstream in(path, std::ios::binary);
-  RILL_CHECK(in.good(), "read_cifar10_batch: cannot open {}", path);
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  RILL_CHECK(!bytes.empty() && bytes.size() % kRecord == 0,
-             "read_cifar10_batch: {} is {} bytes, not a whole number of {}-byte records (truncated or not CIFAR-10)", path,
-             bytes.size(), kRecord);
+  parse_cifar10_batch(read_file(path, "read_cifar10_batch"), path, into);
+}
+
+void parse_cifar10_batch(std::string_view file_bytes, const std::string& path, ImageDataset& into, size_t records) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(file_bytes.data());
+  const size_t size = file_bytes.size();
+  RILL_CHECK(size / kCifar10Record == records && size % kCifar10Record == 0,
+             "read_cifar10_batch: {} is {} bytes, expected {} records of {} bytes = {} (truncated or not CIFAR-10)", path,
+             size, records, kCifar10Record, records * kCifar10Record);
+  RILL_CHECK(into.count == 0 || (into.channels == 3 && into.height == 32 && into.width == 32),
+             "read_cifar10_batch: cannot add {} to a dataset of {}x{}x{} images", path, into.channels, into.height, into.width);
+  // Every label first, so that a bad file adds nothing.
+  for (size_t r = 0; r < records; ++r)
+    RILL_CHECK(bytes[r * kCifar10Record] < 10, "read_cifar10_batch: {} record {} has label {}, outside 0..9", path, r,
+               bytes[r * kCifar10Record]);
   into.channels = 3, into.height = 32, into.width = 32;
-  for (size_t r = 0; r < bytes.size() / kRecord; ++r) {
-    const uint8_t* rec = bytes.data() + r * kRecord;
-    RILL_CHECK(rec[0] < 10, "read_cifar10_batch: {} record {} has label {}, outside 0..9", path, r, rec[0]);
+  for (size_t r = 0; r < records; ++r) {
+    const uint8_t* rec = bytes + r * kCifar10Record;
     into.labels.push_back(rec[0]);
-    into.pixels.insert(into.pixels.end(), rec + 1, rec + kRecord);
+    into.pixels.insert(into.pixels.end(), rec + 1, rec + kCifar10Record);
     ++into.count;
   }
 }

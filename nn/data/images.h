@@ -7,16 +7,24 @@
 // t10k-labels-idx1-ubyte (each with or without .gz). Debian's dataset-fashion-mnist package
 // installs the real Fashion-MNIST in /usr/share/datasets/fashion-mnist.
 //
+// A .gz file must be whole: each gzip member's CRC-32 and length trailer are checked,
+// and a file cut short (even just before its trailer) is an error, as are bytes after
+// the last member. Several members one after another (`cat a.gz b.gz`) are legal gzip
+// (RFC 1952, 2.2) and read as their contents joined, as gunzip does.
+//
 // CIFAR-10 binary (https://www.cs.toronto.edu/~kriz/cifar.html): data_batch_1.bin ...
-// data_batch_5.bin and test_batch.bin, records of 1 label byte + 3072 pixel bytes
-// (1024 red, 1024 green, 1024 blue, row-major 32 x 32).
+// data_batch_5.bin and test_batch.bin, each exactly 10000 records of 1 label byte + 3072
+// pixel bytes (1024 red, 1024 green, 1024 blue, row-major 32 x 32).
 //
 // A wrong magic number, a truncated file, a count mismatch between images and labels,
-// or a label out of range is an error naming the file.
+// or a label out of range is an error naming the file; nothing is added to a dataset
+// from a file that has such an error.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tensor/random.h"
@@ -39,10 +47,18 @@ struct IdxFile {
   std::vector<uint8_t> data;
 };
 IdxFile read_idx(const std::string& path);
+// The same from a whole file's bytes in memory (raw or gzip); `name` stands for the path in errors.
+IdxFile parse_idx(std::string_view bytes, const std::string& name = "<memory>");
 
 ImageDataset load_cifar10_folder(const std::string& folder, const std::string& split = "train");
-// Appends the records of one CIFAR-10 .bin file.
+inline constexpr size_t kCifar10Record = 1 + 3 * 32 * 32;    // label byte + pixels
+inline constexpr size_t kCifar10BatchRecords = 10000;        // records in every batch file
+// Appends the records of one CIFAR-10 .bin file (exactly kCifar10BatchRecords of them).
 void read_cifar10_batch(const std::string& path, ImageDataset& into);
+// The same from a file's bytes in memory, which must hold exactly `records` records
+// (other counts are for tests and the fuzzer; real batch files hold 10000).
+void parse_cifar10_batch(std::string_view bytes, const std::string& name, ImageDataset& into,
+                         size_t records = kCifar10BatchRecords);
 
 // Batches of images scaled to [-1, 1] (x = 2 p / 255 - 1) and their labels.
 struct Batch {

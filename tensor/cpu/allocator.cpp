@@ -1,6 +1,7 @@
 #include "tensor/cpu/allocator.h"
 
 #include <cstdlib>
+#include <string_view>
 
 #include "tensor/error.h"
 
@@ -10,17 +11,31 @@ namespace {
 size_t rounded(size_t nbytes) {
   return (nbytes + CachingAllocator::kAlignment - 1) / CachingAllocator::kAlignment * CachingAllocator::kAlignment;
 }
+// The build's choice (RILL_CACHING_ALLOCATOR_DEFAULT, from CMake), unless the
+// environment variable RILL_CACHING_ALLOCATOR says 0 or 1.
+bool caching_wanted() {
+#ifndef RILL_CACHING_ALLOCATOR_DEFAULT
+#define RILL_CACHING_ALLOCATOR_DEFAULT 1
+#endif
+  const char* env = std::getenv("RILL_CACHING_ALLOCATOR");
+  if (env == nullptr) return RILL_CACHING_ALLOCATOR_DEFAULT;
+  RILL_CHECK(std::string_view(env) == "0" || std::string_view(env) == "1",
+             "RILL_CACHING_ALLOCATOR must be 0 (off) or 1 (on), got '{}'", env);
+  return std::string_view(env) == "1";
+}
+
 }  // namespace
 
 CachingAllocator& host_allocator() {
-  static CachingAllocator* instance = new CachingAllocator();  // never destroyed: tensors may outlive statics
+  // Never destroyed: tensors may outlive statics.
+  static CachingAllocator* instance = new CachingAllocator(caching_wanted());
   return *instance;
 }
 
 void* CachingAllocator::allocate(size_t nbytes) {
   const size_t size = rounded(nbytes);
   if (size == 0) return nullptr;
-  if (size >= kMinCachedBytes) {
+  if (caching_ && size >= kMinCachedBytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.allocated_bytes += size;
     auto it = free_blocks_.find(size);
@@ -47,7 +62,7 @@ void CachingAllocator::deallocate(void* ptr, size_t nbytes) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.allocated_bytes -= size;
-    if (size >= kMinCachedBytes && stats_.cached_bytes + size <= kMaxCachedBytes) {
+    if (caching_ && size >= kMinCachedBytes && stats_.cached_bytes + size <= kMaxCachedBytes) {
       free_blocks_[size].push_back(ptr);
       stats_.cached_bytes += size;
       return;

@@ -11,6 +11,13 @@
 // exists. Smaller blocks go straight to malloc, which handles them well. The cache
 // holds at most kMaxCachedBytes; beyond that, freed blocks go back to the system.
 // empty_cache() returns everything cached. (The CUDA backend has the same design.)
+//
+// A cached block stays allocated as far as AddressSanitizer can tell, so a use after
+// free of a tensor's memory goes unnoticed while the block waits in the cache. With
+// caching off every block goes straight back to the system instead. The host allocator
+// caches unless the build says otherwise (CMake RILL_CACHING_ALLOCATOR, OFF by default
+// under RILL_SANITIZE) or the environment does: RILL_CACHING_ALLOCATOR=0 turns it off,
+// =1 on, for one run.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +39,9 @@ class CachingAllocator {
     size_t hits = 0, misses = 0; // large requests served from / not from the cache
   };
 
+  explicit CachingAllocator(bool caching = true) : caching_(caching) {}
+  bool caching() const { return caching_; }
+
   void* allocate(size_t nbytes);
   void deallocate(void* ptr, size_t nbytes);
   void empty_cache();
@@ -40,6 +50,7 @@ class CachingAllocator {
  private:
   std::map<size_t, std::vector<void*>> free_blocks_;  // rounded size -> cached blocks
   Stats stats_;
+  const bool caching_;
   mutable std::mutex mutex_;
 };
 

@@ -11,10 +11,11 @@
 namespace rill {
 namespace {
 
-struct Dims {
-  int64_t N, C, H, W;
-};
-Dims dims4(const Tensor& t) { return {t.shape()[0], t.shape()[1], t.shape()[2], t.shape()[3]}; }
+// The sizes of an [N, C, H, W] tensor as plain variables: Clang before 16 cannot use
+// structured bindings inside OpenMP regions, and the fuzzing build uses Clang 14.
+#define RILL_DIMS4(t)                                           \
+  const int64_t N = (t).shape()[0], C = (t).shape()[1],         \
+                H = (t).shape()[2], W = (t).shape()[3]
 
 }  // namespace
 
@@ -22,7 +23,7 @@ Dims dims4(const Tensor& t) { return {t.shape()[0], t.shape()[1], t.shape()[2], 
 // so that conv2d(x, w)[n] = w.view(Cout, C*kh*kw) @ cols[n]. Each (n, c) plane fills
 // its own kh*kw rows (im2col.h).
 void CpuBackend::im2col(const Tensor& x, const Tensor& cols, const Window2d& w) {
-  const auto [N, C, H, W] = dims4(x);
+  RILL_DIMS4(x);
   const int64_t rows = w.kernel_h * w.kernel_w * w.out_h(H) * w.out_w(W);  // per plane
   dispatch_float(x.dtype(), "im2col", [&]<typename T>() {
     const T* px = static_cast<const T*>(x.raw_data());
@@ -34,7 +35,7 @@ void CpuBackend::im2col(const Tensor& x, const Tensor& cols, const Window2d& w) 
 
 // The adjoint of im2col: every column entry is added back to the pixel it was read from.
 void CpuBackend::col2im(const Tensor& cols, const Tensor& x, const Window2d& w) {
-  const auto [N, C, H, W] = dims4(x);
+  RILL_DIMS4(x);
   const int64_t rows = w.kernel_h * w.kernel_w * w.out_h(H) * w.out_w(W);
   dispatch_float(x.dtype(), "col2im", [&]<typename T>() {
     T* px = static_cast<T*>(x.raw_data());
@@ -47,7 +48,7 @@ void CpuBackend::col2im(const Tensor& cols, const Tensor& x, const Window2d& w) 
 // out[n, c, y, x] = in[n, c, y / s, x / s]: each input row, widened s times, fills
 // s output rows (no division per element).
 void CpuBackend::upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t s) {
-  const auto [N, C, H, W] = dims4(x);
+  RILL_DIMS4(x);
   dispatch(x.dtype(), "upsample_nearest2d", [&]<typename T>() {
     const T* px = static_cast<const T*>(x.raw_data());
     T* po = static_cast<T*>(out.raw_data());
@@ -65,7 +66,7 @@ void CpuBackend::upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t 
 
 // grad_x[n, c, y, x] = sum_{a, b < s} grad_out[n, c, y*s + a, x*s + b]
 void CpuBackend::upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x, int64_t s) {
-  const auto [N, C, H, W] = dims4(grad_x);
+  RILL_DIMS4(grad_x);
   dispatch_float(grad_x.dtype(), "upsample_nearest2d_backward", [&]<typename T>() {
     const T* pg = static_cast<const T*>(grad_out.raw_data());
     T* px = static_cast<T*>(grad_x.raw_data());
@@ -98,7 +99,7 @@ Span window_span(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t size
 
 // out[n, c, ho, wo] = (sum of x over the window) / (window size, padding included)
 void CpuBackend::avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) {
-  const auto [N, C, H, W] = dims4(x);
+  RILL_DIMS4(x);
   const int64_t Ho = w.out_h(H), Wo = w.out_w(W);
   dispatch_float(x.dtype(), "avg_pool2d", [&]<typename T>() {
     const T* px = static_cast<const T*>(x.raw_data());
@@ -120,7 +121,7 @@ void CpuBackend::avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& 
 
 // grad_x[n, c, y, x] += grad_out[n, c, ho, wo] / (window size) for every window containing (y, x)
 void CpuBackend::avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_x, const Window2d& w) {
-  const auto [N, C, H, W] = dims4(grad_x);
+  RILL_DIMS4(grad_x);
   const int64_t Ho = w.out_h(H), Wo = w.out_w(W);
   dispatch_float(grad_x.dtype(), "avg_pool2d_backward", [&]<typename T>() {
     const T* pg = static_cast<const T*>(grad_out.raw_data());

@@ -48,7 +48,7 @@ TEST_CASE("examples: toy2d mnist and cifar10 train on CUDA with the CPU's loss c
   write_tiny_mnist(dir / "mnist_data");
   same_curve_on_both_devices(dir / "mnist", image_flow("mnist") + " --data " + (dir / "mnist_data").string() +
                                                 " --steps 4 --batch 4 --base 8 --samples 4 --nfe 2 --conditional --threads 1");
-  write_tiny_cifar(dir / "cifar_data");
+  write_cifar10(dir / "cifar_data");
   same_curve_on_both_devices(dir / "cifar10", image_flow("cifar10") + " --data " + (dir / "cifar_data").string() +
                                                   " --steps 3 --batch 4 --base 8 --samples 2 --nfe 2 --threads 1");
   fs::remove_all(dir);

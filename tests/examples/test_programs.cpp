@@ -84,7 +84,7 @@ TEST_CASE("image_flow --preset mnist: a short conditional run on tiny IDX files"
 TEST_CASE("image_flow --preset cifar10: a short run on tiny CIFAR-10 binaries", "[examples]") {
   const fs::path dir = rill::test::temp_dir("cifar");
   const fs::path data = dir / "data";
-  write_tiny_cifar(data);
+  write_cifar10(data);
   run(dir, image_flow("cifar10") + " --data " + data.string() + " --out " + (dir / "run").string() +
                " --steps 2 --batch 4 --base 8 --samples 2 --nfe 2 --threads 1");
   check_common_outputs(dir / "run", 2);

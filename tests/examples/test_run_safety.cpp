@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -257,5 +259,77 @@ TEST_CASE("programs: --sample-only reads the weights it needs, not the optimizer
   INFO(r.output);
   CHECK(r.status == 1);
   CHECK(r.output.find("optimizer") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// A copy of a checkpoint with its safetensors header edited (tensor entries and
+// __metadata__); the data bytes stay as they were.
+void edit_header(const fs::path& from, const fs::path& to, const std::function<void(nlohmann::json&)>& edit) {
+  const std::string bytes = read_file(from);
+  uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  nlohmann::json header = nlohmann::json::parse(bytes.substr(8, n));
+  edit(header);
+  const std::string text = header.dump();
+  const uint64_t m = text.size();
+  write_bytes(to, std::string(reinterpret_cast<const char*>(&m), 8) + text + bytes.substr(8 + n));
+}
+
+// Runs toy2d with `flags` on a folder holding only `checkpoint` (made by `make`): it must
+// end with status 1 and a message containing `message`, and leave the folder as it was.
+void require_refused(const fs::path& dir, const std::string& what, const std::string& flags, const std::string& message,
+                     const std::function<void(const fs::path& checkpoint)>& make) {
+  const fs::path out = dir / "crafted";
+  fs::remove_all(out);
+  fs::create_directories(out);
+  make(out / "checkpoint.safetensors");
+  const auto before = snapshot(out);
+  const Outcome r = run_status(dir, kToy + " --out " + out.string() + " " + flags);
+  INFO(what << "\n" << r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find("toy2d: error:") != std::string::npos);
+  CHECK(r.output.find(message) != std::string::npos);
+  auto after = snapshot(out);
+  after.erase(".lock");  // the run's lock file, made when it took the folder
+  CHECK(after == before);
+}
+
+}  // namespace
+
+TEST_CASE("programs: crafted checkpoints end with status 1, a message, and the folder as it was", "[examples][safety]") {
+  const fs::path dir = temp_dir("crafted");
+  const fs::path good = dir / "good" / "checkpoint.safetensors";
+  run(dir, kToy + " --out " + (dir / "good").string() + " --steps 10");
+  // Headers that lie (the reviewer's files).
+  require_refused(dir, "an optimizer step count of 2^61 float64 elements in no bytes", "--sample-only",
+                  "optimizer.step.net.0.weight", [&](const fs::path& p) {
+                    edit_header(good, p, [](nlohmann::json& h) {
+                      h["optimizer.step.net.0.weight"] = {
+                          {"dtype", "F64"}, {"shape", {2305843009213693952ULL}}, {"data_offsets", {0, 0}}};
+                    });
+                  });
+  require_refused(dir, "a step of 2^63", "--resume --steps 20", "step", [&](const fs::path& p) {
+    edit_header(good, p, [](nlohmann::json& h) { h["__metadata__"]["step"] = "9223372036854775808"; });
+  });
+  // Well-formed files whose contents are wrong, written by the safetensors writer.
+  const auto rewritten = [&](const std::function<void(nn::StateDict&)>& edit) {
+    return [&good, edit](const fs::path& p) {
+      auto ckpt = nn::safetensors::load(good.string());
+      edit(ckpt.tensors);
+      nn::safetensors::save(p.string(), ckpt.tensors, ckpt.metadata);
+    };
+  };
+  require_refused(dir, "a NaN in the EMA weights", "--sample-only", "ema.net.0.bias", rewritten([](nn::StateDict& t) {
+                    for (auto& [name, x] : t)
+                      if (name == "ema.net.0.bias") ops::fill_(x, NAN);
+                  }));
+  require_refused(dir, "a tensor of an unknown prefix", "--resume --steps 20", "stray.weight",
+                  rewritten([](nn::StateDict& t) { t.emplace_back("stray.weight", zeros({2})); }));
+  require_refused(dir, "a missing Adam moment", "--resume --steps 20", "optimizer load_state_dict: 'exp_avg.net.0.bias' is missing",
+                  rewritten([](nn::StateDict& t) {
+                    std::erase_if(t, [](const auto& e) { return e.first == "optimizer.exp_avg.net.0.bias"; });
+                  }));
   fs::remove_all(dir);
 }

@@ -12,6 +12,7 @@
 
 using namespace rill;
 using namespace rill::nn::data;
+using rill::test::values;
 namespace fs = std::filesystem;
 
 namespace {
@@ -47,6 +48,46 @@ void write_mnist_like(const fs::path& dir, const std::string& prefix, uint32_t n
   const auto w = gz ? write_gz : write;
   w(dir / (prefix + "-images-idx3-ubyte" + (gz ? ".gz" : "")), idx_bytes({n, 4, 3}, pixels));
   w(dir / (prefix + "-labels-idx1-ubyte" + (gz ? ".gz" : "")), idx_bytes({n}, labels));
+}
+
+// gzip data (one member) in memory.
+std::string gzip(const std::string& in) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, static_cast<uLong>(in.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// CIFAR-10 records: label (first_label + r) % 10, pixel k = (r + k) % 256.
+std::string cifar_records(size_t n, int first_label) {
+  std::string s(n * kCifar10Record, '\0');
+  for (size_t r = 0; r < n; ++r) {
+    char* rec = s.data() + r * kCifar10Record;
+    rec[0] = static_cast<char>((first_label + r) % 10);
+    for (size_t k = 0; k < 3072; ++k) rec[1 + k] = static_cast<char>((r + k) % 256);
+  }
+  return s;
+}
+
+// A .npy file from its header text and data: version major.0 (1: u16 length, 2 and 3: u32).
+std::string npy_bytes(const std::string& header, const std::string& data, int major = 1) {
+  std::string s = "\x93NUMPY";
+  s += static_cast<char>(major), s += '\0';
+  const uint32_t n = static_cast<uint32_t>(header.size());
+  for (int i = 0; i < (major == 1 ? 2 : 4); ++i) s += static_cast<char>(n >> (8 * i) & 0xff);
+  return s + header + data;
+}
+
+template <typename T>
+std::string raw(const std::vector<T>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
 }  // namespace
@@ -87,6 +128,34 @@ TEST_CASE("IDX reader: wrong magic, truncation and count mismatches are reported
   z.resize(z.size() - 4);
   write(dir / "z.gz", z);
   CHECK_THROWS_AS(read_idx((dir / "z.gz").string()), Error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("IDX reader: a .gz file must be whole, with nothing after it", "[nn][data]") {
+  const fs::path dir = rill::test::temp_dir("idx_gz");
+  const std::string good = idx_bytes({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  const std::string z = gzip(good);
+  const std::string p = (dir / "x.gz").string();
+  const auto check = [&](const std::string& bytes, const std::string& message) {
+    write(p, bytes);
+    REQUIRE_ERROR(read_idx(p), message);
+  };
+  write(p, z);
+  CHECK(read_idx(p).data == std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
+  check(z + "junk", "read_idx: " + p + ": 4 bytes of junk follow the end of the gzip data");
+  check(z + std::string(512, '\0'), "512 bytes of junk follow");
+  check(z.substr(0, z.size() - 8), "the gzip data ends early (truncated file?)");  // no CRC-32 and length trailer
+  check(z.substr(0, z.size() - 1), "the gzip data ends early");
+  std::string bad_crc = z, bad_length = z;
+  bad_crc[z.size() - 8] ^= 1;
+  bad_length[z.size() - 1] ^= 1;
+  check(bad_crc, "is corrupt (incorrect data check)");
+  check(bad_length, "is corrupt (incorrect length check)");
+  check(z + "\x1f\x8b", "the gzip data ends early");  // the start of a second member, cut
+  // Several members one after the other are one gzip file: their contents are joined.
+  write(p, gzip(good.substr(0, 7)) + gzip(good.substr(7)));
+  CHECK(read_idx(p).data == std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
+  CHECK(parse_idx(gzip(good), "mem").dims == std::vector<int64_t>{2, 2, 2});
   // Images and labels that disagree on the count.
   write(dir / "train-images-idx3-ubyte", good);
   write(dir / "train-labels-idx1-ubyte", idx_bytes({3}, {1, 2, 3}));
@@ -109,32 +178,42 @@ TEST_CASE("the real Fashion-MNIST from Debian's dataset-fashion-mnist reads as 6
   for (int64_t c : per_class) CHECK(c == 6000);  // Fashion-MNIST is balanced
 }
 
-TEST_CASE("CIFAR-10 reader: records, truncation, labels", "[nn][data]") {
+TEST_CASE("CIFAR-10 reader: exactly 10000 records per file, labels, truncation", "[nn][data]") {
   const fs::path dir = rill::test::temp_dir("cifar");
-  auto batch = [](int n, uint8_t first_label) {
-    std::string s;
-    for (int r = 0; r < n; ++r) {
-      s += static_cast<char>((first_label + r) % 10);
-      for (int k = 0; k < 3072; ++k) s += static_cast<char>((r + k) % 256);
-    }
-    return s;
-  };
-  for (int i = 1; i <= 5; ++i) write(dir / ("data_batch_" + std::to_string(i) + ".bin"), batch(2, static_cast<uint8_t>(i)));
-  write(dir / "test_batch.bin", batch(3, 0));
+  // One real-sized batch file (30.7 MB), hard-linked as the five training batches.
+  write(dir / "full.bin", cifar_records(kCifar10BatchRecords, 1));
+  for (int i = 1; i <= 5; ++i) fs::create_hard_link(dir / "full.bin", dir / ("data_batch_" + std::to_string(i) + ".bin"));
+  write(dir / "test_batch.bin", cifar_records(kCifar10BatchRecords, 0));
   const ImageDataset train = load_cifar10_folder(dir.string(), "train");
-  CHECK(train.count == 10);
+  CHECK(train.count == 50000);
   CHECK((train.channels == 3 && train.height == 32 && train.width == 32));
   CHECK(train.labels[0] == 1);
+  CHECK(train.labels[10000 + 3] == 4);                   // the second file's record 3
   CHECK(train.pixels[3072 + 1024] == (1 + 1024) % 256);  // image 1, green plane, pixel 0
-  CHECK(load_cifar10_folder(dir.string(), "test").count == 3);
-  write(dir / "test_batch.bin", batch(3, 0).substr(0, 3073 * 2 + 100));
-  REQUIRE_ERROR(load_cifar10_folder(dir.string(), "test"), "is 6246 bytes, not a whole number of 3073-byte records");
-  std::string bad = batch(1, 0);
-  bad[0] = 11;
-  write(dir / "test_batch.bin", bad);
-  REQUIRE_ERROR(load_cifar10_folder(dir.string(), "test"), "record 0 has label 11, outside 0..9");
+  CHECK(load_cifar10_folder(dir.string(), "test").count == 10000);
+  const std::string test_batch = (dir / "test_batch.bin").string();
+  const auto refused = [&](const std::string& bytes, const std::string& message) {
+    write(test_batch, bytes);
+    ImageDataset ds;
+    REQUIRE_ERROR(read_cifar10_batch(test_batch, ds), message);
+    CHECK((ds.count == 0 && ds.pixels.empty() && ds.labels.empty()));  // nothing added
+  };
+  // Cut at a record boundary: whole records, but not a whole batch.
+  refused(cifar_records(9999, 0), "read_cifar10_batch: " + test_batch + " is 30726927 bytes, expected 10000 records of 3073 bytes = 30730000");
+  refused(cifar_records(2, 0) + "abc", "is 6149 bytes, expected 10000 records");
+  refused("", "is 0 bytes");
+  std::string bad = cifar_records(kCifar10BatchRecords, 0);
+  bad[5 * kCifar10Record] = 11;
+  refused(bad, "record 5 has label 11, outside 0..9");
+  fs::remove(dir / "test_batch.bin");
+  fs::create_directory(dir / "test_batch.bin");
+  REQUIRE_ERROR(load_cifar10_folder(dir.string(), "test"), "read_cifar10_batch: " + test_batch + " is a directory, not a file");
   fs::remove(dir / "data_batch_3.bin");
   REQUIRE_ERROR(load_cifar10_folder(dir.string(), "train"), "has no data_batch_3.bin");
+  // Other record counts only through the in-memory reader (tests, the fuzzer).
+  ImageDataset small;
+  parse_cifar10_batch(cifar_records(2, 7), "mem", small, 2);
+  CHECK(small.labels == std::vector<int64_t>{7, 8});
   fs::remove_all(dir);
 }
 
@@ -250,5 +329,70 @@ TEST_CASE(".npy and PNG output", "[nn][data]") {
   auto be32 = [&](size_t at) { return (uint8_t(png[at]) << 24) | (uint8_t(png[at + 1]) << 16) | (uint8_t(png[at + 2]) << 8) | uint8_t(png[at + 3]); };
   CHECK(be32(16) == 20);
   CHECK(be32(20) == 14);
+  fs::remove_all(dir);
+}
+
+TEST_CASE(".npy reader: a real parser of the header dict, versions, byte order, Fortran order", "[nn][data]") {
+  const std::string f4 = raw(std::vector<float>{1.5f, -2.f});
+  const auto shape_of = [](const std::string& header, const std::string& data, int major = 1) {
+    return nn::parse_npy(npy_bytes(header, data, major), "a.npy").shape();
+  };
+  CHECK(shape_of("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }          \n", f4) == Shape{2});
+  // Keys in any order, either quote, no trailing comma, whitespace anywhere.
+  CHECK(shape_of("{\"shape\":(1,2),\"fortran_order\":False,\"descr\":\"<f4\"}", f4) == Shape{1, 2});
+  CHECK(shape_of("{ 'shape' : ( 2 , 1 , ) ,\n 'descr':'<f4',\t'fortran_order' :False}\n", f4) == Shape{2, 1});
+  CHECK(shape_of("{'descr': '<f8', 'fortran_order': False, 'shape': ()}", raw(std::vector<double>{3})) == Shape{});
+  CHECK(shape_of("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 5)}", "") == Shape{0, 5});
+  // Versions 2.0 and 3.0 have a 4-byte header length.
+  CHECK(shape_of("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", f4, 2) == Shape{2});
+  CHECK(shape_of("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", f4, 3) == Shape{2});
+  CHECK(values(nn::parse_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", f4))) == std::vector<double>{1.5, -2});
+
+  // Big-endian data is byte-swapped.
+  const auto big_endian = [](std::string bytes, size_t k) {
+    for (size_t i = 0; i < bytes.size(); i += k) std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(i), bytes.begin() + static_cast<std::ptrdiff_t>(i + k));
+    return bytes;
+  };
+  CHECK(values(nn::parse_npy(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (2,)}", big_endian(f4, 4)))) ==
+        std::vector<double>{1.5, -2});
+  const Tensor i8 = nn::parse_npy(npy_bytes("{'descr': '>i8', 'fortran_order': False, 'shape': (2,)}",
+                                            big_endian(raw(std::vector<int64_t>{-3, int64_t{1} << 40}), 8)));
+  CHECK(i8.to_vector<int64_t>() == std::vector<int64_t>{-3, int64_t{1} << 40});
+  // Fortran order: [[1, 2, 3], [4, 5, 6]] is stored column by column.
+  const Tensor fortran = nn::parse_npy(
+      npy_bytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3)}", raw(std::vector<double>{1, 4, 2, 5, 3, 6})));
+  CHECK(fortran.shape() == Shape{2, 3});
+  CHECK(fortran.is_contiguous());
+  CHECK(values(fortran) == std::vector<double>{1, 2, 3, 4, 5, 6});
+
+  // What a regular expression used to misread, and other malformed headers.
+  const auto refused = [&](const std::string& header, const std::string& data, const std::string& message, int major = 1) {
+    REQUIRE_ERROR(nn::parse_npy(npy_bytes(header, data, major), "a.npy"), message);
+  };
+  const std::string f6 = raw(std::vector<float>(6, 0.f));
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,)}", f6, "load_npy: a.npy: malformed header at character 51: negative size in the shape");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,)}", f6, "expected ',' or ')' after a size in the shape");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6)}", f6, "a one-element tuple needs a trailing comma");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (06,)}", f6, "a size with a leading zero");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': [6]}", f6, "expected a tuple '(...)' for the shape");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", "", "size in the shape out of range");
+  refused("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,)}", "", "shape [2305843009213693952] is too large");
+  refused("{'descr': '<f4', 'fortran_order': 0, 'shape': (6,)}", f6, "expected True or False");
+  refused("{'descr': '<f4', 'shape': (6,)}", f6, "missing key 'fortran_order'");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'shape': (6,)}", f6, "key 'shape' appears twice");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'extra': 1}", f6, "unknown key 'extra'");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)} x", f6, "unexpected text after the closing '}'");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)", f6, "expected '}'");
+  refused("{'descr' '<f4', 'fortran_order': False, 'shape': (6,)}", f6, "malformed header at character 9: expected ':'");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,),,}", f6, "expected a quoted string");
+  refused("{'descr': '|u1', 'fortran_order': False, 'shape': (6,)}", f6, "dtype '|u1' is not supported");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (7,)}", f6, "28 data bytes for shape [7] float32 but the file has 24");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)}", f6, "format version 4.0 is not supported", 4);
+  REQUIRE_ERROR(nn::parse_npy(npy_bytes("{}", "").substr(0, 8) + "\xff\x7f{}", "a.npy"), "the 32767-byte header runs past the end of the file");
+  REQUIRE_ERROR(nn::parse_npy("\x93NUMPY\x01", "a.npy"), "a.npy is 7 bytes, too short");
+  REQUIRE_ERROR(nn::parse_npy("PK\x03\x04 zip archive", "a.npy"), "a.npy is not a .npy file (bad magic)");
+  const fs::path dir = rill::test::temp_dir("npy_dir");
+  REQUIRE_ERROR(nn::load_npy(dir.string()), "load_npy: " + dir.string() + " is a directory, not a file");
+  REQUIRE_ERROR(nn::load_npy((dir / "none.npy").string()), "load_npy: cannot open");
   fs::remove_all(dir);
 }

@@ -38,7 +38,7 @@ TEST_CASE("state_dict round trip, and load_state_dict refuses mismatches listing
   const std::vector<double> before = values(b.parameters()[1]);
   REQUIRE_ERROR(b.load_state_dict(state),
                 "load_state_dict: state dict does not match the model; missing keys: [net.0.weight]; unexpected keys: "
-                "[extra.weight]; shape mismatches: [net.0.bias (checkpoint [3], model [8])]");
+                "[extra.weight]; shape or dtype mismatches: [net.0.bias (checkpoint float32 [3], model float32 [8])]");
   CHECK(values(b.parameters()[1]) == before);  // nothing changed
 }
 

@@ -38,3 +38,21 @@ TEST_CASE("tensors go through the host allocator", "[tensor][allocator]") {
   }
   CHECK(cpu::host_allocator().stats().allocated_bytes == before.allocated_bytes);
 }
+
+TEST_CASE("with caching off, every block goes back to the system (what AddressSanitizer needs)", "[tensor][allocator]") {
+  cpu::CachingAllocator alloc(false);
+  CHECK_FALSE(alloc.caching());
+  const size_t big = size_t{1} << 20;
+  void* a = alloc.allocate(big);
+  CHECK(alloc.stats().allocated_bytes == big);
+  alloc.deallocate(a, big);
+  CHECK(alloc.stats().allocated_bytes == 0);
+  CHECK(alloc.stats().cached_bytes == 0);  // freed, not kept
+  void* b = alloc.allocate(big);
+  CHECK(alloc.stats().hits == 0);
+  alloc.deallocate(b, big);
+  // The process-wide allocator follows the build (RILL_CACHING_ALLOCATOR) and the
+  // environment variable of the same name.
+  const char* env = std::getenv("RILL_CACHING_ALLOCATOR");
+  if (env != nullptr) CHECK(cpu::host_allocator().caching() == (std::string(env) == "1"));
+}

@@ -79,3 +79,22 @@ TEST_CASE("a device without a backend is a clear error", "[tensor][creation]") {
   REQUIRE_ERROR(zeros({2}, Device::cuda(1)), "device cuda:1: rill's CUDA backend uses one GPU, cuda:0");
 #endif
 }
+
+TEST_CASE("sizes that overflow 64 bits are errors, never wrapped-around allocations", "[tensor][creation]") {
+  // [2^61] float64 is 2^64 bytes, which wraps to 0: unchecked, empty() allocated nothing
+  // for a tensor of 2^61 elements.
+  const int64_t big = int64_t{1} << 61;
+  REQUIRE_ERROR(empty({big}, DType::Float64), "empty: shape [2305843009213693952] is too large (8-byte elements)");
+  REQUIRE_ERROR(zeros({big, 4}), "too large");                      // the element count overflows
+  REQUIRE_ERROR(zeros({big, big, 0}), "too large");                 // 0 elements, but its strides overflow
+  CHECK(checked_nbytes({big}, 2, "test") == int64_t{1} << 62);      // the largest sizes that fit are fine
+  CHECK(checked_nbytes({3, 0, 5}, 8, "test") == 0);
+  CHECK(checked_numel({}, "test") == 1);
+  REQUIRE_ERROR(checked_nbytes({2, -3}, 4, "what"), "what: negative size in shape [2, -3]");
+  REQUIRE_ERROR(checked_nbytes({1}, size_t{1} << 63, "what"), "what: shape [1] is too large");
+  // Views whose shape would overflow numel().
+  const Tensor none = zeros({0});
+  REQUIRE_ERROR(ops::reshape(none, {big, 8, 0, big}), "reshape: shape");
+  REQUIRE_ERROR(ops::reshape(zeros({4}), {-1, big, 16}), "too large");
+  REQUIRE_ERROR(ops::expand(zeros({1, 1}), {big, big}), "expand: shape [2305843009213693952, 2305843009213693952] is too large");
+}

@@ -1,0 +1,9 @@
+// libFuzzer harness: the IDX reader (MNIST format), raw and gzip-compressed, on arbitrary
+// bytes. An input loads or is refused with a rill::Error; anything else is a finding.
+#include "fuzz/harness.h"
+#include "nn/data/images.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return rill::fuzz::expect_errors_only(
+      [&] { rill::nn::data::parse_idx(rill::fuzz::as_string(data, size), "fuzz-idx3-ubyte"); });
+}
