@@ -11,8 +11,9 @@
 #include <filesystem>
 #include <sstream>
 
-#include "nn/atomic_file.h"
-#include "nn/io.h"
+#include "io/atomic_file.h"
+#include "io/npy.h"
+#include "io/png.h"
 
 namespace rill::examples {
 namespace fs = std::filesystem;
@@ -84,9 +85,9 @@ RunDir::~RunDir() {
 
 std::string RunDir::file(const std::string& name) const { return (fs::path(path_) / name).string(); }
 
-void RunDir::write_config(const Json& config) const { nn::write_text_file(file("config.json"), config.dump(2) + "\n"); }
+void RunDir::write_config(const Json& config) const { io::write_text_file(file("config.json"), config.dump(2) + "\n"); }
 
-void RunDir::write_metrics(const Json& metrics) const { nn::write_text_file(file("metrics.json"), metrics.dump(2) + "\n"); }
+void RunDir::write_metrics(const Json& metrics) const { io::write_text_file(file("metrics.json"), metrics.dump(2) + "\n"); }
 
 void RunDir::open_metrics_csv(int64_t resume_step) {
   const std::string p = file("metrics.csv");
@@ -102,7 +103,7 @@ void RunDir::open_metrics_csv(int64_t resume_step) {
       if (std::stoll(line.substr(0, comma)) < resume_step) kept += line + "\n";
     }
   }
-  nn::write_file_atomically(p, kept);
+  io::write_file_atomically(p, kept);
   csv_.open(p, std::ios::app);
   RILL_CHECK(csv_.good(), "cannot write {}", p);
 }
