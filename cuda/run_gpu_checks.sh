@@ -35,9 +35,37 @@
 # 2 no CUDA device (after configuring and building, so that a machine without a GPU
 # still checks the build); 3 the dependencies or the configure failed; 4 the build failed.
 # The benchmark never fails it.
+#
+# Two parts can run alone (tests/cuda/test_run_gpu_checks.sh checks them without a GPU):
+#     bash cuda/run_gpu_checks.sh --probe                      # the machine and its GPU: exit 0, or 2 without one
+#     bash cuda/run_gpu_checks.sh --judge-tests CTEST_LOG N    # the verdict on a ctest log with N CUDA tests listed
 set -u -o pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
+SUMMARY=/dev/null  # until the report folder exists
+say() { echo "$*" | tee -a "$SUMMARY"; }
+
+# The verdict on a ctest log (ctest --output-on-failure) of a run that listed `listed`
+# CUDA tests: 0 when ctest reported no failure, at least one CUDA test was listed and
+# none was skipped; else 1, saying why. Skipped here legitimately: tests of what this
+# machine lacks (a dataset package, OPENBLAS_CORETYPE, MPI, a second GPU). A skipped
+# CUDA test is not legitimate: the GPU was not used.
+judge_tests() {
+  local log=$1 listed=$2 verdict=0 skipped
+  say "tests:    $(grep -E "tests passed|tests failed" "$log" || echo "ctest did not finish (timed out?)")"
+  grep -qE "tests passed, 0 tests failed|100% tests passed" "$log" || verdict=1
+  grep -E "\*\*\*Failed|\*\*\*Timeout|\*\*\*Exception|Not Run" "$log" | head -n 40 | tee -a "$SUMMARY"
+  grep "(Skipped)" "$log" | head -n 40 | sed 's/^/skipped:  /' | tee -a "$SUMMARY"
+  skipped=$(grep "(Skipped)" "$log" | grep -ci "cuda")
+  say "CUDA tests: $listed listed, $skipped skipped (expected: more than 0 listed, 0 skipped)"
+  [ "$listed" -gt 0 ] || { say "NO CUDA TESTS were listed"; verdict=1; }
+  [ "$skipped" -eq 0 ] || { say "CUDA TESTS WERE SKIPPED: the GPU was not used"; verdict=1; }
+  return $verdict
+}
+if [ "${1:-}" = --judge-tests ]; then
+  judge_tests "${2:?usage: --judge-tests CTEST_LOG N}" "${3:?usage: --judge-tests CTEST_LOG N}"
+  exit $?
+fi
+
 BUILD=${BUILD:-build-gpu}
 JOBS=${JOBS:-$(nproc)}
 CUDA_ARCHS=${CUDA_ARCHS:-90}
@@ -51,7 +79,6 @@ SUMMARY="$REPORT/summary.txt"
 # The CUDA toolkit's usual home, in case nvcc is not on PATH.
 command -v nvcc > /dev/null || export PATH="$PATH:/usr/local/cuda/bin"
 
-say() { echo "$*" | tee -a "$SUMMARY"; }
 # A step's timeout: at most `cap` seconds, and no more than the budget leaves after
 # `reserve` seconds kept for the steps after it (at least 10).
 timeout_for() {
@@ -79,6 +106,10 @@ if gpus=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,n
   say "GPU:      $gpus"
 else
   say "GPU:      NO CUDA DEVICE (nvidia-smi: ${gpus:-no output}); building anyway, then stopping"
+fi
+if [ "${1:-}" = --probe ]; then
+  [ "$gpu_ok" = 1 ] && finish "a GPU is here" 0
+  finish "NO CUDA DEVICE" 2
 fi
 
 # ---- 2. the dependencies: unpacked .deb files when carried, else the system's -------
@@ -140,20 +171,12 @@ say "build:    $((SECONDS - build_start)) s, $JOBS jobs; warnings: $(grep -c "wa
 [ "$gpu_ok" = 1 ] || finish "NO CUDA DEVICE: built, but nothing here can check the CUDA backend" 2
 status=0
 
-# ---- 6. tests: all of them; a skipped CUDA test is a failure here ------------------
+# ---- 6. tests: all of them; a skipped CUDA test is a failure here (judge_tests) ------
 # One OpenMP thread per test process (tests/CMakeLists.txt); -j $JOBS processes share the GPU.
 cuda_total=$(ctest --test-dir "$BUILD" -N 2>/dev/null | grep -E "Test +#" | grep -ci "cuda")
 with_libs timeout "$(timeout_for 200 110)" ctest --test-dir "$BUILD" -j "$JOBS" --timeout 150 --output-on-failure \
   > "$REPORT/ctest.log" 2>&1 || status=1
-say "tests:    $(grep -E "tests passed|tests failed" "$REPORT/ctest.log" || echo "ctest did not finish (timed out?)")"
-grep -E "\*\*\*Failed|\*\*\*Timeout|\*\*\*Exception|Not Run" "$REPORT/ctest.log" | head -n 40 | tee -a "$SUMMARY"
-# Skipped here legitimately: tests of what this machine lacks (a dataset package,
-# OPENBLAS_CORETYPE, MPI, a second GPU). A skipped CUDA test is not legitimate.
-grep "(Skipped)" "$REPORT/ctest.log" | head -n 40 | sed 's/^/skipped:  /' | tee -a "$SUMMARY"
-cuda_skipped=$(grep "(Skipped)" "$REPORT/ctest.log" | grep -ci "cuda")
-say "CUDA tests: $cuda_total listed, $cuda_skipped skipped (expected: more than 0 listed, 0 skipped)"
-[ "$cuda_total" -gt 0 ] || { say "NO CUDA TESTS were listed"; status=1; }
-[ "$cuda_skipped" -eq 0 ] || { say "CUDA TESTS WERE SKIPPED: the GPU was not used"; status=1; }
+judge_tests "$REPORT/ctest.log" "$cuda_total" || status=1
 
 # ---- 7. the examples' loss curves, CPU and CUDA side by side ---------------------------
 # Same seed and data on both devices: only float rounding differs, so the curves agree
