@@ -159,13 +159,18 @@ fi
 
 # ---- 4. build -------------------------------------------------------------------------
 build_start=$SECONDS
-if ! timeout "$(timeout_for "${BUILD_TIMEOUT:-330}" 170)" cmake --build "$BUILD" -j "$JOBS" > "$REPORT/build.log" 2>&1; then
+# with_libs: the build runs the test programs (Catch2's test discovery lists their cases).
+if ! with_libs timeout "$(timeout_for "${BUILD_TIMEOUT:-330}" 170)" cmake --build "$BUILD" -j "$JOBS" > "$REPORT/build.log" 2>&1; then
   grep -E "error|Error" "$REPORT/build.log" | head -n 30
   tail -n 30 "$REPORT/build.log"
   finish "BUILD FAILED or timed out (build.log)" 4
 fi
 # nvcc's own warnings for rill's .cu files ("file.cu(12): warning #..."), and the host compiler's.
 say "build:    $((SECONDS - build_start)) s, $JOBS jobs; warnings: $(grep -c "warning" "$REPORT/build.log")"
+
+# Where the programs find their libraries (the prefix's, when one was unpacked).
+with_libs ldd "$BUILD/tests/rill_tests" | grep -E "openblas|fmt|png|libz|gfortran|gomp|cudart|cublas|not found" |
+  sed -E 's/^\s+/library:  /; s/ \(0x[0-9a-f]+\)$//' | tee -a "$SUMMARY"
 
 # ---- 5. the GPU, or stop here ---------------------------------------------------------
 [ "$gpu_ok" = 1 ] || finish "NO CUDA DEVICE: built, but nothing here can check the CUDA backend" 2
@@ -235,7 +240,7 @@ for tf32 in "" --tf32; do
   timeout "$(timeout_for 60 10)" python3 bench/pytorch_reference.py --device cuda $tf32 "$BUILD/bench$tf32.log" \
     >> "$REPORT/bench.log" 2>&1 || echo "(PyTorch reference failed or timed out)" >> "$REPORT/bench.log"
 done
-grep -E "ms| s$|ratio|peak|PyTorch|failed" "$REPORT/bench.log" | sed 's/^/bench:    /' | tee -a "$SUMMARY"
+grep -E "^== | ms$| MiB$|ratio|failed" "$REPORT/bench.log" | sed 's/^/bench:    /' | tee -a "$SUMMARY"
 
 [ "$status" -eq 0 ] && finish "ALL PASSED" 0
 tail -n 150 "$REPORT/ctest.log" > /dev/stderr
