@@ -31,7 +31,8 @@
 # configure.log, build.log, ctest.log, curves.csv (loss per step, CPU and CUDA), bench.log.
 #
 # Exit status: 0 all passed; 1 a test failed, or a CUDA test was skipped or none ran (on a
-# GPU machine a skipped CUDA test means the GPU was not used), or the loss curves differ;
+# GPU machine a skipped CUDA test means the GPU was not used), or a CUDA loss curve
+# leaves the CPU's (more than 2e-2 relative at a step);
 # 2 no CUDA device (after configuring and building, so that a machine without a GPU
 # still checks the build); 3 the dependencies or the configure failed; 4 the build failed.
 # The benchmark never fails it.
@@ -40,6 +41,7 @@
 #     bash cuda/run_gpu_checks.sh --probe                      # the machine and its GPU: exit 0, or 2 without one
 #     bash cuda/run_gpu_checks.sh --judge-tests CTEST_LOG N    # the verdict on a ctest log with N CUDA tests listed
 set -u -o pipefail
+export LC_ALL=C  # sort and join below must collate alike
 cd "$(dirname "$0")/.."
 SUMMARY=/dev/null  # until the report folder exists
 say() { echo "$*" | tee -a "$SUMMARY"; }
@@ -184,8 +186,10 @@ with_libs timeout "$(timeout_for 200 110)" ctest --test-dir "$BUILD" -j "$JOBS" 
 judge_tests "$REPORT/ctest.log" "$cuda_total" || status=1
 
 # ---- 7. the examples' loss curves, CPU and CUDA side by side ---------------------------
-# Same seed and data on both devices: only float rounding differs, so the curves agree
-# to ~1e-3 relative (tests/cuda/test_device_examples.cpp checks short runs; these are longer).
+# Same seed and data on both devices: only float rounding differs. Over a few steps the
+# losses agree to 1e-3 relative (tests/cuda/test_device_examples.cpp); over these longer
+# runs the rounding differences in the weights grow, so a curve that follows the CPU's is
+# held to 2e-2 per step, and the largest difference is reported either way.
 curves="$BUILD/curves"
 rm -rf "$curves"
 mkdir -p "$curves"
@@ -225,8 +229,9 @@ for example in toy2d mnist; do
         printf "%s,%s,%s,%s,%.3g\n", ex, $1, $2, $3, r >> csv; if (r > w) w = r; n++ }
       END { printf "%d steps, largest relative difference %.3g", n, w }')
   say "curve $example: $worst"
-  awk -v w="${worst##* }" 'BEGIN { exit !(w <= 1e-3) }' ||
-    { say "curve $example: the CUDA loss curve leaves the CPU's (more than 1e-3 relative)"; status=1; }
+  [ "${worst%% *}" -gt 0 ] || { say "curve $example: no common steps in the two metrics.csv"; status=1; }
+  awk -v w="${worst##* }" 'BEGIN { exit !(w <= 2e-2) }' ||
+    { say "curve $example: the CUDA loss curve leaves the CPU's (more than 2e-2 relative)"; status=1; }
 done
 
 # ---- 8. benchmark: rill on the GPU, then PyTorch on the same GPU, with the ratios -------
