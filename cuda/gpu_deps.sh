@@ -11,7 +11,8 @@
 # ignores; the device tool takes it along when its `carry` names ".gpu-debs" (about 15 MB
 # of its 64 MiB). `unpack` extracts them with `dpkg -x` into PREFIX (PREFIX/usr/include,
 # PREFIX/usr/lib/x86_64-linux-gnu, ...), nothing installed system-wide, and rewrites the
-# one file that names absolute paths (OpenBLAS's CMake config, "/usr/..." -> PREFIX/usr/...).
+# files that name absolute paths (OpenBLAS's CMake config, "/usr/..." -> PREFIX/usr/...,
+# and absolute symbolic links such as zlib's libz.so).
 # CMake is then pointed at PREFIX/usr with CMAKE_PREFIX_PATH (run_gpu_checks.sh does it).
 #
 # The list is what CMakeLists.txt and its subfolders find_package, with the libraries
@@ -56,6 +57,12 @@ case "${1:-}" in
       else  # a .deb is an ar archive; its files are in data.tar.xz
         ar p "$deb" data.tar.xz | tar -xJ -C "$PREFIX"
       fi
+    done
+    # Absolute symbolic links point into the prefix, not at this machine's files: zlib1g-dev's
+    # usr/lib/<arch>/libz.so -> /lib/<arch>/libz.so.1.2.13 would dangle (or pick another
+    # version) where zlib is not that exact Debian package.
+    find "$PREFIX" -type l -lname '/*' | while read -r link; do
+      ln -sfn "$PREFIX$(readlink "$link")" "$link"
     done
     # Debian's OpenBLASConfig.cmake names /usr/include/... and /usr/lib/... outright.
     for f in "$PREFIX"/usr/lib/*/openblas-openmp/cmake/openblas/OpenBLASConfig.cmake; do

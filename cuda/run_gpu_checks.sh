@@ -23,7 +23,8 @@
 # installed (no .gpu-debs/ needed). Settings (environment): BUILD (build-gpu), JOBS
 # (nproc), CUDA_ARCHS (90: Hopper, the H100/H200), TIME_BUDGET (560), BUILD_TIMEOUT (330 s
 # at most for the build, within the budget), EXTRA_CMAKE_ARGS,
-# REQUIRE_PREFIX=1 (fail unless CMake found every package in the unpacked .deb prefix:
+# REQUIRE_PREFIX=1 (fail unless CMake found every package, and the programs load every
+# library, from the unpacked .deb prefix:
 # the rehearsal on a machine that has them installed too, see cuda/README.md).
 #
 # Report: in $OUT (set by the device tool), else $BUILD/report; six files, flat, as the
@@ -39,32 +40,35 @@
 #
 # Two parts can run alone (tests/cuda/test_run_gpu_checks.sh checks them without a GPU):
 #     bash cuda/run_gpu_checks.sh --probe                      # the machine and its GPU: exit 0, or 2 without one
-#     bash cuda/run_gpu_checks.sh --judge-tests CTEST_LOG N    # the verdict on a ctest log with N CUDA tests listed
+#     bash cuda/run_gpu_checks.sh --judge-tests CTEST_LOG NAMES  # the verdict on a ctest log; NAMES: the CUDA tests, one a line
 set -u -o pipefail
 export LC_ALL=C  # sort and join below must collate alike
 cd "$(dirname "$0")/.."
 SUMMARY=/dev/null  # until the report folder exists
 say() { echo "$*" | tee -a "$SUMMARY"; }
 
-# The verdict on a ctest log (ctest --output-on-failure) of a run that listed `listed`
-# CUDA tests: 0 when ctest reported no failure, at least one CUDA test was listed and
-# none was skipped; else 1, saying why. Skipped here legitimately: tests of what this
-# machine lacks (a dataset package, OPENBLAS_CORETYPE, MPI, a second GPU). A skipped
-# CUDA test is not legitimate: the GPU was not used.
+# The verdict on a ctest log (ctest --output-on-failure), given the file of the CUDA
+# tests' names (those of tests/cuda/, rill_device_tests --list-test-names-only): 0 when
+# ctest reported no failure, at least one CUDA test was listed and none was skipped;
+# else 1, saying why. Skipped here legitimately: tests of what this machine lacks (a
+# dataset package, OPENBLAS_CORETYPE, MPI, a second GPU). A skipped CUDA test is not
+# legitimate: the GPU was not used.
 judge_tests() {
-  local log=$1 listed=$2 verdict=0 skipped
+  local log=$1 names=$2 verdict=0 listed skipped
   say "tests:    $(grep -E "tests passed|tests failed" "$log" || echo "ctest did not finish (timed out?)")"
   grep -qE "tests passed, 0 tests failed|100% tests passed" "$log" || verdict=1
   grep -E "\*\*\*Failed|\*\*\*Timeout|\*\*\*Exception|Not Run" "$log" | head -n 40 | tee -a "$SUMMARY"
   grep "(Skipped)" "$log" | head -n 40 | sed 's/^/skipped:  /' | tee -a "$SUMMARY"
-  skipped=$(grep "(Skipped)" "$log" | grep -ci "cuda")
+  listed=$(grep -c . "$names")
+  # ctest's closing list: "    412 - device: matmul ... (cuda) (Skipped)"
+  skipped=$(grep "(Skipped)" "$log" | sed -E 's/^[[:space:]]*[0-9]+ - (.*) \(Skipped\)[[:space:]]*$/\1/' | grep -cFxf "$names")
   say "CUDA tests: $listed listed, $skipped skipped (expected: more than 0 listed, 0 skipped)"
   [ "$listed" -gt 0 ] || { say "NO CUDA TESTS were listed"; verdict=1; }
   [ "$skipped" -eq 0 ] || { say "CUDA TESTS WERE SKIPPED: the GPU was not used"; verdict=1; }
   return $verdict
 }
 if [ "${1:-}" = --judge-tests ]; then
-  judge_tests "${2:?usage: --judge-tests CTEST_LOG N}" "${3:?usage: --judge-tests CTEST_LOG N}"
+  judge_tests "${2:?usage: --judge-tests CTEST_LOG NAMES}" "${3:?usage: --judge-tests CTEST_LOG NAMES}"
   exit $?
 fi
 
@@ -134,7 +138,7 @@ if ls .gpu-debs/*.deb > /dev/null 2>&1; then
   export PKG_CONFIG_PATH="$PREFIX/usr/lib/$arch/pkgconfig:$PREFIX/usr/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   # For the programs built (OpenBLAS finds libgfortran through it), not for python3:
   # Debian's older zlib must not shadow the one PyTorch was built against.
-  RUN_LIBS="$PREFIX/usr/lib/$arch/openblas-openmp:$PREFIX/usr/lib/$arch"
+  RUN_LIBS="$PREFIX/usr/lib/$arch/openblas-openmp:$PREFIX/usr/lib/$arch:$PREFIX/lib/$arch"  # zlib1g: /lib
   say "deps:     $(ls .gpu-debs/*.deb | wc -l) .deb files unpacked in $PREFIX"
 else
   RUN_LIBS=""
@@ -171,8 +175,13 @@ fi
 say "build:    $((SECONDS - build_start)) s, $JOBS jobs; warnings: $(grep -c "warning" "$REPORT/build.log")"
 
 # Where the programs find their libraries (the prefix's, when one was unpacked).
-with_libs ldd "$BUILD/tests/rill_tests" | grep -E "openblas|fmt|png|libz|gfortran|gomp|cudart|cublas|not found" |
-  sed -E 's/^\s+/library:  /; s/ \(0x[0-9a-f]+\)$//' | tee -a "$SUMMARY"
+libs=$(with_libs ldd "$BUILD/tests/rill_tests" | grep -E "openblas|fmt|png|libz|gfortran|gomp|cudart|cublas|not found" |
+  sed -E 's/^\s+//; s/ \(0x[0-9a-f]+\)$//')
+echo "$libs" | sed 's/^/library:  /' | tee -a "$SUMMARY"
+grep -q "not found" <<< "$libs" && finish "LIBRARIES NOT FOUND (the library: lines)" 3
+if [ -n "$PREFIX" ] && [ "${REQUIRE_PREFIX:-0}" = 1 ]; then
+  grep -E "openblas|fmt|png|libz|gfortran" <<< "$libs" | grep -qv "=> $PREFIX/" && finish "A LIBRARY CAME FROM THE SYSTEM, NOT THE PREFIX" 3
+fi
 
 # ---- 5. the GPU, or stop here ---------------------------------------------------------
 [ "$gpu_ok" = 1 ] || finish "NO CUDA DEVICE: built, but nothing here can check the CUDA backend" 2
@@ -180,10 +189,10 @@ status=0
 
 # ---- 6. tests: all of them; a skipped CUDA test is a failure here (judge_tests) ------
 # One OpenMP thread per test process (tests/CMakeLists.txt); -j $JOBS processes share the GPU.
-cuda_total=$(ctest --test-dir "$BUILD" -N 2>/dev/null | grep -E "Test +#" | grep -ci "cuda")
+with_libs "$BUILD/tests/rill_device_tests" --list-test-names-only 2>/dev/null | grep . > "$BUILD/cuda_test_names.txt"
 with_libs timeout "$(timeout_for 200 110)" ctest --test-dir "$BUILD" -j "$JOBS" --timeout 150 --output-on-failure \
   > "$REPORT/ctest.log" 2>&1 || status=1
-judge_tests "$REPORT/ctest.log" "$cuda_total" || status=1
+judge_tests "$REPORT/ctest.log" "$BUILD/cuda_test_names.txt" || status=1
 
 # ---- 7. the examples' loss curves, CPU and CUDA side by side ---------------------------
 # Same seed and data on both devices: only float rounding differs. Over a few steps the
