@@ -119,8 +119,11 @@ if [ "${1:-}" = --probe ]; then
 fi
 
 # ---- 2. the dependencies: unpacked .deb files when carried, else the system's -------
+# CMAKE_POLICY_VERSION_MINIMUM: a CMake 4 there (pip's) refuses package files written for
+# CMake < 3.5; Debian's all give ranges up to 3.19 or 3.22, this is insurance (older
+# CMakes ignore it).
 cmake_args=(-DRILL_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$CUDA_ARCHS" -DRILL_MPI=OFF -DRILL_NCCL=OFF
-            -DCMAKE_BUILD_TYPE=Release)
+            -DCMAKE_BUILD_TYPE=Release -DCMAKE_POLICY_VERSION_MINIMUM=3.5)
 command -v ninja > /dev/null && [ ! -f "$BUILD/Makefile" ] && cmake_args+=(-G Ninja)
 command -v ccache > /dev/null && cmake_args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 PREFIX=""
