@@ -227,7 +227,7 @@ run_curve() {  # name, device, command...
 echo "example,step,loss_cpu,loss_cuda,relative_difference" > "$REPORT/curves.csv"
 for example in toy2d mnist; do
   if [ "$example" = toy2d ]; then
-    cmd=("$BUILD/examples/toy2d" --steps 300 --batch 256 --threads 8 --samples 512)
+    cmd=("$BUILD/examples/toy2d" --steps 200 --batch 256 --threads 8 --samples 512)
   else
     cmd=("$BUILD/examples/image_flow" --preset mnist --data "$curves/mnist_data" --steps 40 --batch 32 --samples 16
          --nfe 10 --conditional --threads 8)
