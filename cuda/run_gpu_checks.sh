@@ -35,7 +35,8 @@
 # GPU machine a skipped CUDA test means the GPU was not used), or a CUDA loss curve
 # leaves the CPU's (more than 2e-2 relative at a step);
 # 2 no CUDA device (after configuring and building, so that a machine without a GPU
-# still checks the build); 3 the dependencies or the configure failed; 4 the build failed.
+# still checks the build); 3 the dependencies or the configure failed, or a library the
+# built programs need is missing (ldd); 4 the build failed.
 # The benchmark never fails it.
 #
 # Two parts can run alone (tests/cuda/test_run_gpu_checks.sh checks them without a GPU):
