@@ -38,8 +38,8 @@ cublasOperation_t op(const MatrixLayout& l) { return l.order == MatrixOrder::Row
 void gemm(const MatrixLayout& la, const MatrixLayout& lb, int n, int m, int k, const float* a, long long stride_a,
           const float* b, long long stride_b, float* c, int batches) {
   const float one = 1.0f, zero = 0.0f;
-  RILL_CUDA_CHECK(cublasSetMathMode(cublas(), tf32_allowed.load(std::memory_order_relaxed) ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
-                  "matmul");
+  const bool tf32 = tf32_allowed.load(std::memory_order_relaxed);
+  RILL_CUDA_CHECK(cublasSetMathMode(cublas(), tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "matmul");
   RILL_CUDA_CHECK(cublasSgemmStridedBatched(cublas(), op(lb), op(la), m, n, k, &one, b, static_cast<int>(lb.ld),
                                             stride_b, a, static_cast<int>(la.ld), stride_a, &zero, c, m,
                                             static_cast<long long>(n) * m, batches),
