@@ -57,7 +57,9 @@ double train_step_seconds(nn::Module& model, const fm::Model& v, const Shape& sh
   }, repeats);
 }
 
-void print_figure(const char* label, double value, const char* unit) { fmt::print("{:<44}{:10.3f} {}\n", label, value, unit); }
+void print_figure(const char* label, double value, const char* unit) {
+  fmt::print("{:<44}{:10.3f} {}\n", label, value, unit);
+}
 
 }  // namespace
 
@@ -82,7 +84,8 @@ int main(int argc, char** argv) {
   cuda::reset_peak_memory_stats();
   print_figure("U-Net training step (batch 256)", train_step_seconds(unet, v, {256, 1, 28, 28}, 10, gen) * 1e3, "ms");
   const cuda::MemoryStats m = cuda::memory_stats();
-  print_figure("peak memory, U-Net training (batch 256)", static_cast<double>(m.peak_allocated_bytes) / (1 << 20), "MiB");
+  const double peak_mib = static_cast<double>(m.peak_allocated_bytes) / (1 << 20);
+  print_figure("peak memory, U-Net training (batch 256)", peak_mib, "MiB");
 
   const Tensor x0 = randn({64, 1, 28, 28}, Device::cuda(), &gen);
   const double sample_s = median_seconds([&] {

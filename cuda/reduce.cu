@@ -53,9 +53,10 @@ struct Best {
   int64_t index;
 };
 
+// Each member through block_reduce.cuh's shuffle of built-in types.
 template <typename T>
 __device__ Best<T> shuffle_xor(Best<T> b, int mask) {
-  return {cuda::shuffle_xor(b.value, mask), cuda::shuffle_xor(b.index, mask)};  // the built-in types' (block_reduce.cuh)
+  return {cuda::shuffle_xor(b.value, mask), cuda::shuffle_xor(b.index, mask)};
 }
 
 // The better of two candidates: NaN wins (it propagates, as in PyTorch), then the larger
@@ -113,7 +114,9 @@ __device__ O finish_value(ReduceOp op, Best<T> best, int64_t /*n*/, int64_t /*co
 // ---- the fold kernels: partial results parts[line * pieces + piece] -----------------------
 
 // Element k of the line at x[line_start(...) + k * inner].
-__device__ int64_t line_start(int64_t line, int64_t n, int64_t inner) { return line / inner * n * inner + line % inner; }
+__device__ int64_t line_start(int64_t line, int64_t n, int64_t inner) {
+  return line / inner * n * inner + line % inner;
+}
 
 // Thread t folds piece t / lines of line t % lines (neighbouring threads: neighbouring
 // lines), its values in index order, as the CPU does.
