@@ -1,13 +1,16 @@
-// bench_cuda_train_step — the GPU figures of issue 7, timed on the CUDA backend.
+// bench_cuda_train_step — the GPU figures of issue 19, timed on the CUDA backend.
 //
-//   MNIST U-Net training step:   UNet(in_ch=1), batch 128, 28x28, CFM loss, Adam
-//   CIFAR-10 U-Net training step: UNet(in_ch=3), batch 128, 32x32, CFM loss, Adam
-//   sampling: 1000 MNIST-sized images, 100 Euler steps with the MNIST U-Net
-// Float32 throughout; TF32 GEMMs only with --tf32. Each training figure is the median
-// of 10 repetitions after a warm-up, sampling is one run; each timed from an idle GPU to an idle GPU
+//   MLP training step:    MODELS.md MLP, batch 256, CFM loss, Adam
+//   U-Net training step:  MODELS.md U-Net (in_ch = 1, 28x28), batch 64 and batch 256, CFM loss, Adam
+//   sampling:             64 MNIST-sized images, 100 Euler steps with the U-Net
+//   peak memory:          the caching allocator's peak of tensor bytes during the batch-256
+//                         U-Net steps (cuda::memory_stats; PyTorch: max_memory_allocated)
+// Float32 throughout; TF32 GEMMs only with --tf32. Each figure is the median of several
+// repetitions after a warm-up, each timed from an idle GPU to an idle GPU
 // (cuda::synchronize), so that the asynchronous kernels are counted in full.
 // bench/pytorch_reference.py --device cuda runs the same networks in PyTorch and, given
-// this program's path, prints the ratios.
+// this program's path or its saved output, prints the ratios; both print each figure as
+// "label   value unit" with the same labels.
 //
 // Usage: bench_cuda_train_step [--tf32]
 #include <algorithm>
@@ -27,8 +30,8 @@ namespace fm = rill::flowmatch;
 
 namespace {
 
-double median_seconds(const std::function<void()>& f, int repeats, bool warm_up = true) {
-  if (warm_up) f();  // fills the allocator's cache, creates the cuBLAS handle
+double median_seconds(const std::function<void()>& f, int repeats) {
+  f();  // warm-up: fills the allocator's cache, creates the cuBLAS handle
   std::vector<double> t;
   for (int i = 0; i < repeats; ++i) {
     cuda::synchronize();
@@ -42,17 +45,20 @@ double median_seconds(const std::function<void()>& f, int repeats, bool warm_up 
 }
 
 // Median time of one CFM training step (straight path, independent pairs, Adam).
-double train_step_seconds(nn::UNet& unet, const Shape& shape, Generator& gen) {
+double train_step_seconds(nn::Module& model, const fm::Model& v, const Shape& shape, int repeats, Generator& gen) {
   const Device gpu = Device::cuda();
-  nn::Adam opt(unet.named_parameters(), {1e-3});
-  const fm::Model v = std::ref(unet);
+  nn::Adam opt(model.named_parameters(), {1e-3});
   const fm::CFMOptions cfm;
   return median_seconds([&] {
     opt.zero_grad();
     const Tensor loss = fm::cfm_loss(v, cfm, randn(shape, gpu, &gen), randn(shape, gpu, &gen), &gen);
     autograd::backward(loss);
     opt.step();
-  }, 10);
+  }, repeats);
+}
+
+void print_figure(const char* label, double value, const char* unit) {
+  fmt::print("{:<44}{:10.3f} {}\n", label, value, unit);
 }
 
 }  // namespace
@@ -67,28 +73,28 @@ int main(int argc, char** argv) {
   fmt::print("device: {}\nTF32 GEMMs: {}\n\n", cuda::device_description(0), tf32 ? "on" : "off");
   Generator gen(0);
 
-  nn::UNet mnist;  // MODELS.md defaults, in_ch = 1
-  mnist.to(Device::cuda());
-  const double mnist_s = train_step_seconds(mnist, {128, 1, 28, 28}, gen);
-  fmt::print("MNIST U-Net training step (batch 128)      {:8.2f} ms\n", mnist_s * 1e3);
+  nn::MLP mlp;  // MODELS.md defaults: 2-D data, width 256
+  mlp.to(Device::cuda());
+  print_figure("MLP training step (batch 256)", train_step_seconds(mlp, std::ref(mlp), {256, 2}, 50, gen) * 1e3, "ms");
 
-  nn::UNetConfig rgb;
-  rgb.in_ch = 3;
-  nn::UNet cifar(rgb);
-  cifar.to(Device::cuda());
-  const double cifar_s = train_step_seconds(cifar, {128, 3, 32, 32}, gen);
-  fmt::print("CIFAR-10 U-Net training step (batch 128)   {:8.2f} ms\n", cifar_s * 1e3);
+  nn::UNet unet;  // MODELS.md defaults, in_ch = 1
+  unet.to(Device::cuda());
+  const fm::Model v = std::ref(unet);
+  print_figure("U-Net training step (batch 64)", train_step_seconds(unet, v, {64, 1, 28, 28}, 10, gen) * 1e3, "ms");
+  cuda::reset_peak_memory_stats();
+  print_figure("U-Net training step (batch 256)", train_step_seconds(unet, v, {256, 1, 28, 28}, 10, gen) * 1e3, "ms");
+  const cuda::MemoryStats m = cuda::memory_stats();
+  const double peak_mib = static_cast<double>(m.peak_allocated_bytes) / (1 << 20);
+  print_figure("peak memory, U-Net training (batch 256)", peak_mib, "MiB");
 
-  const fm::Model v = std::ref(mnist);
-  const Tensor x0 = randn({1000, 1, 28, 28}, Device::cuda(), &gen);
+  const Tensor x0 = randn({64, 1, 28, 28}, Device::cuda(), &gen);
   const double sample_s = median_seconds([&] {
     no_grad guard;
     fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100));
-  }, 1, /*warm_up=*/false);  // the training steps above warmed everything; step 1 of 100 fills the cache
-  fmt::print("1000 MNIST samples, 100 Euler steps        {:8.2f} s\n", sample_s);
+  }, 3);
+  print_figure("64 samples, 100 Euler steps (U-Net)", sample_s * 1e3, "ms");
 
-  const cuda::MemoryStats m = cuda::memory_stats();
-  fmt::print("\nallocator: peak {:.2f} GiB in tensors, {:.2f} GiB cached, {} cudaMalloc calls, {} reuses\n",
-             static_cast<double>(m.peak_allocated_bytes) / (1 << 30), static_cast<double>(m.cached_bytes) / (1 << 30),
-             m.cuda_malloc_calls, m.reuses);
+  const cuda::MemoryStats end = cuda::memory_stats();
+  fmt::print("\nallocator: {:.2f} GiB cached, {} cudaMalloc calls, {} reuses\n",
+             static_cast<double>(end.cached_bytes) / (1 << 30), end.cuda_malloc_calls, end.reuses);
 }

@@ -12,10 +12,11 @@ prints the ratios rill / PyTorch. With `unet` alone both print the peak resident
 of a U-Net training run (each in its own process), and the ratio of those.
 Run both under the same OPENBLAS_CORETYPE: PyTorch's linear layers use OpenBLAS too.
 
-With --device cuda it times the GPU figures of issue 7 instead (bench_cuda_train_step):
-a training step of the MNIST U-Net and of the CIFAR-10 U-Net at batch 128, and 1000
-MNIST-sized samples with 100 Euler steps; float32, TF32 off in cuBLAS and cuDNN unless
---tf32 (then on in both, as for rill). Given the path of bench_cuda_train_step, it runs it
+With --device cuda it times the GPU figures of issue 19 instead (bench_cuda_train_step):
+a training step of the MLP (batch 256) and of the MNIST U-Net (batch 64 and 256), the
+peak of allocated memory in the batch-256 steps, and 64 MNIST-sized samples with 100
+Euler steps; float32, TF32 off in cuBLAS and cuDNN unless --tf32 (then on in both, as
+for rill). Given the path of bench_cuda_train_step, it runs it
 with the same TF32 setting and prints the ratios rill / PyTorch (or reads the figures
 from a file holding that program's output, as cuda/run_gpu_checks.sh does).
 """
@@ -220,6 +221,21 @@ def main():
                 print(f"ratio rill / PyTorch, {name:<11}: {rill[key] / results[key]:.2f}")
 
 
+# The GPU figures of issue 19, labelled as bench_cuda_train_step prints them: "label  value unit".
+CUDA_FIGURES = ["MLP training step (batch 256)", "U-Net training step (batch 64)", "U-Net training step (batch 256)",
+                "peak memory, U-Net training (batch 256)", "64 samples, 100 Euler steps (U-Net)"]
+
+
+def parse_figures(text):
+    """{label: value} of the lines "label   value unit" among CUDA_FIGURES."""
+    figures = {}
+    for line in text.splitlines():
+        for label in CUDA_FIGURES:
+            if line.startswith(label) and len(line.split()) >= 2:
+                figures[label] = float(line.split()[-2])
+    return figures
+
+
 def main_cuda(args):
     tf32 = "--tf32" in args
     args = [a for a in args if a != "--tf32"]
@@ -227,25 +243,31 @@ def main_cuda(args):
     torch.backends.cudnn.allow_tf32 = tf32
     dev, sync = "cuda", torch.cuda.synchronize
     torch.manual_seed(0)
-    mnist, cifar = UNet().to(dev), UNet(in_ch=3).to(dev)
-    assert sum(p.numel() for p in mnist.parameters()) == 1062497
-    assert sum(p.numel() for p in cifar.parameters()) == 1063651
-    print(f"PyTorch {torch.__version__}, {torch.cuda.get_device_name(0)}, TF32 {'on' if tf32 else 'off'}")
+    mlp, unet = MLP().to(dev), UNet().to(dev)
+    assert sum(p.numel() for p in mlp.parameters()) == 133122
+    assert sum(p.numel() for p in unet.parameters()) == 1062497
+    print(f"PyTorch {torch.__version__}, {torch.cuda.get_device_name(0)}, TF32 {'on' if tf32 else 'off'}\n")
     results = {}
-    opt = torch.optim.Adam(mnist.parameters(), 1e-3)
-    results["mnist"] = median_seconds(lambda: cfm_step(mnist, opt, (128, 1, 28, 28), dev), 10, sync)
-    opt = torch.optim.Adam(cifar.parameters(), 1e-3)
-    results["cifar"] = median_seconds(lambda: cfm_step(cifar, opt, (128, 3, 32, 32), dev), 10, sync)
+
+    def figure(label, value, unit):
+        results[label] = value
+        print(f"{label:<44}{value:10.3f} {unit}")
+
+    opt = torch.optim.Adam(mlp.parameters(), 1e-3)
+    figure(CUDA_FIGURES[0], median_seconds(lambda: cfm_step(mlp, opt, (256, 2), dev), 50, sync) * 1e3, "ms")
+    opt = torch.optim.Adam(unet.parameters(), 1e-3)
+    figure(CUDA_FIGURES[1], median_seconds(lambda: cfm_step(unet, opt, (64, 1, 28, 28), dev), 10, sync) * 1e3, "ms")
+    torch.cuda.reset_peak_memory_stats()
+    figure(CUDA_FIGURES[2], median_seconds(lambda: cfm_step(unet, opt, (256, 1, 28, 28), dev), 10, sync) * 1e3, "ms")
+    figure(CUDA_FIGURES[3], torch.cuda.max_memory_allocated() / 2**20, "MiB")
+    x0 = torch.randn(64, 1, 28, 28, device=dev)
 
     def sample():
         with torch.no_grad():
-            x = torch.randn(1000, 1, 28, 28, device=dev)
+            x = x0
             for k in range(100):
-                x = x + 0.01 * mnist(x, torch.full((1000,), k / 100.0, device=dev))
-    results["sample"] = median_seconds(sample, 1, sync, warm_up=False)  # as in rill: one run, after the steps
-    print(f"MNIST U-Net training step (batch 128)      {results['mnist'] * 1e3:8.2f} ms")
-    print(f"CIFAR-10 U-Net training step (batch 128)   {results['cifar'] * 1e3:8.2f} ms")
-    print(f"1000 MNIST samples, 100 Euler steps        {results['sample']:8.2f} s")
+                x = x + 0.01 * unet(x, torch.full((64,), k / 100.0, device=dev))
+    figure(CUDA_FIGURES[4], median_seconds(sample, 3, sync) * 1e3, "ms")
     if args:
         if os.access(args[0], os.X_OK):
             out = subprocess.run([args[0]] + (["--tf32"] if tf32 else []), capture_output=True, text=True, check=True).stdout
@@ -253,16 +275,13 @@ def main_cuda(args):
         else:  # the figures were printed when they were taken
             with open(args[0]) as f:
                 out = f.read()
-        rill = {}
-        for line in out.splitlines():
-            if line.startswith("MNIST U-Net training step"):
-                rill["mnist"] = float(line.split()[-2]) / 1e3
-            elif line.startswith("CIFAR-10 U-Net training step"):
-                rill["cifar"] = float(line.split()[-2]) / 1e3
-            elif line.startswith("1000 MNIST samples"):
-                rill["sample"] = float(line.split()[-2])
-        for key, name in (("mnist", "MNIST U-Net step"), ("cifar", "CIFAR-10 U-Net step"), ("sample", "sampling")):
-            print(f"ratio rill / PyTorch, {name:<20}: {rill[key] / results[key]:.2f}")
+        rill = parse_figures(out)
+        print()
+        for label in CUDA_FIGURES:
+            if label in rill and results.get(label):
+                print(f"ratio rill / PyTorch, {label:<44}: {rill[label] / results[label]:.2f}")
+            else:
+                print(f"ratio rill / PyTorch, {label:<44}: (no rill figure)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@
 
 #include "cuda/check.h"
 #include "cuda/context.h"
-#include "tensor/cpu/loops.h"
+#include "tensor/cpu/coalesce.h"
 #include "tensor/tensor.h"
 
 namespace rill::cuda {

@@ -13,6 +13,8 @@
 // transposed matrix cuBLAS wants), a column-major one such as ops::transpose(w) as
 // CUBLAS_OP_T. Only a view that is neither (e.g. every other column) is copied. A
 // broadcast batch (batch stride 0, e.g. one weight for all images) is passed with stride 0.
+#include <atomic>
+
 #include "cuda/check.h"
 #include "cuda/context.h"
 #include "cuda/cuda_backend.h"
@@ -22,7 +24,11 @@
 namespace rill::cuda {
 namespace {
 
-bool tf32_allowed = false;
+// set_allow_tf32's switch. Atomic, because any thread may flip it while another runs a
+// matmul (e.g. a data-loading or evaluation thread): a plain bool read and written from two
+// threads is a data race, undefined behaviour. Relaxed order is enough: the flag guards no
+// other data, and a matmul issued while it changes may use either setting.
+std::atomic<bool> tf32_allowed{false};
 
 // The cuBLAS flag for an operand of the column-major product out^T = b^T a^T: a
 // row-major matrix X already is X^T column-major (N); a column-major one is X (T).
@@ -32,8 +38,8 @@ cublasOperation_t op(const MatrixLayout& l) { return l.order == MatrixOrder::Row
 void gemm(const MatrixLayout& la, const MatrixLayout& lb, int n, int m, int k, const float* a, long long stride_a,
           const float* b, long long stride_b, float* c, int batches) {
   const float one = 1.0f, zero = 0.0f;
-  RILL_CUDA_CHECK(cublasSetMathMode(cublas(), tf32_allowed ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
-                  "matmul");
+  const bool tf32 = tf32_allowed.load(std::memory_order_relaxed);
+  RILL_CUDA_CHECK(cublasSetMathMode(cublas(), tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "matmul");
   RILL_CUDA_CHECK(cublasSgemmStridedBatched(cublas(), op(lb), op(la), m, n, k, &one, b, static_cast<int>(lb.ld),
                                             stride_b, a, static_cast<int>(la.ld), stride_a, &zero, c, m,
                                             static_cast<long long>(n) * m, batches),
@@ -50,8 +56,8 @@ void gemm(const MatrixLayout& la, const MatrixLayout& lb, int n, int m, int k, c
 
 }  // namespace
 
-void set_allow_tf32(bool allow) { tf32_allowed = allow; }
-bool allow_tf32() { return tf32_allowed; }
+void set_allow_tf32(bool allow) { tf32_allowed.store(allow, std::memory_order_relaxed); }
+bool allow_tf32() { return tf32_allowed.load(std::memory_order_relaxed); }
 
 void CudaBackend::matmul(const Tensor& a_in, const Tensor& b_in, const Tensor& out) {
   const int64_t B = out.shape()[0], n = out.shape()[1], m = out.shape()[2], k = a_in.shape()[2];

@@ -30,6 +30,7 @@ void empty_cache();
 // TF32 tensor-core GEMMs for float32 matmul: about 8x the FLOPs on A100/H100, with a
 // 10-bit mantissa for the products (sums stay float32). Off by default, because it
 // changes results at the 1e-3 level; PyTorch's torch.backends.cuda.matmul.allow_tf32.
+// Safe to call from any thread (an atomic flag); it applies to matmuls issued after it.
 void set_allow_tf32(bool allow);
 bool allow_tf32();
 

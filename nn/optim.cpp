@@ -25,6 +25,9 @@ Tensor& Optimizer::buffer(const std::string& kind, size_t i) {
   return it->second;
 }
 
+// On the CPU whatever the parameter's device: the host reads and writes the count at
+// every step (for the bias corrections), and a GPU copy would cost one device
+// synchronisation per parameter per step.
 Tensor& Optimizer::step_count(size_t i) {
   auto [it, inserted] = state_.try_emplace("step." + params_[i].first);
   if (inserted) it->second = zeros({}, DType::Float64);
@@ -100,9 +103,11 @@ void Optimizer::load_state_dict(const StateDict& state) {
       step = t.to_vector<int64_t>()[0];
       continue;
     }
-    const std::string param = name.substr(name.find('.') + 1);
+    const size_t dot = name.find('.');
+    const std::string kind = name.substr(0, dot), param = name.substr(dot + 1);
+    // Buffers go to their parameter's device; step counts stay on the CPU (step_count).
     for (const auto& [n, p] : params_)
-      if (n == param) buffers[name] = ops::to(ops::clone(t), p.device());
+      if (n == param) buffers[name] = ops::to(ops::clone(t), kind == "step" ? Device::cpu() : p.device());
   }
   state_ = std::move(buffers);
   steps_ = step;
@@ -144,7 +149,8 @@ void Adam::step() {
     Tensor g = grad_of(params_[i].second);
     if (!g.defined()) continue;
     // Bias corrections use this parameter's own step count (it may have skipped steps
-    // without a gradient), kept in its state as "step.<name>", as torch.optim does.
+    // without a gradient), kept in its state as "step.<name>", as torch.optim does; a
+    // CPU scalar, so reading it costs no device synchronisation.
     Tensor& count = step_count(i);
     const double t = count.item() + 1;
     ops::fill_(count, t);

@@ -37,13 +37,15 @@ class Optimizer {
   // parameter's shape and dtype, except Adam's per-parameter step count "step.<name>",
   // a float64 scalar holding a whole number in [1, step]. Nothing else. Changes nothing.
   void check_state_dict(const StateDict& state) const;
-  // Takes copies of the state after check_state_dict (all or nothing).
+  // Takes copies of the state after check_state_dict (all or nothing): buffers on their
+  // parameter's device, step counts on the CPU.
   void load_state_dict(const StateDict& state);
 
  protected:
   // Per-parameter buffer `kind` (e.g. "exp_avg"), created as zeros on first use.
   Tensor& buffer(const std::string& kind, size_t param_index);
-  // Per-parameter step count (a float64 scalar in the state, "step.<name>").
+  // Per-parameter step count (a float64 scalar in the state, "step.<name>"), always on
+  // the CPU, also for parameters on a GPU and after load_state_dict.
   Tensor& step_count(size_t param_index);
   // The buffer kinds this optimizer keeps; load_state_dict refuses others.
   virtual std::vector<std::string> state_kinds() const = 0;

@@ -6,10 +6,8 @@
 // It calls body(p, s, n) once per innermost run of n elements, where p[k] points at
 // the run's first element of operand k and s[k] is its byte stride along the run.
 //
-// Before looping, axes are "coalesced": an axis d merges into d+1 when every
-// operand steps over it exactly as if the two were one long axis; size-1 axes
-// vanish. A contiguous tensor becomes a single run; a broadcast over the last
-// axis becomes runs with stride 0. Rows are split across OpenMP threads when the
+// Before looping, axes are "coalesced" (tensor/cpu/coalesce.h): a contiguous tensor
+// becomes a single run; a broadcast over the last axis becomes runs with stride 0. Rows are split across OpenMP threads when the
 // loop is large (and `parallel` is true: kernels whose rows write to shared
 // places, like scatter_add, pass false); rows are independent, so results do not
 // depend on the thread count.
@@ -18,37 +16,11 @@
 #include <array>
 #include <cstdint>
 
+#include "tensor/cpu/coalesce.h"
 #include "tensor/cpu/parallel.h"
 #include "tensor/shape.h"
 
 namespace rill::cpu {
-
-template <size_t N>
-struct Coalesced {
-  Shape shape;                  // after merging, outermost first
-  std::array<Strides, N> strides;  // bytes
-};
-
-template <size_t N>
-Coalesced<N> coalesce(const Shape& shape, const std::array<Strides, N>& strides) {
-  Coalesced<N> c;
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
-    const bool mergeable = !c.shape.empty() && [&] {
-      for (size_t k = 0; k < N; ++k)
-        if (c.strides[k].back() != strides[k][d] * shape[d]) return false;
-      return true;
-    }();
-    if (mergeable) {
-      c.shape.back() *= shape[d];
-      for (size_t k = 0; k < N; ++k) c.strides[k].back() = strides[k][d];
-    } else {
-      c.shape.push_back(shape[d]);
-      for (size_t k = 0; k < N; ++k) c.strides[k].push_back(strides[k][d]);
-    }
-  }
-  return c;
-}
 
 template <size_t N, typename Body>
 void for_each_row(const Shape& shape, const std::array<char*, N>& ptrs,

@@ -72,6 +72,58 @@ DEVICE_TEST_CASE("device: softmax log_softmax and logsumexp along every axis", "
     }
 }
 
+DEVICE_TEST_CASE("device: reductions and softmax in every launch geometry", "[device][reduce]") {
+  // cuda/reduce.cu picks a thread, a warp or a block per line, and cuts long lines into
+  // pieces combined by a second kernel; these shapes take every path.
+  for (DType d : kFloatTypes) {
+    INFO("dtype " << dtype_name(d));
+    // Rows: a thread each (n <= 16), a warp each (n <= 1024), a block each (longer).
+    for (int64_t n : {1, 7, 16, 17, 100, 1024, 1025, 3000}) {
+      INFO("rows of " << n);
+      const Tensor x = ops::to(pattern({37, n}, DType::Float64, 3.0), d), xd = on(device, x);
+      require_same(ops::sum(xd, {1}), ops::sum(x, {1}), tol_for(d));
+      require_same(ops::var(xd, {1}, 0), ops::var(x, {1}, 0), tol_for(d));
+      require_same(ops::max(xd, {1}), ops::max(x, {1}), 0.0);
+      require_same(ops::argmax(xd, 1), ops::argmax(x, 1), 0.0);
+      require_same(ops::softmax(xd, 1), ops::softmax(x, 1), tol_for(d));
+      require_same(ops::log_softmax(xd, 1), ops::log_softmax(x, 1), tol_for(d));
+      require_same(ops::logsumexp(xd, 1), ops::logsumexp(x, 1), tol_for(d));
+    }
+    // One long line: a full reduction of 3 million values runs on hundreds of blocks.
+    const Tensor big = ops::to(pattern({3000000}, DType::Float64, 2.0), d), bigd = on(device, big);
+    require_same(ops::sum(bigd), ops::sum(big), tol_for(d));
+    require_same(ops::mean(bigd), ops::mean(big), tol_for(d));
+    require_same(ops::var(bigd, {0}), ops::var(big, {0}), tol_for(d));
+    require_same(ops::min(bigd, {0}), ops::min(big, {0}), 0.0);
+    // Few long columns: a thread per piece of each column.
+    const Tensor cols = ops::to(pattern({200000, 3}, DType::Float64), d), colsd = on(device, cols);
+    require_same(ops::sum(colsd, {0}), ops::sum(cols, {0}), tol_for(d));
+    require_same(ops::var(colsd, {0}), ops::var(cols, {0}), tol_for(d));
+    require_same(ops::argmax(colsd, 0), ops::argmax(cols, 0), 0.0);
+  }
+  // The first extremum and the first NaN win across pieces, too: a tie at 10 and 2.5
+  // million, NaN at 1.5 and 2.9 million of a 3-million row (different pieces).
+  std::vector<double> v(3000000, 0.0);
+  v[10] = v[2500000] = 5;
+  Tensor x = tensor(v);
+  require_same(ops::argmax(on(device, x), 0), ops::argmax(x, 0), 0.0);
+  v[1500000] = v[2900000] = std::nan("");
+  x = tensor(v);
+  require_same(ops::argmax(on(device, x), 0), ops::argmax(x, 0), 0.0);
+  CHECK(std::isnan(ops::max(on(device, x), {0}).item()));
+  // Layer norm: rows up to 1024 go to a warp each, longer ones to a block.
+  for (int64_t D : {64, 2000}) {
+    INFO("layer norm rows of " << D);
+    const Tensor xl = pattern({5, D}, DType::Float64, 2.0), dy = pattern({5, D}, DType::Float64, 0.7);
+    const ops::NormForward cpu = ops::layer_norm(xl, {D}, Tensor(), Tensor());
+    const ops::NormForward dev = ops::layer_norm(on(device, xl), {D}, Tensor(), Tensor());
+    require_same(dev.y, cpu.y, 1e-12);
+    require_same(dev.rstd, cpu.rstd, 1e-12);
+    require_same(ops::layer_norm_backward(on(device, dy), on(device, xl), dev, Tensor()).grad_x,
+                 ops::layer_norm_backward(dy, xl, cpu, Tensor()).grad_x, 1e-12);
+  }
+}
+
 DEVICE_TEST_CASE("device: group norm and layer norm forward and backward", "[device][norm]") {
   for (DType d : kFloatTypes) {
     INFO("dtype " << dtype_name(d));

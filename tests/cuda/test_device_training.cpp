@@ -129,3 +129,31 @@ DEVICE_TEST_CASE("device: EMA and a checkpoint round trip of a model on the devi
   for (const Tensor& p : loaded.parameters()) CHECK(p.device() == device);
   std::filesystem::remove_all(dir);
 }
+
+DEVICE_TEST_CASE("device: Adam resumed from its state dict keeps the step counts on the host", "[device][training]") {
+  // Adam reads each parameter's step count at every step (bias corrections); on the device
+  // that read would synchronise the GPU once per parameter per step, so the counts stay on
+  // the CPU, also after load_state_dict. The resumed run continues the uninterrupted one.
+  manual_seed(5);
+  nn::MLP model(2, 16);
+  model.to(device);
+  manual_seed(5);
+  nn::MLP resumed_model(2, 16);
+  resumed_model.to(device);
+  const Tensor x = on(device, ops::to(pattern({8, 2}), DType::Float32));
+  const Tensor t = on(device, ops::to(ops::abs(pattern({8}, DType::Float64, 0.5)), DType::Float32));
+  const auto loss = [&](nn::MLP& m) { return mse_loss(m(t, x), ops::mul(x, 0.5)); };
+  nn::Adam opt(model.named_parameters(), {1e-2});
+  train(model, opt, 2, loss);
+  const auto trained = model.named_parameters(), copies = resumed_model.named_parameters();
+  for (size_t i = 0; i < trained.size(); ++i) ops::copy_(copies[i].second, trained[i].second);
+  nn::Adam resumed(resumed_model.named_parameters(), {1e-2});
+  resumed.load_state_dict(opt.state_dict());
+  for (const auto& [name, t_state] : resumed.state_dict()) {
+    INFO(name);
+    CHECK(t_state.device() == (name.rfind("step", 0) == 0 ? Device::cpu() : device));
+  }
+  const auto losses = train(model, opt, 2, loss), resumed_losses = train(resumed_model, resumed, 2, loss);
+  CHECK(resumed_losses == losses);
+  require_same_parameters(model, resumed_model, 0.0);
+}
