@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "nn/atomic_file.h"
+#include "nn/input_file.h"
 #include "nn/io.h"
 
 namespace rill::examples {
@@ -116,6 +117,12 @@ void RunDir::load_checkpoint(nn::TrainingState& state, const std::string& flag) 
   RILL_CHECK(fs::exists(ckpt), "{} needs {}, which does not exist", flag, ckpt);
   nn::load_checkpoint(ckpt, state);
   fmt::print("{}: loaded {} at step {}\n", program_, ckpt, state.step);
+}
+
+std::string RunDir::read_checkpoint_bytes(const std::string& flag) const {
+  const std::string ckpt = file("checkpoint.safetensors");
+  RILL_CHECK(fs::exists(ckpt), "{} needs {}, which does not exist", flag, ckpt);
+  return nn::read_file(ckpt, program_);
 }
 
 void RunDir::checkpoint(const nn::TrainingState& state) {
