@@ -87,8 +87,9 @@ int main(int argc, char** argv) {
     const double step = median(step_s);
     fmt::print("U-Net step: {:.3f} s ({:.2f} steps/s); building the batch {:.1f} ms; averaging the gradients {:.1f} ms\n",
                step, 1 / step, median(batch_s) * 1e3, median(reduce_s) * 1e3);
-    fmt::print("all-reduced per step: {} bytes in {} bucket(s) (+ {} bytes of losses and gradient flags)\n",
-               dp.last_stats().bytes, dp.last_stats().buckets, (1 + model.parameters().size()) * 8);
+    if (dp.size() > 1)
+      fmt::print("all-reduced per step: {} bytes in {} bucket(s) (+ {} bytes of losses and gradient flags)\n",
+                 dp.last_stats().bytes, dp.last_stats().buckets, (1 + model.parameters().size()) * 8);
   }
   if (dp.size() > 1) {
     // The all-reduce alone, on the gradient tensors, 20 times: its cost without the step around it.

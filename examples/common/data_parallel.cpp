@@ -94,6 +94,12 @@ double DataParallel::average_gradients(const std::vector<Tensor>& params, double
 }
 
 void startup_report(const std::string& program, int threads, Device device, const DataParallel& dp, int64_t batch) {
+  // The programs' communicator is init()'s, MPI on CPU tensors; CUDA gradients would need
+  // init_nccl's, which the programs do not wire in yet. Refused on every rank, before any work.
+  RILL_CHECK(dp.size() == 1 || device.is_cpu(),
+             "{}: --device {} on {} processes: training on several GPUs needs the NCCL communicator, which the "
+             "programs do not use yet; train on several processes with --device cpu, or on one GPU with one process",
+             program, device, dp.size());
   const int per_process = dp.threads_per_process(threads);
   if (!dp.is_root()) {
     if (per_process > 0) set_num_threads(per_process);

@@ -81,7 +81,8 @@ class DataParallel {
 
 // startup_report (run.h) for a run on dp.size() processes: every rank sets its threads
 // (dp.threads_per_process(threads)); rank 0 prints the report and, with P > 1, a line
-// naming the processes, the global batch and each rank's share.
+// naming the processes, the global batch and each rank's share. Throws for a CUDA
+// device on P > 1 processes (the NCCL communicator is not wired into the programs yet).
 void startup_report(const std::string& program, int threads, Device device, const DataParallel& dp, int64_t batch);
 
 }  // namespace rill::examples

@@ -220,3 +220,22 @@ TEST_CASE("mpi: one conditional U-Net training step on P ranks equals one proces
   CHECK(dp.last_stats().buckets > 2);
   check_replicas_identical(*comm, parallel.weights);
 }
+
+TEST_CASE("mpi: sync_training_state gives every rank rank 0's weights, buffers and EMA", "[mpi]") {
+  RILL_MPI_WORLD(comm);
+  examples::DataParallel dp(comm, 256);  // small buckets: many of them
+  manual_seed(static_cast<uint64_t>(comm->rank()));  // different weights on every rank
+  nn::MLP model(2, 16);
+  nn::EMA ema(model, 0.9);
+  manual_seed(0);
+  nn::MLP rank0_model(2, 16);  // what rank 0 holds
+  nn::Adam opt(model.named_parameters(), {1e-3});
+  nn::TrainingState state{&model, &opt, &ema, nullptr, 0};
+  if (comm->rank() > 0) CHECK(max_relative_difference(model.state_dict(), rank0_model.state_dict()) > 0.1);
+  dp.sync_training_state(state, nullptr, false, "");
+  CHECK(max_relative_difference(model.state_dict(), rank0_model.state_dict()) == 0);
+  check_replicas_identical(*comm, ema.state_dict());
+  nn::MLP from_ema(2, 16);
+  ema.copy_to(from_ema);
+  CHECK(max_relative_difference(from_ema.state_dict(), rank0_model.state_dict()) == 0);
+}
