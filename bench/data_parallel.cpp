@@ -12,8 +12,9 @@
 //   step         the whole step (wall time, rank 0)
 //   batch        building the global batch and this rank's share (pairs, t, x_t, u_t)
 //   all-reduce   average_gradients: the loss/which-gradients all-reduce and the buckets
-// and the bytes all-reduced per step, then the all-reduce of the whole gradient alone,
-// repeated, for the scaling estimate (bench/README.md).
+// (and the fastest step: on a shared machine the least disturbed one), the bytes
+// all-reduced per step, then the all-reduce of the whole gradient alone, repeated, for
+// the scaling estimate (bench/README.md).
 //
 // Usage: bench_data_parallel [threads] [timed steps, 6] [global batch, 64] [bucket bytes, 25 MiB]
 #include <algorithm>
@@ -84,9 +85,10 @@ int main(int argc, char** argv) {
     step_s.push_back(since(start)), batch_s.push_back(t_batch), reduce_s.push_back(t_reduce);
   }
   if (root) {
-    const double step = median(step_s);
-    fmt::print("U-Net step: {:.3f} s ({:.2f} steps/s); building the batch {:.1f} ms; averaging the gradients {:.1f} ms\n",
-               step, 1 / step, median(batch_s) * 1e3, median(reduce_s) * 1e3);
+    const double step = median(step_s), fastest = *std::min_element(step_s.begin(), step_s.end());
+    fmt::print("U-Net step: median {:.3f} s ({:.2f} steps/s), fastest {:.3f} s ({:.2f} steps/s); building the batch {:.1f} ms; "
+               "averaging the gradients {:.1f} ms\n",
+               step, 1 / step, fastest, 1 / fastest, median(batch_s) * 1e3, median(reduce_s) * 1e3);
     if (dp.size() > 1)
       fmt::print("all-reduced per step: {} bytes in {} bucket(s) (+ {} bytes of losses and gradient flags)\n",
                  dp.last_stats().bytes, dp.last_stats().buckets, (1 + model.parameters().size()) * 8);

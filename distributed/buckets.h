@@ -1,9 +1,9 @@
 // rill distributed — collectives over many tensors at once, in buckets: how a
 // data-parallel trainer averages its gradients and broadcasts its parameters.
 //
-// A model's gradient is many tensors (the U-Net of MODELS.md: 158 tensors, from 8 to
+// A model's gradient is many tensors (the U-Net of MODELS.md: 148 tensors, from 1 to
 // 73,728 floats, 4.25 MB in all). One all_reduce_ per tensor would pay the fixed cost of
-// a collective (MPI latency, and rill's agreement record, communicator.h) 158 times per
+// a collective (MPI latency, and rill's agreement record, communicator.h) 148 times per
 // step. So the tensors are coalesced:
 //
 //   lay the tensors, in the order given, end to end in one long (virtual) flat vector;
@@ -24,8 +24,8 @@
 // Overlap with backward (not done, on purpose). PyTorch's DDP starts a bucket's
 // all-reduce as soon as backward has produced all its gradients, so communication hides
 // behind the rest of backward. Here it would not pay: the whole U-Net gradient (4.25 MB)
-// is all-reduced between two processes on one machine in about 4 ms (bench/README.md,
-// "Data-parallel step"), 1.5% of a 0.27 s step at batch 32 per rank, and on a 2-core
+// is all-reduced between two processes on one machine in 2 to 4 ms (bench_data_parallel,
+// bench/README.md), about 1% of a 0.27 s step at 32 rows per process, and on a 2-core
 // machine a communication thread would take its core from the backward pass it should
 // hide behind. The buckets are laid out so that overlap could be added (one bucket is
 // one call), but the saving measured here would be below the run-to-run noise.
