@@ -12,6 +12,7 @@
 //   step         the whole step (wall time, rank 0)
 //   batch        building the global batch and this rank's share (pairs, t, x_t, u_t)
 //   all-reduce   average_gradients: the loss/which-gradients all-reduce and the buckets
+//   CPU time     the CPU seconds rank 0 used per step (all threads; MPI's busy wait included)
 // (and the fastest step: on a shared machine the least disturbed one), the bytes
 // all-reduced per step, then the all-reduce of the whole gradient alone, repeated, for
 // the scaling estimate (bench/README.md).
@@ -19,6 +20,7 @@
 // Usage: bench_data_parallel [threads] [timed steps, 6] [global batch, 64] [bucket bytes, 25 MiB]
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <vector>
 
@@ -37,6 +39,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// CPU seconds this process has used (all its threads): on a busy machine the work a step
+// costs, whatever share of the cores the process got.
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -67,9 +77,10 @@ int main(int argc, char** argv) {
   cfm.coupling = fm::exact_ot_coupling();
   Generator gen(1);
 
-  std::vector<double> step_s, batch_s, reduce_s;
+  std::vector<double> step_s, batch_s, reduce_s, cpu_s;
   for (int s = -1; s < steps; ++s) {  // step -1: warm-up
     const auto start = Clock::now();
+    const double cpu_start = cpu_seconds();
     opt.zero_grad();
     const Tensor x1 = ops::tanh(randn({batch, 1, 28, 28}, {}, &gen)), x0 = randn({batch, 1, 28, 28}, {}, &gen);
     const fm::CFMBatch b = fm::cfm_batch_shard(cfm, x0, x1, dp.shard(), fm::OTScope::Global, &gen);
@@ -83,12 +94,14 @@ int main(int argc, char** argv) {
     opt.step();
     if (s < 0) continue;
     step_s.push_back(since(start)), batch_s.push_back(t_batch), reduce_s.push_back(t_reduce);
+    cpu_s.push_back(cpu_seconds() - cpu_start);
   }
   if (root) {
     const double step = median(step_s), fastest = *std::min_element(step_s.begin(), step_s.end());
     fmt::print("U-Net step: median {:.3f} s ({:.2f} steps/s), fastest {:.3f} s ({:.2f} steps/s); building the batch {:.1f} ms; "
                "averaging the gradients {:.1f} ms\n",
                step, 1 / step, fastest, 1 / fastest, median(batch_s) * 1e3, median(reduce_s) * 1e3);
+    fmt::print("CPU time per step of rank 0 (all its threads): median {:.3f} s\n", median(cpu_s));
     if (dp.size() > 1)
       fmt::print("all-reduced per step: {} bytes in {} bucket(s) (+ {} bytes of losses and gradient flags)\n",
                  dp.last_stats().bytes, dp.last_stats().buckets, (1 + model.parameters().size()) * 8);
