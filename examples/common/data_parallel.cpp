@@ -61,7 +61,7 @@ void DataParallel::sync_training_state(nn::TrainingState& state, const RunDir* d
     const std::string bytes = broadcast_bytes(*comm_, is_root() ? dir->read_checkpoint_bytes(flag) : std::string());
     const std::string name = is_root() ? dir->file("checkpoint.safetensors") : "checkpoint from rank 0";
     nn::load_checkpoint(nn::safetensors::Reader::parse(bytes, name), state);
-    if (is_root()) fmt::print("loaded {} at step {} (on {} processes)\n", name, state.step, size());
+    if (is_root()) fmt::print("{}: loaded {} at step {} (on {} processes)\n", dir->program(), name, state.step, size());
     return;
   }
   std::vector<Tensor> tensors;

@@ -35,6 +35,7 @@ class RunDir {
   RunDir& operator=(const RunDir&) = delete;
 
   std::string file(const std::string& name) const;
+  const std::string& program() const { return program_; }  // the prefix of its messages
   void write_config(const Json& config) const;  // config.json
   void write_metrics(const Json& metrics) const;  // metrics.json
 
