@@ -14,9 +14,11 @@
 // the times t [B], the path's noise eps [B, ...] and the label dropout [B]. The
 // generators then stay identical on every rank, so a checkpoint needs only one (rank
 // 0's) and a run can resume on any number of processes. The price: each rank builds the
-// whole batch (draws, pairing, x_t, u_t), not just its share; next to the network's
-// forward and backward on its rows this is small (2% of a U-Net step at B = 64, less
-// for larger models). Dropout inside the network (nn::Dropout, e.g. UNetConfig.dropout,
+// whole batch (draws, pairing, x_t, u_t), not just its share. Next to the network's
+// forward and backward on its rows this is small for the U-Net (about 9 ms of a 0.52 s
+// one-process step at B = 64, bench_data_parallel), but it is the part of a step that
+// does not shrink with P, and with exact OT on large batches (O(B^3)) it dominates:
+// toy2d's 256-point assignment is most of its step. Dropout inside the network (nn::Dropout, e.g. UNetConfig.dropout,
 // off by default) is NOT covered: it draws from the default generator on each rank's
 // own rows, so with it N processes train a model that differs from one process's by
 // their dropout masks (still a correct data-parallel run).
