@@ -95,6 +95,12 @@ TEST_CASE("toy2d on 2 processes trains the 1-process model, and checkpoints resu
   CHECK(d > 0);  // two real runs (float32 sums in another order), not one file compared with itself
   const auto metrics = nlohmann::json::parse(std::ifstream(dir / "two" / "metrics.json"));
   CHECK(metrics.at("processes") == 2);
+  // --ot-scope local pairs within each process's 32 rows: another model, further from the
+  // 1-process one than the tolerance above (the comparison can tell them apart).
+  require_ok(toy2d(2, dir / "local", "--steps 20 --ot-scope local"));
+  const double local = model_difference(dir / "local", dir / "one");
+  INFO("local OT on 2 processes vs 1 process: " << local);
+  CHECK(local > 1e-3);
 
   // 2 processes to step 10, then 1 process to 20; and 1 process to 10, then 2 to 20.
   require_ok(toy2d(2, dir / "two_then_one", "--steps 20 --stop-after 10"));
