@@ -12,6 +12,7 @@
 
 #include "nn/safetensors.h"
 #include "tests/distributed/dist_helpers.h"
+#include "tests/examples/program_helpers.h"
 
 using namespace rill;
 namespace fs = std::filesystem;
@@ -23,6 +24,13 @@ struct Job {
   int status = -1;
   std::string output;
 };
+
+// `mpiexec -n P` (as root, Open MPI starts only with the two variables set) or nothing for P = 1.
+std::string launcher(int processes) {
+  if (processes == 1) return "OMP_NUM_THREADS=1 timeout 120";
+  return fmt::format("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 timeout 120 {} {} {} {}",
+                     RILL_MPIEXEC, RILL_MPIEXEC_NUMPROC_FLAG, processes, RILL_MPIEXEC_PREFLAGS);
+}
 
 // Runs `command` (environment variables first, then `timeout` and the program) through
 // the shell, stdout and stderr captured.
@@ -41,10 +49,7 @@ Job shell(const std::string& command) {
 Job toy2d(int processes, const fs::path& out, const std::string& flags, int batch = 64) {
   const std::string program = fmt::format("{} --out {} --batch {} --width 32 --samples 64 --nfe 4 --threads 1 --save-every 0 {}",
                                           TOY2D_BIN, out.string(), batch, flags);
-  if (processes == 1) return shell("OMP_NUM_THREADS=1 timeout 120 " + program);
-  // As root (CI containers) Open MPI starts only with the two variables set.
-  return shell(fmt::format("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 timeout 120 {} {} {} {} {}",
-                           RILL_MPIEXEC, RILL_MPIEXEC_NUMPROC_FLAG, processes, RILL_MPIEXEC_PREFLAGS, program));
+  return shell(launcher(processes) + " " + program);
 }
 
 void require_ok(const Job& job) {
@@ -52,8 +57,9 @@ void require_ok(const Job& job) {
   REQUIRE(job.status == 0);
 }
 
-// The largest ||a - b|| / ||b|| over the model.* tensors of two checkpoints.
-double model_difference(const fs::path& a, const fs::path& b) {
+// The largest ||a - b|| / ||b|| over the model.* tensors of two checkpoints; `tensors`:
+// how many there must be.
+double model_difference(const fs::path& a, const fs::path& b, int tensors = 8) {
   const auto x = nn::safetensors::load((a / "checkpoint.safetensors").string());
   const auto y = nn::safetensors::load((b / "checkpoint.safetensors").string());
   REQUIRE(x.tensors.size() == y.tensors.size());
@@ -70,7 +76,7 @@ double model_difference(const fs::path& a, const fs::path& b) {
     worst = std::max(worst, std::sqrt(diff / norm));
     ++compared;
   }
-  CHECK(compared == 8);  // the MLP's four Linear layers: weight and bias each
+  CHECK(compared == tensors);  // 8 for toy2d's MLP: four Linear layers, weight and bias each
   return worst;
 }
 #endif
@@ -134,6 +140,33 @@ TEST_CASE("toy2d on 2 processes refuses a batch that does not divide, on every r
   CHECK(job.status != 0);
   CHECK_THAT(job.output, Catch::Contains("--batch 33 is not divisible by the 2 processes"));
   CHECK(!fs::exists(dir / "run" / "checkpoint.safetensors"));
+  fs::remove_all(dir);
+#endif
+}
+
+TEST_CASE("image_flow --conditional on 2 processes trains the 1-process model", "[distributed][programs]") {
+#ifndef RILL_MPIEXEC
+  RILL_SKIP("rill was built without MPI");
+#else
+  if (distributed::launcher_size() > 0) RILL_SKIP("started by a launcher: this case starts mpiexec itself");
+  const fs::path dir = test::temp_dir("dp_image_flow");
+  test::write_tiny_mnist(dir / "data");  // 12 images in the real IDX format
+  // Global batch 4 from the step-indexed loader, class-aware OT, label dropout, clipping.
+  const auto image_flow = [&](int processes, const std::string& out) {
+    return shell(fmt::format("{} {} --data {} --out {} --conditional --steps 4 --batch 4 --base 8 --samples 4 --nfe 2 "
+                             "--save-every 0 --threads 1",
+                             launcher(processes), IMAGE_FLOW_BIN, (dir / "data").string(), (dir / out).string()));
+  };
+  require_ok(image_flow(1, "one"));
+  require_ok(image_flow(2, "two"));
+  // Every model.* tensor of the 1-process checkpoint, compared with the 2-process one.
+  int tensors = 0;
+  for (const auto& [name, t] : nn::safetensors::load((dir / "one" / "checkpoint.safetensors").string()).tensors)
+    tensors += name.rfind("model.", 0) == 0;
+  CHECK(tensors > 50);  // the U-Net's parameters and buffers
+  const double d = model_difference(dir / "two", dir / "one", tensors);
+  INFO("2 processes vs 1: " << d);
+  CHECK(d <= 1e-4);
   fs::remove_all(dir);
 #endif
 }
