@@ -165,7 +165,7 @@ TEST_CASE("mpi: global OT on P ranks gives exactly the pairs, times, noise and l
 TEST_CASE("mpi: one MLP training step on P ranks with B/P rows each equals one process with B rows", "[mpi]") {
   RILL_MPI_WORLD(comm);
   examples::DataParallel dp(comm);
-  const int64_t B = 64;
+  const int64_t B = 32 * comm->size();
   fm::CFMOptions cfm;
   cfm.coupling = fm::exact_ot_coupling();
   const auto run = [&](examples::DataParallel& on) {
