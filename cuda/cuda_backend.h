@@ -1,6 +1,7 @@
 // rill CUDA — the CUDA backend. Each group of methods is implemented in its own file
 // (the same split as tensor/cpu/, which is the readable specification of each kernel):
-//   memory.cu        allocate (caching allocator, allocator.h), host copies, registration
+//   register.cpp     plugs the backend into the tensor layer (static registration)
+//   memory.cu        allocate (caching allocator, allocator.h), host copies
 //   elementwise.cu   copy, fill, unary, binary, where, clamp
 //   reduce.cu        reduce, softmax
 //   norm.cu          group_norm, layer_norm and their fused backward
@@ -71,17 +72,8 @@ class CudaBackend final : public Backend {
   void random_int(const Tensor& out, int64_t low, int64_t high, uint64_t seed, uint64_t offset) override;
 };
 
+// The one backend object, built on first use; cuda/register.cpp plugs it into the tensor
+// layer at start-up (before main), which is how backend(Device::cuda()) finds it.
 CudaBackend& cuda_backend();
-
-// Plugs the backend in: register_backend(DeviceType::CUDA, &cuda_backend()).
-//
-// How it gets called: tensor/backend.cpp calls it (once) from backend() whenever rill
-// is built with RILL_WITH_CUDA. An explicit call, rather than a static object whose
-// constructor registers the backend, because rill's layers are static libraries: the
-// linker copies an object file out of an archive only when something refers to one
-// of its symbols, so a self-registering object nobody refers to would be silently
-// dropped (and static initialisation order would be a second trap). The price is a
-// link cycle, rill_tensor <-> rill_cuda, which CMake resolves for static libraries.
-void register_cuda_backend();
 
 }  // namespace rill::cuda

@@ -1,5 +1,5 @@
-// rill CUDA — memory: device memory through the caching allocator (allocator.h),
-// copies between host and device on the backend's stream, and registration.
+// rill CUDA — memory: device memory through the caching allocator (allocator.h) and
+// copies between host and device on the backend's stream; also the backend object.
 #include "cuda/allocator.h"
 #include "cuda/check.h"
 #include "cuda/context.h"
@@ -11,8 +11,6 @@ CudaBackend& cuda_backend() {
   static CudaBackend instance;
   return instance;
 }
-
-void register_cuda_backend() { register_backend(DeviceType::CUDA, &cuda_backend()); }
 
 void* CudaBackend::allocate(size_t nbytes) { return device_allocator().allocate(nbytes); }
 

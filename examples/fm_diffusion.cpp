@@ -11,7 +11,7 @@
 
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
-#include "nn/data/toy2d.h"
+#include "data/toy2d.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "tensor/ops.h"
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_diffusion: sample a flow-matching model on the VP path with the ODE and with the SDE (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(nn::data::toy2d_names()));
+  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(data::toy2d_names()));
   app.add_option("--steps", steps, "training steps")->capture_default_str()->check(examples::at_least(1));
   app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str()->check(examples::at_least(2));
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));

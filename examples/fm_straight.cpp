@@ -9,7 +9,7 @@
 
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
-#include "nn/data/toy2d.h"
+#include "data/toy2d.h"
 #include "examples/common/run.h"
 #include "autograd/autograd.h"
 #include "examples/common/train2d.h"
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_straight: OT couplings and reflow straighten flow-matching paths (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(nn::data::toy2d_names()));
+  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(data::toy2d_names()));
   app.add_option("--steps", steps, "training steps per model")->capture_default_str()->check(examples::at_least(1));
   app.add_option("--eval-points", eval_points, "points for W2 (exact assignment, O(n^3))")->capture_default_str()->check(examples::at_least(2));
   app.add_option("--reflow-pairs", reflow_pairs, "pairs generated for reflow")->capture_default_str()->check(examples::at_least(1));

@@ -26,8 +26,11 @@
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
 #include "flowmatch/flowmatch.h"
-#include "nn/data/images.h"
-#include "nn/io.h"
+#include "data/cifar10.h"
+#include "data/idx.h"
+#include "data/loader.h"
+#include "io/npy.h"
+#include "io/png.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
 
@@ -40,13 +43,13 @@ namespace {
 struct Preset {
   std::string name, data;
   bool hflip;
-  std::function<nn::data::ImageDataset(const std::string& folder, const std::string& split)> load;
+  std::function<data::ImageDataset(const std::string& folder, const std::string& split)> load;
 };
 
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> all = {
-      {"mnist", "/usr/share/datasets/fashion-mnist", false, nn::data::load_idx_folder},
-      {"cifar10", "data/cifar-10-batches-bin", true, nn::data::load_cifar10_folder},
+      {"mnist", "/usr/share/datasets/fashion-mnist", false, data::load_idx_folder},
+      {"cifar10", "data/cifar-10-batches-bin", true, data::load_cifar10_folder},
   };
   return all;
 }
@@ -143,7 +146,7 @@ int run(ImageOptions o) {
   std::optional<RunDir> dir;
   if (dp.is_root()) dir.emplace(o.out, "image_flow");
 
-  nn::data::ImageDataset data = load("train");
+  data::ImageDataset data = load("train");
   if (o.limit > 0 && o.limit < data.count) {
     data.count = o.limit;
     data.pixels.resize(static_cast<size_t>(o.limit * data.channels * data.height * data.width));
@@ -181,16 +184,16 @@ int run(ImageOptions o) {
     // velocity; train_loop does the rest (backward, averaging over the ranks, clipping to
     // norm 1, Adam, EMA, files). On P processes every rank takes the same global batch and
     // noise and keeps its rows (flowmatch/shard.h).
-    nn::data::LoaderOptions lo;
+    data::LoaderOptions lo;
     lo.batch_size = o.batch, lo.hflip = preset.hflip;
-    nn::data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
+    data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
     LoopOptions loop;
     loop.parallel = &dp;
     loop.program = "image_flow", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps, loop.save_every = o.save_every;
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
     loop.print_every = 10, loop.max_grad_norm = 1.0;
     trained = train_loop(state, schedule, [&](int64_t step) {
-      const nn::data::Batch b = loader.batch(step);
+      const data::Batch b = loader.batch(step);
       const Tensor x1 = ops::to(b.images, device);
       const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
       const Tensor x0 = randn(x1.shape(), x1.options(), &gen);
@@ -208,7 +211,7 @@ int run(ImageOptions o) {
   sampler.to(device);
   ema.copy_to(sampler);
   sampler.eval();
-  nn::safetensors::save(dir->file("model.safetensors"), sampler.state_dict(), {{"model", "UNet"}});
+  io::safetensors::save(dir->file("model.safetensors"), sampler.state_dict(), {{"model", "UNet"}});
   const fm::Model sample_model = std::ref(sampler);
   Tensor labels;
   fm::VectorField field;
@@ -224,18 +227,18 @@ int run(ImageOptions o) {
   const fm::OdeResult r = fm::odeint(field, randn({o.samples, data.channels, data.height, data.width}, device, &gen), 0.0, 1.0, sampling);
   const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Tensor images = ops::clamp(r.x, -1, 1);
-  nn::save_npy(dir->file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
-  if (labels.defined()) nn::save_npy(dir->file("labels.npy"), labels);
-  nn::save_image_grid(dir->file("samples.png"), ops::narrow(images, 0, 0, std::min<int64_t>(100, o.samples)), 10);
+  io::save_npy(dir->file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
+  if (labels.defined()) io::save_npy(dir->file("labels.npy"), labels);
+  io::save_image_grid(dir->file("samples.png"), ops::narrow(images, 0, 0, std::min<int64_t>(100, o.samples)), 10);
   Json metrics = {{"steps", state.step},         {"final_loss", trained.smoothed_loss}, {"train_seconds", trained.seconds},
                   {"nfe", r.nfe},               {"sample_seconds", sample_seconds}, {"samples", o.samples},
                   {"processes", dp.size()},     {"ot_scope", o.ot_scope}};
   if (o.bpd > 0) {
     // Negative log-likelihood of dequantised test images through the reverse ODE, with
     // Hutchinson's divergence (exact would need one VJP per pixel), as bits per dimension.
-    const nn::data::ImageDataset test = load("test");
-    nn::data::DataLoader test_loader(test, {std::min(o.bpd, test.count), false, true, false});
-    const nn::data::Batch b = test_loader.next();
+    const data::ImageDataset test = load("test");
+    data::DataLoader test_loader(test, {std::min(o.bpd, test.count), false, true, false});
+    const data::Batch b = test_loader.next();
     const Tensor pixels = ops::mul(ops::add(b.images, 1.0), 127.5);  // back to 0..255
     const Tensor x = ops::to(fm::dequantize(pixels, &gen), device);
     fm::LikelihoodOptions lo;

@@ -25,8 +25,9 @@
 #include "examples/common/train_loop.h"
 #include "autograd/autograd.h"
 #include "flowmatch/flowmatch.h"
-#include "nn/data/toy2d.h"
-#include "nn/io.h"
+#include "data/toy2d.h"
+#include "io/npy.h"
+#include "io/png.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
 
@@ -45,7 +46,7 @@ struct Options {
 };
 
 Tensor draw(const std::string& name, int64_t n, Generator& gen, Device device) {
-  return ops::to(nn::data::sample_2d(name, n, &gen), device);
+  return ops::to(data::sample_2d(name, n, &gen), device);
 }
 
 examples::Json config_json(const Options& o) {
@@ -63,14 +64,14 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
   nn::MLP sampler(2, o.width);
   sampler.to(device);
   ema.copy_to(sampler);
-  nn::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "MLP"}, {"width", std::to_string(o.width)}});
+  io::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "MLP"}, {"width", std::to_string(o.width)}});
   fm::OdeOptions ode = sampling;
   ode.save_times = fm::linspace_times(0, 1, ode.solver == fm::Solver::Dopri5 ? 50 : ode.steps);  // frames to draw
   const auto start = std::chrono::steady_clock::now();
   const Tensor x0 = draw(o.source, o.samples, gen, device);
   const fm::OdeResult r = fm::odeint(fm::as_field(std::ref(sampler)), x0, 0.0, 1.0, ode);
   const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  nn::save_npy(dir.file("samples.npy"), r.x);
+  io::save_npy(dir.file("samples.npy"), r.x);
 
   // W2 to fresh data against the W2 between two fresh data samples (the floor a perfect
   // sampler would reach at this sample size), NFE, straightness.
@@ -172,8 +173,8 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"toy2d: train a 2-D flow-matching model and sample it (rill)"};
   app.add_option("--out", o.out, "output folder")->capture_default_str();
-  app.add_option("--data", o.data, "target distribution")->capture_default_str()->check(one_of(nn::data::toy2d_names()));
-  app.add_option("--source", o.source, "source distribution")->capture_default_str()->check(one_of(nn::data::toy2d_names()));
+  app.add_option("--data", o.data, "target distribution")->capture_default_str()->check(one_of(data::toy2d_names()));
+  app.add_option("--source", o.source, "source distribution")->capture_default_str()->check(one_of(data::toy2d_names()));
   app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h)")->capture_default_str()->check(one_of(fm::method_names()));
   app.add_option("--sigma", o.sigma, "path noise (independent/ot), sigma_min (target), sigma (sb); 0: the method's default")
       ->capture_default_str()->check(at_least(0));

@@ -4,9 +4,11 @@
 // appending to one dataset as load_cifar10_folder does. An input loads or is refused
 // with a rill::Error; anything else is a finding.
 #include "fuzz/harness.h"
-#include "nn/data/images.h"
+#include "data/cifar10.h"
+#include "data/idx.h"
+#include "data/loader.h"
 
-using namespace rill::nn::data;
+using namespace rill::data;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes = rill::fuzz::as_string(data, size);

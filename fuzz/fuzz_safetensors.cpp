@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static nn::EMA ema(model, 0.9);
   static Generator gen(1);
   return fuzz::expect_errors_only([&] {
-    const auto reader = nn::safetensors::Reader::parse(fuzz::as_string(data, size), "fuzz.safetensors");
-    for (const nn::safetensors::Entry& e : reader.entries()) reader.read(e);
+    const auto reader = io::safetensors::Reader::parse(fuzz::as_string(data, size), "fuzz.safetensors");
+    for (const io::safetensors::Entry& e : reader.entries()) reader.read(e);
     nn::TrainingState state{&model, &opt, &ema, &gen, 0};
     nn::load_checkpoint(reader, state);
     // And with the parts a sampling run leaves out.

@@ -10,8 +10,11 @@
 
 #include "autograd/autograd.h"
 #include "nn/checkpoint.h"
-#include "nn/data/images.h"
-#include "nn/io.h"
+#include "data/cifar10.h"
+#include "data/idx.h"
+#include "data/loader.h"
+#include "io/npy.h"
+#include "io/png.h"
 #include "nn/linear.h"
 #include "tensor/ops.h"
 
@@ -89,7 +92,7 @@ int main(int argc, char** argv) {
   write(out / "safetensors" / "checkpoint.safetensors", read(tmp / "a"));
   nn::save_checkpoint((tmp / "a").string(), {&model, nullptr, nullptr, nullptr, 0});
   write(out / "safetensors" / "model_only.safetensors", read(tmp / "a"));
-  nn::safetensors::save((tmp / "a").string(),
+  io::safetensors::save((tmp / "a").string(),
                         {{"f", tensor({1.f, 2.f})}, {"d", scalar_tensor(3.0, DType::Float64)},
                          {"i", tensor(std::vector<int64_t>{4, 5})}, {"e", zeros({0, 2})}},
                         {{"note", "seed"}});
@@ -108,15 +111,15 @@ int main(int argc, char** argv) {
     records += static_cast<char>(r + 3);
     for (int k = 0; k < 3072; ++k) records += static_cast<char>((r * 7 + k) % 256);
   }
-  write(out / "cifar10" / "one_record.bin", records.substr(0, nn::data::kCifar10Record));
+  write(out / "cifar10" / "one_record.bin", records.substr(0, data::kCifar10Record));
   write(out / "cifar10" / "two_records.bin", records);
 
   // .npy: what save_npy writes, and the other forms the reader accepts.
-  nn::save_npy((tmp / "a").string(), tensor({1.f, 2.f, 3.f}));
+  io::save_npy((tmp / "a").string(), tensor({1.f, 2.f, 3.f}));
   write(out / "npy" / "f4.npy", read(tmp / "a"));
-  nn::save_npy((tmp / "a").string(), ops::reshape(arange(6, DType::Float64), {2, 3}));
+  io::save_npy((tmp / "a").string(), ops::reshape(arange(6, DType::Float64), {2, 3}));
   write(out / "npy" / "f8_2d.npy", read(tmp / "a"));
-  nn::save_npy((tmp / "a").string(), scalar_tensor(7.0, DType::Int64));
+  io::save_npy((tmp / "a").string(), scalar_tensor(7.0, DType::Int64));
   write(out / "npy" / "i8_scalar.npy", read(tmp / "a"));
   const std::string two(8, '\x01');
   write(out / "npy" / "v2_big_endian.npy", npy("{\"descr\": \">f4\", \"shape\": (2,), \"fortran_order\": False}\n", two, 2));

@@ -38,15 +38,15 @@ void require_finite(const std::string& part, const StateDict& tensors) {
 }
 
 // The entries of the file whose names start with prefix, read, with the prefix removed.
-StateDict read_part(const safetensors::Reader& file, const std::string& prefix) {
+StateDict read_part(const io::safetensors::Reader& file, const std::string& prefix) {
   StateDict out;
-  for (const safetensors::Entry& e : file.entries())
+  for (const io::safetensors::Entry& e : file.entries())
     if (e.name.rfind(prefix, 0) == 0) out.emplace_back(e.name.substr(prefix.size()), file.read(e));
   return out;
 }
 
 // A decimal integer in [0, max] from the metadata (the whole string must be digits).
-uint64_t parse_uint(const std::string& file, const safetensors::Metadata& meta, const std::string& key, uint64_t max) {
+uint64_t parse_uint(const std::string& file, const io::safetensors::Metadata& meta, const std::string& key, uint64_t max) {
   auto it = meta.find(key);
   RILL_CHECK(it != meta.end(), "load_checkpoint: {} has no '{}' in its metadata (not a rill training checkpoint?)", file, key);
   const std::string& v = it->second;
@@ -65,7 +65,7 @@ uint64_t parse_uint(const std::string& file, const safetensors::Metadata& meta, 
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, const TrainingState& s, const safetensors::Metadata& extra) {
+void save_checkpoint(const std::string& path, const TrainingState& s, const io::safetensors::Metadata& extra) {
   RILL_CHECK(s.model != nullptr, "save_checkpoint: no model given");
   RILL_CHECK(s.step >= 0, "save_checkpoint: step {} is negative", s.step);
   StateDict all;
@@ -73,7 +73,7 @@ void save_checkpoint(const std::string& path, const TrainingState& s, const safe
   if (s.ema) append_prefixed(all, "ema.", s.ema->state_dict());
   if (s.optimizer) append_prefixed(all, "optimizer.", s.optimizer->state_dict());
   // A checkpoint with a NaN or an infinity would resume a broken run: refuse it before the
-  // file is touched. Host copies, so safetensors::save copies nothing a second time.
+  // file is touched. Host copies, so io::safetensors::save copies nothing a second time.
   for (auto& [name, t] : all) t = ops::to(t, Device::cpu());
   try {
     require_finite("", all);
@@ -81,32 +81,32 @@ void save_checkpoint(const std::string& path, const TrainingState& s, const safe
     throw Error(fmt::format("save_checkpoint: refusing to write {} at step {}: {}; the file on disk is left as it was",
                             path, s.step, e.what()));
   }
-  safetensors::Metadata meta = extra;
+  io::safetensors::Metadata meta = extra;
   meta["format"] = kFormat;
   meta["step"] = std::to_string(s.step);
   if (s.generator) {
     meta["generator.seed"] = std::to_string(s.generator->state().seed);
     meta["generator.offset"] = std::to_string(s.generator->state().offset);
   }
-  safetensors::save(path, all, meta);
+  io::safetensors::save(path, all, meta);
 }
 
 int64_t load_checkpoint(const std::string& path, TrainingState& s) {
   RILL_CHECK(s.model != nullptr, "load_checkpoint: no model given");
-  return load_checkpoint(safetensors::Reader::open(path), s);
+  return load_checkpoint(io::safetensors::Reader::open(path), s);
 }
 
-int64_t load_checkpoint(const safetensors::Reader& file, TrainingState& s) {
+int64_t load_checkpoint(const io::safetensors::Reader& file, TrainingState& s) {
   RILL_CHECK(s.model != nullptr, "load_checkpoint: no model given");
   const std::string what = "load_checkpoint: " + file.name();
 
   // 1. Everything the header and metadata tell, before any tensor is read.
-  for (const safetensors::Entry& e : file.entries()) {
+  for (const io::safetensors::Entry& e : file.entries()) {
     bool known = false;
     for (const char* prefix : kParts) known |= e.name.rfind(prefix, 0) == 0;
     RILL_CHECK(known, "{}: tensor '{}' belongs to no part of a training checkpoint (model., ema., optimizer.)", what, e.name);
   }
-  const safetensors::Metadata& meta = file.metadata();
+  const io::safetensors::Metadata& meta = file.metadata();
   const auto format = meta.find("format");
   RILL_CHECK(format != meta.end() && format->second == kFormat, "{}: metadata 'format' is {}, expected '{}'", what,
              format == meta.end() ? "missing" : "'" + format->second + "'", kFormat);

@@ -6,7 +6,7 @@
 //   optimizer.<name>  the optimizer's state (moment buffers, step counts)
 // and, in the metadata, format = "rill-training-checkpoint-1", the training step and the
 // generator's (seed, offset), so a resumed run draws exactly the random numbers the
-// uninterrupted run would have. A model-only file (safetensors::save(path,
+// uninterrupted run would have. A model-only file (io::safetensors::save(path,
 // model.state_dict())) is what other tools read; a training checkpoint is for resuming.
 #pragma once
 
@@ -14,7 +14,7 @@
 
 #include "nn/ema.h"
 #include "nn/optim.h"
-#include "nn/safetensors.h"
+#include "io/safetensors.h"
 #include "tensor/random.h"
 
 namespace rill::nn {
@@ -30,7 +30,7 @@ struct TrainingState {
 // Atomic (see safetensors.h): a crash while saving never destroys the previous file.
 // Refuses (naming the tensor) to save a state in which any tensor of the model, the EMA
 // or the optimizer holds a NaN or an infinity; the file on disk is then left as it was.
-void save_checkpoint(const std::string& path, const TrainingState& state, const safetensors::Metadata& extra = {});
+void save_checkpoint(const std::string& path, const TrainingState& state, const io::safetensors::Metadata& extra = {});
 
 // Restores every part given in `state` and returns the step stored in the file (also
 // written to state.step). All or nothing: the whole file is validated before anything
@@ -43,7 +43,7 @@ void save_checkpoint(const std::string& path, const TrainingState& state, const 
 //   its seed and offset.
 // The parts whose pointer is null (optimizer, ema) are not read from the file at all.
 int64_t load_checkpoint(const std::string& path, TrainingState& state);
-// The same from a file opened (or bytes parsed) with safetensors::Reader.
-int64_t load_checkpoint(const safetensors::Reader& file, TrainingState& state);
+// The same from a file opened (or bytes parsed) with io::safetensors::Reader.
+int64_t load_checkpoint(const io::safetensors::Reader& file, TrainingState& state);
 
 }  // namespace rill::nn

@@ -16,13 +16,14 @@
 #include <utility>
 #include <vector>
 
+#include "io/state_dict.h"
 #include "tensor/tensor.h"
 
 namespace rill::nn {
 
-using NamedTensor = std::pair<std::string, Tensor>;
 // An ordered list of (dotted name, tensor): what state_dict() returns and a checkpoint holds.
-using StateDict = std::vector<NamedTensor>;
+using io::NamedTensor;
+using io::StateDict;
 
 class Module {
  public:

@@ -6,5 +6,5 @@
 #include "nn/ema.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
-#include "nn/safetensors.h"
+#include "io/safetensors.h"
 #include "nn/schedule.h"

@@ -7,30 +7,28 @@
 #include "tensor/reduce.h"
 #include "tensor/view.h"
 
-#ifdef RILL_WITH_CUDA
-// Defined in cuda/cuda_backend.h (rill_cuda): registers the CUDA backend. Called
-// explicitly, not from a static initialiser, so that the static linker keeps it;
-// cuda/cuda_backend.h says why.
-namespace rill::cuda {
-void register_cuda_backend();
-}
-#endif
-
 namespace rill {
 namespace {
-Backend* cuda_backend = nullptr;  // set by cuda/ when that backend is built and linked
-}
+// The backend registered for CUDA tensors, or null. A plain pointer, zero before any
+// constructor runs, so that a backend may register itself from a static constructor in
+// any order (cuda/register.cpp does).
+Backend* cuda_backend = nullptr;
+}  // namespace
 
 Backend& backend(Device device) {
   if (device.is_cpu()) return cpu_backend();
 #ifdef RILL_WITH_CUDA
-  static const bool registered = (cuda::register_cuda_backend(), true);
-  (void)registered;
-#endif
+  // Only the message depends on the build: the tensor layer never calls into cuda/.
+  RILL_CHECK(cuda_backend != nullptr,
+             "device {}: this program has no CUDA backend, although rill was built with one: link "
+             "rill_cuda (or the `rill` target), whose backend registers itself at start-up",
+             device);
+#else
   RILL_CHECK(cuda_backend != nullptr,
              "device {}: this build of rill has no CUDA backend (configure with -DRILL_CUDA=ON "
              "on a machine with nvcc)",
              device);
+#endif
   // The backend drives one GPU (one stream, one allocator); more would need a
   // backend per device.
   RILL_CHECK(device.index == 0, "device {}: rill's CUDA backend uses one GPU, cuda:0", device);

@@ -18,20 +18,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tensor/elementwise_ops.h"
 #include "tensor/tensor.h"
 
 namespace rill {
 
-enum class UnaryOp {
-  Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Erf, Sigmoid, Relu, Silu, Gelu, Softplus,
-  Pow,  // x^p with a scalar exponent p
-};
-
-enum class BinaryOp {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  Eq, Ne, Lt, Le, Gt, Ge,  // comparisons give 1 or 0 in the inputs' dtype
-  SiluBackward,            // a * silu'(b) = a s (1 + b (1 - s)), s = sigmoid(b): one pass, not five
-};
+// UnaryOp and BinaryOp, with each op's name, dtypes and formula: tensor/elementwise_ops.h.
 
 enum class ReduceOp { Sum, Mean, Max, Min, Argmax, Var };
 
@@ -75,9 +67,11 @@ class Backend {
   virtual void copy(const Tensor& src, const Tensor& dst) = 0;
   // dst[i] = value for every element of the (possibly strided) view dst.
   virtual void fill(const Tensor& dst, double value) = 0;
-  // out = op(x); `scalar` is the exponent for UnaryOp::Pow.
+  // out = op(x) with the formula of Unary<op> (elementwise_ops.h); `scalar` is the exponent
+  // for UnaryOp::Pow. x's dtype is one the op accepts (the ops layer checks).
   virtual void unary(UnaryOp op, const Tensor& x, const Tensor& out, double scalar) = 0;
-  // out = a op b; a and b are already expanded to out's shape (broadcast = stride 0).
+  // out = a op b with the formula of Binary<op>; a and b are already expanded to out's shape
+  // (broadcast = stride 0), their dtype is one the op accepts.
   virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
   // out = cond != 0 ? a : b; all three already expanded to out's shape.
   virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
@@ -191,7 +185,9 @@ class Backend {
 // cannot serve (e.g. CUDA in a build without it).
 Backend& backend(Device device);
 
-// Used by a backend library (cuda/) to plug itself in.
+// Used by a backend library to plug itself in; cuda/register.cpp calls it before main()
+// runs. The tensor layer never names a backend library: the arrow points from cuda/ to
+// tensor/, and the program's link (rill_cuda, or the `rill` target) brings the backend in.
 void register_backend(DeviceType type, Backend* backend);
 
 }  // namespace rill

@@ -7,49 +7,6 @@
 namespace rill::ops {
 namespace {
 
-const char* unary_name(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::Neg: return "neg";
-    case UnaryOp::Abs: return "abs";
-    case UnaryOp::Sign: return "sign";
-    case UnaryOp::Exp: return "exp";
-    case UnaryOp::Log: return "log";
-    case UnaryOp::Sqrt: return "sqrt";
-    case UnaryOp::Rsqrt: return "rsqrt";
-    case UnaryOp::Sin: return "sin";
-    case UnaryOp::Cos: return "cos";
-    case UnaryOp::Tanh: return "tanh";
-    case UnaryOp::Erf: return "erf";
-    case UnaryOp::Sigmoid: return "sigmoid";
-    case UnaryOp::Relu: return "relu";
-    case UnaryOp::Silu: return "silu";
-    case UnaryOp::Gelu: return "gelu";
-    case UnaryOp::Pow: return "pow";
-    case UnaryOp::Softplus: return "softplus";
-  }
-  return "unary";
-}
-
-const char* binary_name(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Add: return "add";
-    case BinaryOp::Sub: return "sub";
-    case BinaryOp::Mul: return "mul";
-    case BinaryOp::Div: return "div";
-    case BinaryOp::Pow: return "pow";
-    case BinaryOp::Maximum: return "maximum";
-    case BinaryOp::Minimum: return "minimum";
-    case BinaryOp::Eq: return "eq";
-    case BinaryOp::Ne: return "ne";
-    case BinaryOp::Lt: return "lt";
-    case BinaryOp::Le: return "le";
-    case BinaryOp::Gt: return "gt";
-    case BinaryOp::Ge: return "ge";
-    case BinaryOp::SiluBackward: return "silu_backward";
-  }
-  return "binary";
-}
-
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
   RILL_CHECK(a.device() == b.device(), "{}: tensors are on different devices ({} and {})", op, a.device(),
              b.device());
@@ -57,12 +14,12 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
+// Each op's name and dtypes come from its entry in tensor/elementwise_ops.h.
 Tensor unary(UnaryOp op, const Tensor& x, double scalar) {
-  const bool int_ok = op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Sign || op == UnaryOp::Relu;
-  RILL_CHECK(int_ok || is_floating(x.dtype()), "{}: expected a floating dtype (float32 or float64), got {}",
-             unary_name(op), x.dtype());
+  const char* name = op_name(op);
+  RILL_CHECK(accepts(op, x.dtype()), "{}: expected a floating dtype (float32 or float64), got {}", name, x.dtype());
   Tensor out = Tensor::empty(x.shape(), x.options());
-  const profiler::Scope scope(unary_name(op));
+  const profiler::Scope scope(name);
   backend(x.device()).unary(op, x, out, scalar);
   return out;
 }
@@ -86,12 +43,11 @@ Tensor pow(const Tensor& x, double exponent) { return unary(UnaryOp::Pow, x, exp
 Tensor softplus(const Tensor& x) { return unary(UnaryOp::Softplus, x); }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
-  const char* name = binary_name(op);
+  const char* name = op_name(op);
   check_same_device(name, a, b);
   RILL_CHECK(a.dtype() == b.dtype(), "{}: dtypes {} and {} differ (cast one with ops::to)", name, a.dtype(),
              b.dtype());
-  RILL_CHECK(is_floating(a.dtype()) || (op != BinaryOp::Div && op != BinaryOp::Pow && op != BinaryOp::SiluBackward),
-             "{}: expected a floating dtype (float32 or float64), got {}", name, a.dtype());
+  RILL_CHECK(accepts(op, a.dtype()), "{}: expected a floating dtype (float32 or float64), got {}", name, a.dtype());
   const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
   Tensor out = Tensor::empty(shape, a.options());
   const profiler::Scope scope(name);

@@ -18,11 +18,7 @@
 
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define RILL_HOST_DEVICE __host__ __device__ __forceinline__
-#else
-#define RILL_HOST_DEVICE inline
-#endif
+#include "tensor/host_device.h"
 
 namespace rill::philox {
 

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "autograd/autograd.h"
-#include "nn/safetensors.h"
+#include "io/safetensors.h"
 #include "tensor/ops.h"
 #include "tensor/threads.h"
 
@@ -60,7 +60,7 @@ void DataParallel::sync_training_state(nn::TrainingState& state, const RunDir* d
     // The file's bytes, read once by rank 0, restored on every rank by the same checks.
     const std::string bytes = broadcast_bytes(*comm_, is_root() ? dir->read_checkpoint_bytes(flag) : std::string());
     const std::string name = is_root() ? dir->file("checkpoint.safetensors") : "checkpoint from rank 0";
-    nn::load_checkpoint(nn::safetensors::Reader::parse(bytes, name), state);
+    nn::load_checkpoint(io::safetensors::Reader::parse(bytes, name), state);
     if (is_root()) fmt::print("{}: loaded {} at step {} (on {} processes)\n", dir->program(), name, state.step, size());
     return;
   }

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "nn/io.h"
+#include "io/npy.h"
+#include "io/png.h"
 #include "tensor/ops.h"
 
 namespace rill::examples {
@@ -60,7 +61,7 @@ void Canvas::polyline(const std::vector<double>& xs, const std::vector<double>& 
   }
 }
 
-void Canvas::save(const std::string& path) const { nn::write_png(path, rgb_, size_, size_, 3); }
+void Canvas::save(const std::string& path) const { io::write_png(path, rgb_, size_, size_, 3); }
 
 double plot_extent(const Tensor& xy) { return 1.1 * std::max(ops::max(ops::abs(xy)).item(), 1e-3); }
 

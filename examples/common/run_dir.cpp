@@ -11,9 +11,10 @@
 #include <filesystem>
 #include <sstream>
 
-#include "nn/atomic_file.h"
-#include "nn/input_file.h"
-#include "nn/io.h"
+#include "io/atomic_file.h"
+#include "io/input_file.h"
+#include "io/npy.h"
+#include "io/png.h"
 
 namespace rill::examples {
 namespace fs = std::filesystem;
@@ -85,9 +86,9 @@ RunDir::~RunDir() {
 
 std::string RunDir::file(const std::string& name) const { return (fs::path(path_) / name).string(); }
 
-void RunDir::write_config(const Json& config) const { nn::write_text_file(file("config.json"), config.dump(2) + "\n"); }
+void RunDir::write_config(const Json& config) const { io::write_text_file(file("config.json"), config.dump(2) + "\n"); }
 
-void RunDir::write_metrics(const Json& metrics) const { nn::write_text_file(file("metrics.json"), metrics.dump(2) + "\n"); }
+void RunDir::write_metrics(const Json& metrics) const { io::write_text_file(file("metrics.json"), metrics.dump(2) + "\n"); }
 
 void RunDir::open_metrics_csv(int64_t resume_step) {
   const std::string p = file("metrics.csv");
@@ -103,7 +104,7 @@ void RunDir::open_metrics_csv(int64_t resume_step) {
       if (std::stoll(line.substr(0, comma)) < resume_step) kept += line + "\n";
     }
   }
-  nn::write_file_atomically(p, kept);
+  io::write_file_atomically(p, kept);
   csv_.open(p, std::ios::app);
   RILL_CHECK(csv_.good(), "cannot write {}", p);
 }
@@ -122,7 +123,7 @@ void RunDir::load_checkpoint(nn::TrainingState& state, const std::string& flag) 
 std::string RunDir::read_checkpoint_bytes(const std::string& flag) const {
   const std::string ckpt = file("checkpoint.safetensors");
   RILL_CHECK(fs::exists(ckpt), "{} needs {}, which does not exist", flag, ckpt);
-  return nn::read_file(ckpt, program_);
+  return io::read_file(ckpt, program_);
 }
 
 void RunDir::checkpoint(const nn::TrainingState& state) {

@@ -4,7 +4,7 @@
 //   .lock                    held (flock) while a run uses the folder: a second run on the
 //                            same folder is refused with a message naming the first, instead
 //                            of both writing and leaving a mix of two runs
-//   *.tmp.<pid>              an atomic write in progress (nn/atomic_file.h); one whose writer
+//   *.tmp.<pid>              an atomic write in progress (io/atomic_file.h); one whose writer
 //                            died (kill -9, power loss) is removed when the next run starts
 //   config.json              the flags of the training run
 //   metrics.csv              step,loss,lr,time; flushed at every checkpoint, and on --resume

@@ -2,7 +2,7 @@
 
 #include "autograd/autograd.h"
 #include "examples/common/train_loop.h"
-#include "nn/data/toy2d.h"
+#include "data/toy2d.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
 #include "tensor/ops.h"
@@ -10,7 +10,7 @@
 namespace rill::examples {
 
 Sampler2d named_sampler(const std::string& name) {
-  return [name](int64_t n, Generator& gen) { return nn::data::sample_2d(name, n, &gen); };
+  return [name](int64_t n, Generator& gen) { return data::sample_2d(name, n, &gen); };
 }
 
 void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,

@@ -13,7 +13,7 @@ namespace rill::examples {
 
 // n points [n, 2] from some distribution, drawn with gen.
 using Sampler2d = std::function<Tensor(int64_t n, Generator& gen)>;
-Sampler2d named_sampler(const std::string& name);  // nn/data/toy2d.h names
+Sampler2d named_sampler(const std::string& name);  // data/toy2d.h names
 
 struct Train2dOptions {
   int64_t steps = 2000, batch = 256, width = 256;

@@ -5,11 +5,9 @@
 // vectorises (split across threads by parallel_chunks); otherwise the strided
 // loop of loops.h (which also handles the stride-0 axes of broadcast inputs).
 #include <cmath>
-#include <type_traits>
 
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/loops.h"
-#include "tensor/cpu/vecmath.h"
 
 namespace rill {
 namespace {
@@ -59,9 +57,6 @@ void map2(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
                   });
 }
 
-template <typename T>
-constexpr bool kFloat = std::is_floating_point_v<T>;
-
 }  // namespace
 
 void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
@@ -82,76 +77,31 @@ void CpuBackend::fill(const Tensor& dst, double value) {
   });
 }
 
+// Both ops take their formula from tensor/elementwise_ops.h: visit turns the runtime op
+// into its description Op, dispatch the dtype into T, and map1/map2 run Op's formula over
+// the elements. Each (op, dtype) pair thus gets its own loop, with the formula inlined,
+// which the compiler vectorises where the formula allows (no libm call in it).
 void CpuBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out, double scalar) {
-  dispatch(x.dtype(), "unary", [&]<typename T>() {
-    auto run = [&](auto f) { map1<T, T>(x, out, f); };
-    // Ops defined on integers too.
-    switch (op) {
-      case UnaryOp::Neg: return run([](T v) -> T { return -v; });
-      case UnaryOp::Abs: return run([](T v) -> T { return v < T(0) ? -v : v; });
-      case UnaryOp::Sign: return run([](T v) -> T { return static_cast<T>((v > T(0)) - (v < T(0))); });
-      case UnaryOp::Relu: return run([](T v) -> T { return v > T(0) || v != v ? v : T(0); });  // NaN stays NaN
-      default: break;
-    }
-    if constexpr (kFloat<T>) {
-      const T p = static_cast<T>(scalar);
-      switch (op) {
-        case UnaryOp::Exp: return run([](T v) -> T { return std::exp(v); });
-        case UnaryOp::Log: return run([](T v) -> T { return std::log(v); });
-        case UnaryOp::Sqrt: return run([](T v) -> T { return std::sqrt(v); });
-        case UnaryOp::Rsqrt: return run([](T v) -> T { return T(1) / std::sqrt(v); });
-        case UnaryOp::Sin: return run([](T v) -> T { return std::sin(v); });
-        case UnaryOp::Cos: return run([](T v) -> T { return std::cos(v); });
-        case UnaryOp::Tanh: return run([](T v) -> T { return std::tanh(v); });
-        case UnaryOp::Erf: return run([](T v) -> T { return std::erf(v); });
-        // sigmoid(x) = 1 / (1 + e^-x); for x -> -inf, e^-x -> inf and the result -> 0 cleanly.
-        // (exp_vec: the same exp, vectorised for float32; see vecmath.h)
-        case UnaryOp::Sigmoid: return run([](T v) -> T { return T(1) / (T(1) + cpu::exp_vec(-v)); });
-        // silu(x) = x * sigmoid(x)
-        case UnaryOp::Silu: return run([](T v) -> T { return v / (T(1) + cpu::exp_vec(-v)); });
-        // gelu(x) = x * Phi(x) = x/2 (1 + erf(x / sqrt 2)), the exact form (PyTorch's default).
-        case UnaryOp::Gelu:
-          return run([](T v) -> T { return T(0.5) * v * (T(1) + std::erf(v * T(0.70710678118654752440))); });
-        case UnaryOp::Pow: return run([p](T v) -> T { return std::pow(v, p); });
-        // softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|.
-        case UnaryOp::Softplus:
-          return run([](T v) -> T { return std::max(v, T(0)) + std::log1p(std::exp(-std::abs(v))); });
-        default: break;
+  visit(op, [&]<typename Op>() {
+    dispatch(x.dtype(), Op::name, [&]<typename T>() {
+      if constexpr (defined_for<Op, T>) {
+        const T p = static_cast<T>(scalar);
+        map1<T, T>(x, out, [p](T v) -> T { return apply_unary<Op>(v, p); });
+      } else {
+        throw Error(fmt::format("{}: not defined for dtype {}", Op::name, x.dtype()));  // ops::unary refuses it first
       }
-    }
-    throw Error(fmt::format("unary: op {} not available for dtype {}", static_cast<int>(op), x.dtype()));
+    });
   });
 }
 
 void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
-  dispatch(a.dtype(), "binary", [&]<typename T>() {
-    auto run = [&](auto f) { map2<T>(a, b, out, f); };
-    switch (op) {
-      case BinaryOp::Add: return run([](T x, T y) -> T { return x + y; });
-      case BinaryOp::Sub: return run([](T x, T y) -> T { return x - y; });
-      case BinaryOp::Mul: return run([](T x, T y) -> T { return x * y; });
-      case BinaryOp::Div: return run([](T x, T y) -> T { return x / y; });  // int64: checked by the caller
-      // maximum/minimum propagate NaN (as PyTorch does): x != x only for NaN.
-      case BinaryOp::Maximum: return run([](T x, T y) -> T { return x != x ? x : (y != y || y > x ? y : x); });
-      case BinaryOp::Minimum: return run([](T x, T y) -> T { return x != x ? x : (y != y || y < x ? y : x); });
-      case BinaryOp::Eq: return run([](T x, T y) -> T { return static_cast<T>(x == y); });
-      case BinaryOp::Ne: return run([](T x, T y) -> T { return static_cast<T>(x != y); });
-      case BinaryOp::Lt: return run([](T x, T y) -> T { return static_cast<T>(x < y); });
-      case BinaryOp::Le: return run([](T x, T y) -> T { return static_cast<T>(x <= y); });
-      case BinaryOp::Gt: return run([](T x, T y) -> T { return static_cast<T>(x > y); });
-      case BinaryOp::Ge: return run([](T x, T y) -> T { return static_cast<T>(x >= y); });
-      case BinaryOp::Pow:
-        if constexpr (kFloat<T>) return run([](T x, T y) -> T { return std::pow(x, y); });
-        break;
-      case BinaryOp::SiluBackward:  // g silu'(x) = g s (1 + x (1 - s)),  s = sigmoid(x)
-        if constexpr (kFloat<T>)
-          return run([](T g, T x) -> T {
-            const T s = T(1) / (T(1) + cpu::exp_vec(-x));
-            return g * s * (T(1) + x * (T(1) - s));
-          });
-        break;
-    }
-    throw Error(fmt::format("binary: op {} not available for dtype {}", static_cast<int>(op), a.dtype()));
+  visit(op, [&]<typename Op>() {
+    dispatch(a.dtype(), Op::name, [&]<typename T>() {
+      if constexpr (defined_for<Op, T>)
+        map2<T>(a, b, out, [](T x, T y) -> T { return Op::f(x, y); });
+      else
+        throw Error(fmt::format("{}: not defined for dtype {}", Op::name, a.dtype()));  // ops::binary refuses it first
+    });
   });
 }
 

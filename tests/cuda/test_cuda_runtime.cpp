@@ -79,3 +79,16 @@ TEST_CASE("cuda: the device query never throws", "[cuda]") {
   SKIP_WITHOUT_GPU();
 #endif
 }
+
+// rill_cuda registers its backend from a static constructor (cuda/register.cpp), which a
+// static library member nobody refers to would lose: it is an object file that every
+// program linking rill_cuda gets (cuda/CMakeLists.txt). No GPU is needed to see that the
+// registration happened.
+TEST_CASE("cuda: the CUDA backend registered itself with the tensor layer", "[cuda]") {
+#ifdef RILL_WITH_CUDA
+  CHECK(std::string(backend(Device::cuda()).name()) == "cuda");
+  REQUIRE_ERROR(backend(Device::cuda(1)), "device cuda:1: rill's CUDA backend uses one GPU, cuda:0");
+#else
+  REQUIRE_ERROR(backend(Device::cuda()), "device cuda:0: this build of rill has no CUDA backend");
+#endif
+}

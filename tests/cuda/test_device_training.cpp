@@ -120,11 +120,11 @@ DEVICE_TEST_CASE("device: EMA and a checkpoint round trip of a model on the devi
   }
   const auto dir = rill::test::temp_dir("device_checkpoint");
   const std::string path = (dir / "model.safetensors").string();
-  nn::safetensors::save(path, model.state_dict());
+  io::safetensors::save(path, model.state_dict());
   manual_seed(12);
   nn::MLP loaded(2, 16);
   loaded.to(device);
-  loaded.load_state_dict(nn::safetensors::load(path).tensors);
+  loaded.load_state_dict(io::safetensors::load(path).tensors);
   require_same_parameters(model, loaded, 0.0);
   for (const Tensor& p : loaded.parameters()) CHECK(p.device() == device);
   std::filesystem::remove_all(dir);

@@ -9,7 +9,7 @@
 #include "examples/common/data_parallel.h"
 #include "examples/common/train_loop.h"
 #include "flowmatch/flowmatch.h"
-#include "nn/data/toy2d.h"
+#include "data/toy2d.h"
 #include "nn/nn.h"
 #include "tests/distributed/dist_helpers.h"
 
@@ -173,7 +173,7 @@ TEST_CASE("mpi: one MLP training step on P ranks with B/P rows each equals one p
     nn::MLP model(2, 64);
     Generator gen(7);
     return one_step(model, on, INFINITY, [&](int64_t) {
-      const Tensor x0 = nn::data::sample_2d("gaussian", B, &gen), x1 = nn::data::sample_2d("moons", B, &gen);
+      const Tensor x0 = data::sample_2d("gaussian", B, &gen), x1 = data::sample_2d("moons", B, &gen);
       return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, on.shard(), fm::OTScope::Global, &gen);
     });
   };

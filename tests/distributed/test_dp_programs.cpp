@@ -10,7 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "nn/safetensors.h"
+#include "io/safetensors.h"
 #include "tests/distributed/dist_helpers.h"
 #include "tests/examples/program_helpers.h"
 
@@ -60,8 +60,8 @@ void require_ok(const Job& job) {
 // The largest ||a - b|| / ||b|| over the model.* tensors of two checkpoints; `tensors`:
 // how many there must be.
 double model_difference(const fs::path& a, const fs::path& b, int tensors = 8) {
-  const auto x = nn::safetensors::load((a / "checkpoint.safetensors").string());
-  const auto y = nn::safetensors::load((b / "checkpoint.safetensors").string());
+  const auto x = io::safetensors::load((a / "checkpoint.safetensors").string());
+  const auto y = io::safetensors::load((b / "checkpoint.safetensors").string());
   REQUIRE(x.tensors.size() == y.tensors.size());
   double worst = 0;
   int compared = 0;
@@ -161,7 +161,7 @@ TEST_CASE("image_flow --conditional on 2 processes trains the 1-process model", 
   require_ok(image_flow(2, "two"));
   // Every model.* tensor of the 1-process checkpoint, compared with the 2-process one.
   int tensors = 0;
-  for (const auto& [name, t] : nn::safetensors::load((dir / "one" / "checkpoint.safetensors").string()).tensors)
+  for (const auto& [name, t] : io::safetensors::load((dir / "one" / "checkpoint.safetensors").string()).tensors)
     tensors += name.rfind("model.", 0) == 0;
   CHECK(tensors > 50);  // the U-Net's parameters and buffers
   const double d = model_difference(dir / "two", dir / "one", tensors);

@@ -1,7 +1,8 @@
 // Short end-to-end runs of the example programs on tiny data in the real formats:
 // every output file must exist and parse.
 #include "examples/program_helpers.h"
-#include "nn/io.h"
+#include "io/npy.h"
+#include "io/png.h"
 
 using namespace rill;
 using namespace rill::test;
@@ -22,9 +23,9 @@ void check_common_outputs(const fs::path& out, int64_t steps) {
   const auto metrics = read_json(out / "metrics.json");
   CHECK(metrics.at("steps").get<int64_t>() == steps);
   CHECK(metrics.at("nfe").get<int64_t>() > 0);
-  const auto ckpt = nn::safetensors::load((out / "checkpoint.safetensors").string());
+  const auto ckpt = io::safetensors::load((out / "checkpoint.safetensors").string());
   CHECK(ckpt.metadata.at("step") == std::to_string(steps));
-  CHECK(!nn::safetensors::load((out / "model.safetensors").string()).tensors.empty());
+  CHECK(!io::safetensors::load((out / "model.safetensors").string()).tensors.empty());
   check_png(out / "samples.png");
 }
 
@@ -37,7 +38,7 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
   run(dir, base + " --steps 20");
   check_common_outputs(dir / "run", 20);
   check_png(dir / "run" / "trajectories.png");
-  const Tensor samples = nn::load_npy((dir / "run" / "samples.npy").string());
+  const Tensor samples = io::load_npy((dir / "run" / "samples.npy").string());
   CHECK(samples.shape() == Shape{64, 2});
   const auto metrics = read_json(dir / "run" / "metrics.json");
   for (const char* key : {"w2", "w2_floor", "straightness"}) CHECK(metrics.at(key).get<double>() >= 0);
@@ -61,8 +62,8 @@ TEST_CASE("image_flow --preset mnist: a short conditional run on tiny IDX files"
   const double bpd = read_json(dir / "run" / "metrics.json").at("bits_per_dim").get<double>();
   CHECK(std::isfinite(bpd));
   CHECK(bpd > 0);
-  CHECK(nn::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{4, 1, 28, 28});
-  CHECK(nn::load_npy((dir / "run" / "labels.npy").string()).shape() == Shape{4});
+  CHECK(io::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{4, 1, 28, 28});
+  CHECK(io::load_npy((dir / "run" / "labels.npy").string()).shape() == Shape{4});
   // Resuming reproduces the uninterrupted run exactly: 4 steps = 2 steps + resume to 4 (a
   // constant learning rate, so that the first, shorter run has the same schedule)
   // (with a negative seed, which the checkpoint stores as an unsigned number).
@@ -71,8 +72,8 @@ TEST_CASE("image_flow --preset mnist: a short conditional run on tiny IDX files"
   run(dir, common + (dir / "straight").string() + " --steps 4");
   run(dir, common + (dir / "resumed").string() + " --steps 2");
   run(dir, common + (dir / "resumed").string() + " --steps 4 --resume");
-  const auto a = nn::safetensors::load((dir / "straight" / "checkpoint.safetensors").string()).tensors;
-  const auto b = nn::safetensors::load((dir / "resumed" / "checkpoint.safetensors").string()).tensors;
+  const auto a = io::safetensors::load((dir / "straight" / "checkpoint.safetensors").string()).tensors;
+  const auto b = io::safetensors::load((dir / "resumed" / "checkpoint.safetensors").string()).tensors;
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     INFO(a[i].first);
@@ -88,7 +89,7 @@ TEST_CASE("image_flow --preset cifar10: a short run on tiny CIFAR-10 binaries", 
   run(dir, image_flow("cifar10") + " --data " + data.string() + " --out " + (dir / "run").string() +
                " --steps 2 --batch 4 --base 8 --samples 2 --nfe 2 --threads 1");
   check_common_outputs(dir / "run", 2);
-  CHECK(nn::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{2, 3, 32, 32});
+  CHECK(io::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{2, 3, 32, 32});
   fs::remove_all(dir);
 }
 

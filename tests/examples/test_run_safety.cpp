@@ -13,7 +13,8 @@
 #include <thread>
 
 #include "examples/program_helpers.h"
-#include "nn/io.h"
+#include "io/npy.h"
+#include "io/png.h"
 
 using namespace rill;
 using namespace rill::test;
@@ -37,7 +38,7 @@ std::vector<std::string> csv_without_time(const fs::path& p) {
 }
 
 void require_same_tensors(const fs::path& a, const fs::path& b) {
-  const auto x = nn::safetensors::load(a.string()), y = nn::safetensors::load(b.string());
+  const auto x = io::safetensors::load(a.string()), y = io::safetensors::load(b.string());
   REQUIRE(x.tensors.size() == y.tensors.size());
   for (size_t i = 0; i < x.tensors.size(); ++i) {
     INFO(x.tensors[i].first);
@@ -112,7 +113,7 @@ TEST_CASE("programs: a diverging run stops naming the step and keeps the last go
   CHECK(d.status == 1);
   CHECK(d.output.find("step") != std::string::npos);
   if (fs::exists(fresh / "checkpoint.safetensors")) {  // any checkpoint that was written holds finite values only
-    for (const auto& [name, t] : nn::safetensors::load((fresh / "checkpoint.safetensors").string()).tensors) {
+    for (const auto& [name, t] : io::safetensors::load((fresh / "checkpoint.safetensors").string()).tensors) {
       INFO(name);
       for (double v : values(t)) REQUIRE(std::isfinite(v));
     }
@@ -166,7 +167,7 @@ TEST_CASE("programs: temporary files of dead writers are removed at start, live 
 TEST_CASE("programs: --save-every 0 means a checkpoint only at the end", "[examples][safety]") {
   const fs::path dir = temp_dir("save0");
   run(dir, kToy + " --out " + (dir / "run").string() + " --steps 12 --save-every 0");
-  CHECK(nn::safetensors::load((dir / "run" / "checkpoint.safetensors").string()).metadata.at("step") == "12");
+  CHECK(io::safetensors::load((dir / "run" / "checkpoint.safetensors").string()).metadata.at("step") == "12");
   fs::remove_all(dir);
 }
 
@@ -188,7 +189,7 @@ TEST_CASE("toy2d: stopped and resumed (cosine schedule, 2 threads) equals uninte
                              " --schedule cosine --steps 40 --save-every 10 --out ";
   run(dir, common + (dir / "straight").string());
   run(dir, common + (dir / "resumed").string() + " --stop-after 15");
-  CHECK(nn::safetensors::load((dir / "resumed" / "checkpoint.safetensors").string()).metadata.at("step") == "15");
+  CHECK(io::safetensors::load((dir / "resumed" / "checkpoint.safetensors").string()).metadata.at("step") == "15");
   // Rows an interrupted run wrote after its last checkpoint are cut on resume.
   std::ofstream((dir / "resumed" / "metrics.csv"), std::ios::app) << "20,9.99,0.1,0.5\n30,9.99,0.1,0.6\n";
   run(dir, common + (dir / "resumed").string() + " --resume");
@@ -221,7 +222,7 @@ TEST_CASE("toy2d: killed with SIGKILL at any moment, resumes to the uninterrupte
   ::waitpid(child, &status, 0);
   REQUIRE(fs::exists(out / "checkpoint.safetensors"));
   INFO("killed: " << (WIFSIGNALED(status) ? "yes" : "no, it had finished") << ", checkpoint at step "
-                  << nn::safetensors::load((out / "checkpoint.safetensors").string()).metadata.at("step"));
+                  << io::safetensors::load((out / "checkpoint.safetensors").string()).metadata.at("step"));
   run(dir, std::string(TOY2D_BIN) + " " + flags + " --out " + out.string() + " --resume");
   require_same_tensors(dir / "straight" / "checkpoint.safetensors", out / "checkpoint.safetensors");
   CHECK(csv_without_time(dir / "straight" / "metrics.csv") == csv_without_time(out / "metrics.csv"));
@@ -248,12 +249,12 @@ TEST_CASE("programs: --sample-only reads the weights it needs, not the optimizer
   const fs::path out = dir / "run";
   run(dir, kToy + " --out " + out.string() + " --steps 10");
   // The same checkpoint without its optimizer part: sampling works, resuming is refused.
-  auto ckpt = nn::safetensors::load((out / "checkpoint.safetensors").string());
+  auto ckpt = io::safetensors::load((out / "checkpoint.safetensors").string());
   nn::StateDict kept;
   for (const auto& [name, t] : ckpt.tensors)
     if (name.rfind("optimizer.", 0) != 0) kept.emplace_back(name, t);
   REQUIRE(kept.size() < ckpt.tensors.size());
-  nn::safetensors::save((out / "checkpoint.safetensors").string(), kept, ckpt.metadata);
+  io::safetensors::save((out / "checkpoint.safetensors").string(), kept, ckpt.metadata);
   run(dir, kToy + " --out " + out.string() + " --steps 10 --sample-only");
   const Outcome r = run_status(dir, kToy + " --out " + out.string() + " --steps 20 --resume");
   INFO(r.output);
@@ -316,9 +317,9 @@ TEST_CASE("programs: crafted checkpoints end with status 1, a message, and the f
   // Well-formed files whose contents are wrong, written by the safetensors writer.
   const auto rewritten = [&](const std::function<void(nn::StateDict&)>& edit) {
     return [&good, edit](const fs::path& p) {
-      auto ckpt = nn::safetensors::load(good.string());
+      auto ckpt = io::safetensors::load(good.string());
       edit(ckpt.tensors);
-      nn::safetensors::save(p.string(), ckpt.tensors, ckpt.metadata);
+      io::safetensors::save(p.string(), ckpt.tensors, ckpt.metadata);
     };
   };
   require_refused(dir, "a NaN in the EMA weights", "--sample-only", "ema.net.0.bias", rewritten([](nn::StateDict& t) {

@@ -3,8 +3,11 @@
 
 #include "helpers.h"
 #include "nn/checkpoint.h"
-#include "nn/data/images.h"
-#include "nn/io.h"
+#include "data/cifar10.h"
+#include "data/idx.h"
+#include "data/loader.h"
+#include "io/npy.h"
+#include "io/png.h"
 
 using namespace rill;
 using rill::test::values;
@@ -29,130 +32,6 @@ std::string make_file(const std::string& header, const std::string& data) {
 }
 
 }  // namespace
-
-TEST_CASE("safetensors: round trip of every dtype, shapes and metadata", "[nn][checkpoint]") {
-  const fs::path dir = rill::test::temp_dir("roundtrip");
-  const nn::StateDict in = {{"w", tensor({1.5f, -2.f, 3.f, 4.f}, {2, 2})},
-                            {"d", tensor(std::vector<double>{0.1, 0.2, 0.3})},
-                            {"i", tensor(std::vector<int64_t>{-7, 1LL << 40})},
-                            {"scalar", scalar_tensor(5.0)},
-                            {"empty", zeros({0, 3})},
-                            {"strided", ops::transpose(tensor({1.f, 2.f, 3.f, 4.f, 5.f, 6.f}, {2, 3}), 0, 1)}};
-  nn::safetensors::save((dir / "a.safetensors").string(), in, {{"note", "hello"}});
-  const auto out = nn::safetensors::load((dir / "a.safetensors").string());
-  REQUIRE(out.tensors.size() == in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    CHECK(out.tensors[i].first == in[i].first);
-    CHECK(out.tensors[i].second.dtype() == in[i].second.dtype());
-    CHECK(out.tensors[i].second.shape() == in[i].second.shape());
-    CHECK(values(out.tensors[i].second) == values(in[i].second));
-  }
-  CHECK(out.tensors[2].second.to_vector<int64_t>()[1] == (1LL << 40));
-  CHECK(out.metadata.at("note") == "hello");
-  fs::remove_all(dir);
-}
-
-TEST_CASE("safetensors: the bytes on disk follow the format exactly", "[nn][checkpoint]") {
-  const fs::path dir = rill::test::temp_dir("bytes");
-  nn::safetensors::save((dir / "b.safetensors").string(), {{"a", tensor({1.f, 2.f})}, {"b", tensor(std::vector<int64_t>{3})}});
-  const std::string bytes = read_bytes(dir / "b.safetensors");
-  const std::string expected_header =
-      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"I64","shape":[1],"data_offsets":[8,16]}})";
-  const size_t padded = (expected_header.size() + 7) / 8 * 8;
-  uint64_t n = 0;
-  std::memcpy(&n, bytes.data(), 8);
-  CHECK(n == padded);                                    // little-endian u64 header length
-  CHECK(bytes.substr(8, expected_header.size()) == expected_header);
-  CHECK(bytes.substr(8 + expected_header.size(), padded - expected_header.size()) ==
-        std::string(padded - expected_header.size(), ' '));  // space padding to 8 bytes
-  REQUIRE(bytes.size() == 8 + padded + 16);
-  float f[2];
-  int64_t i64;
-  std::memcpy(f, bytes.data() + 8 + padded, 8);
-  std::memcpy(&i64, bytes.data() + 8 + padded + 8, 8);
-  CHECK(f[0] == 1.f);
-  CHECK(f[1] == 2.f);
-  CHECK(i64 == 3);
-  fs::remove_all(dir);
-}
-
-TEST_CASE("safetensors: truncated and corrupt files are reported, never read", "[nn][checkpoint]") {
-  const fs::path dir = rill::test::temp_dir("corrupt");
-  const std::string p = (dir / "c.safetensors").string();
-  const std::string good_header = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
-  const std::string data(8, '\0');
-  auto check = [&](const std::string& bytes, const std::string& message) {
-    write_bytes(p, bytes);
-    REQUIRE_ERROR(nn::safetensors::load(p), message);
-  };
-  write_bytes(p, make_file(good_header, data));
-  CHECK(nn::safetensors::load(p).tensors.size() == 1);
-  check("abc", "is 3 bytes, too short to hold the 8-byte header length");
-  check(make_file(good_header, data).substr(0, 40), "header length 54 exceeds the 32 bytes after it");
-  check(make_file(good_header, data).substr(0, 8 + 54 + 5), "needs bytes [0, 8) of the data section, which has only 5 (truncated file?)");
-  check(make_file("{\"a\": [1,", data), "the header is not valid JSON");
-  check(make_file(R"({"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})", std::string(4, '\0')), "tensor 'a' has dtype BF16, which rill does not support");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data), "tensor 'a' (F32 [3]) needs 12 bytes but its data_offsets span 8");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", std::string(12, '\0')), "the data section has a hole at byte 0");
-  check(make_file(good_header, data + "xyz"), "3 bytes of data follow the last tensor");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2]}})", data), "tensor 'a' is not an object with dtype, shape and data_offsets");
-  // Values of the wrong JSON type are refused, not converted.
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", data), "has shape entry 2.5, not a non-negative integer");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data), "has shape entry -2, not a non-negative integer");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})", data), "has data_offsets entry -8");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,16]}})", data), "has data_offsets a JSON array, not [begin, end]");
-  check(make_file(R"({"a":{"dtype":7,"shape":[2],"data_offsets":[0,8]}})", data), "has dtype 7, not a string");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[[[[2]]]],"data_offsets":[0,8]}})", data), "has shape entry a JSON array, not a non-negative integer");
-  // Nesting a million deep is parsed, described and freed without recursion (no stack overflow).
-  check(make_file(R"({"a":)" + std::string(1000000, '[') + std::string(1000000, ']') + "}", ""),
-        "tensor 'a' is not an object with dtype, shape and data_offsets");
-  check(make_file(R"({"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data), "metadata 'k' is 1, not a string");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}})", data),
-        "the header names 'a' twice");
-  // [2^61] float64 is 2^64 bytes, which wrapped to 0 and matched the offsets [0, 0].
-  check(make_file(R"({"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}})", ""),
-        "tensor 'a': shape [2305843009213693952] is too large (8-byte elements)");
-  check(make_file("[1, 2]", ""), "the header is not a JSON object");
-  REQUIRE_ERROR(nn::safetensors::load((dir / "missing.safetensors").string()), "cannot open");
-  REQUIRE_ERROR(nn::safetensors::load(dir.string()), "is a directory, not a file");
-  // The same parser reads bytes in memory.
-  REQUIRE_ERROR(nn::safetensors::parse(make_file(good_header, data + "x"), "bytes"), "safetensors: bytes: 1 bytes of data follow");
-  CHECK(nn::safetensors::parse(make_file(good_header, data)).tensors.size() == 1);
-  fs::remove_all(dir);
-}
-
-TEST_CASE("safetensors: a load can read only the tensors it is asked for", "[nn][checkpoint]") {
-  const fs::path dir = rill::test::temp_dir("select");
-  const std::string p = (dir / "s.safetensors").string();
-  nn::safetensors::save(p, {{"a.x", tensor({1.f, 2.f})}, {"b.y", tensor({3.f})}, {"a.z", zeros({4}, DType::Float64)}});
-  const auto only_a = nn::safetensors::load(p, [](const std::string& name) { return name.rfind("a.", 0) == 0; });
-  REQUIRE(only_a.tensors.size() == 2);
-  CHECK(only_a.tensors[0].first == "a.x");
-  CHECK(only_a.tensors[1].first == "a.z");
-  const auto reader = nn::safetensors::Reader::open(p);
-  CHECK(reader.entries().size() == 3);
-  CHECK(reader.bytes_read() == 0);  // opening reads the header only
-  CHECK(values(reader.read(reader.entries()[1])) == std::vector<double>{3});
-  CHECK(reader.bytes_read() == 4);
-  fs::remove_all(dir);
-}
-
-TEST_CASE("safetensors: saving is atomic and leaves no temporary files", "[nn][checkpoint]") {
-  const fs::path dir = rill::test::temp_dir("atomic");
-  const std::string p = (dir / "m.safetensors").string();
-  nn::safetensors::save(p, {{"w", tensor({1.f})}});
-  nn::safetensors::save(p, {{"w", tensor({2.f, 3.f})}});  // replaces the file as a whole
-  CHECK(values(nn::safetensors::load(p).tensors[0].second) == std::vector<double>{2, 3});
-  // A save whose final rename fails (the target is a folder) reports it, removes its
-  // temporary file, and leaves what was there.
-  fs::create_directory(dir / "taken");
-  REQUIRE_ERROR(nn::safetensors::save((dir / "taken").string(), {{"w", tensor({9.f})}}), "cannot move");
-  CHECK(fs::is_directory(dir / "taken"));
-  REQUIRE_ERROR(nn::safetensors::save((dir / "no" / "such" / "dir.safetensors").string(), {{"w", tensor({9.f})}}), "cannot create");
-  for (const auto& entry : fs::directory_iterator(dir)) CHECK(entry.path().string().find(".tmp.") == std::string::npos);
-  CHECK(values(nn::safetensors::load(p).tensors[0].second) == std::vector<double>{2, 3});
-  fs::remove_all(dir);
-}
 
 TEST_CASE("a resumed run reaches the same weights as an uninterrupted one", "[nn][checkpoint]") {
   const fs::path dir = rill::test::temp_dir("resume");
@@ -229,7 +108,7 @@ struct SmallRun {
 };
 
 // The tensors and metadata of a checkpoint file, to be altered and written back.
-nn::safetensors::Contents read_all(const std::string& path) { return nn::safetensors::load(path); }
+io::safetensors::Contents read_all(const std::string& path) { return io::safetensors::load(path); }
 
 Tensor& find(nn::StateDict& dict, const std::string& name) {
   const auto it = std::find_if(dict.begin(), dict.end(), [&](const nn::NamedTensor& t) { return t.first == name; });
@@ -252,19 +131,19 @@ TEST_CASE("load_checkpoint validates the whole file before it changes anything",
 
   // Writes `good` with one change (through the plain safetensors writer, which does not
   // refuse NaN) and checks that loading it fails with `message` and changes nothing.
-  const auto refused = [&](const std::function<void(nn::safetensors::Contents&)>& change, const std::string& message) {
-    nn::safetensors::Contents c = read_all(good);
+  const auto refused = [&](const std::function<void(io::safetensors::Contents&)>& change, const std::string& message) {
+    io::safetensors::Contents c = read_all(good);
     change(c);
-    nn::safetensors::save(bad, c.tensors, c.metadata);
+    io::safetensors::save(bad, c.tensors, c.metadata);
     nn::TrainingState state = b.state();
     REQUIRE_ERROR(nn::load_checkpoint(bad, state), message);
     CHECK(state.step == b.step);
     CHECK(b.snapshot() == before);
   };
   const auto set = [](const std::string& name, Tensor value) {
-    return [=](nn::safetensors::Contents& c) { find(c.tensors, name) = value; };
+    return [=](io::safetensors::Contents& c) { find(c.tensors, name) = value; };
   };
-  using C = nn::safetensors::Contents&;
+  using C = io::safetensors::Contents&;
   refused(set("model.weight", tensor({1.f, 2.f, NAN, 4.f, 5.f, 6.f}, {2, 3})),
           "load_checkpoint: " + bad + ": tensor 'model.weight' holds nan at element 2");
   refused(set("ema.bias", tensor({INFINITY, 0.f})), "tensor 'ema.bias' holds inf at element 0");
@@ -299,9 +178,9 @@ TEST_CASE("load_checkpoint validates the whole file before it changes anything",
 
   // The largest values are accepted, and a good file loads.
   {
-    nn::safetensors::Contents c = read_all(good);
+    io::safetensors::Contents c = read_all(good);
     c.metadata["step"] = "9223372036854775807", c.metadata["generator.offset"] = "18446744073709551615";
-    nn::safetensors::save(bad, c.tensors, c.metadata);
+    io::safetensors::save(bad, c.tensors, c.metadata);
     nn::TrainingState state = b.state();
     CHECK(nn::load_checkpoint(bad, state) == INT64_MAX);
     CHECK(b.gen.state().offset == UINT64_MAX);
@@ -322,9 +201,9 @@ TEST_CASE("load_checkpoint: a huge optimizer tensor of 0 bytes is an error, not 
   manual_seed(8);
   SmallRun run(1);
   nn::save_checkpoint(p, run.state());
-  nn::safetensors::Contents c = nn::safetensors::load(p);
+  io::safetensors::Contents c = io::safetensors::load(p);
   find(c.tensors, "optimizer.step.weight") = zeros({0}, DType::Float64);
-  nn::safetensors::save(p, c.tensors, c.metadata);
+  io::safetensors::save(p, c.tensors, c.metadata);
   const std::string bytes = read_bytes(p);
   uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
@@ -348,26 +227,26 @@ TEST_CASE("load_checkpoint reads only the parts it is given", "[nn][checkpoint]"
   manual_seed(6);
   SmallRun b(0);
   nn::TrainingState model_only{&b.model};
-  const auto file = nn::safetensors::Reader::open(p);
+  const auto file = io::safetensors::Reader::open(p);
   CHECK(nn::load_checkpoint(file, model_only) == 2);
   CHECK(file.bytes_read() == (2 * 3 + 2) * 4);  // model.weight and model.bias, nothing else
   CHECK(values(b.model.weight) == values(a.model.weight));
   nn::TrainingState with_ema{&b.model, nullptr, &b.ema};
-  const auto again = nn::safetensors::Reader::open(p);
+  const auto again = io::safetensors::Reader::open(p);
   nn::load_checkpoint(again, with_ema);
   CHECK(again.bytes_read() == 2 * (2 * 3 + 2) * 4);
   CHECK(values(b.ema.state_dict()[0].second) == values(a.ema.state_dict()[0].second));
   CHECK(b.opt.steps_taken() == 0);  // untouched
   // So a damaged optimizer part does not stop sampling, while resuming refuses it.
-  nn::safetensors::Contents c = nn::safetensors::load(p);
+  io::safetensors::Contents c = io::safetensors::load(p);
   find(c.tensors, "optimizer.exp_avg.bias") = tensor({NAN, 0.f});
-  nn::safetensors::save(p, c.tensors, c.metadata);
+  io::safetensors::save(p, c.tensors, c.metadata);
   CHECK(nn::load_checkpoint(p, model_only) == 2);
   nn::TrainingState full = b.state();
   REQUIRE_ERROR(nn::load_checkpoint(p, full), "tensor 'optimizer.exp_avg.bias' holds nan");
   // Unknown names are refused even when their part is not read.
   c.tensors.emplace_back("scratch.x", zeros({1}));
-  nn::safetensors::save(p, c.tensors, c.metadata);
+  io::safetensors::save(p, c.tensors, c.metadata);
   REQUIRE_ERROR(nn::load_checkpoint(p, model_only), "tensor 'scratch.x' belongs to no part");
   fs::remove_all(dir);
 }
@@ -411,12 +290,12 @@ TEST_CASE("the fuzzers' seeds are valid files, and their past findings are refus
     const std::string path = entry.path().string(), format = entry.path().parent_path().filename().string();
     const bool finding = entry.path().filename().string().rfind("finding-", 0) == 0;
     const auto load = [&] {
-      if (format == "safetensors") nn::safetensors::load(path);
-      if (format == "npy") nn::load_npy(path);
-      if (format == "idx") nn::data::read_idx(path);
+      if (format == "safetensors") io::safetensors::load(path);
+      if (format == "npy") io::load_npy(path);
+      if (format == "idx") data::read_idx(path);
       if (format == "cifar10") {
-        nn::data::ImageDataset ds;
-        nn::data::parse_cifar10_batch(read_bytes(path), path, ds, fs::file_size(path) / nn::data::kCifar10Record);
+        data::ImageDataset ds;
+        data::parse_cifar10_batch(read_bytes(path), path, ds, fs::file_size(path) / data::kCifar10Record);
       }
     };
     INFO(path);

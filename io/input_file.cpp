@@ -1,4 +1,4 @@
-#include "nn/input_file.h"
+#include "io/input_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 
 #include "tensor/error.h"
 
-namespace rill::nn {
+namespace rill::io {
 
 InputFile::InputFile(std::string path, std::string who) : path_(std::move(path)), who_(std::move(who)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -54,4 +54,4 @@ std::string InputFile::read_all() const {
 
 std::string read_file(const std::string& path, const std::string& who) { return InputFile(path, who).read_all(); }
 
-}  // namespace rill::nn
+}  // namespace rill::io

@@ -1,4 +1,4 @@
-// rill nn — the safetensors file format (https://github.com/huggingface/safetensors):
+// rill io — the safetensors file format (https://github.com/huggingface/safetensors):
 //
 //   [8 bytes]  N, the header length, unsigned little-endian
 //   [N bytes]  a JSON object:  {"name": {"dtype": "F32", "shape": [2, 3],
@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/module.h"
+#include "io/state_dict.h"
 
-namespace rill::nn::safetensors {
+namespace rill::io::safetensors {
 
 using Metadata = std::map<std::string, std::string>;
 
@@ -81,4 +81,4 @@ Contents load(const std::string& path, const std::function<bool(const std::strin
 // The same from a whole file's bytes in memory.
 Contents parse(std::string bytes, const std::string& name = "<memory>");
 
-}  // namespace rill::nn::safetensors
+}  // namespace rill::io::safetensors

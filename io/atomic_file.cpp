@@ -1,4 +1,4 @@
-#include "nn/atomic_file.h"
+#include "io/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include "tensor/error.h"
 
-namespace rill::nn {
+namespace rill::io {
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -50,4 +50,6 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   f.commit();
 }
 
-}  // namespace rill::nn
+void write_text_file(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
+
+}  // namespace rill::io

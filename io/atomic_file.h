@@ -1,4 +1,4 @@
-// rill nn — files that appear whole or not at all.
+// rill io — files that appear whole or not at all.
 //
 // AtomicFile writes to "<path>.tmp.<pid>" in the same folder; commit() syncs it to disk
 // and renames it over <path> (rename is atomic on POSIX file systems), then syncs the
@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <string>
 
-namespace rill::nn {
+namespace rill::io {
 
 class AtomicFile {
  public:
@@ -31,4 +31,7 @@ class AtomicFile {
 // The whole of `bytes` to `path`, atomically.
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
-}  // namespace rill::nn
+// Writes text to path atomically (temporary file + rename).
+void write_text_file(const std::string& path, const std::string& text);
+
+}  // namespace rill::io

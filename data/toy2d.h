@@ -1,4 +1,4 @@
-// rill nn — 2-D toy distributions, each defined exactly (n points [n, 2], float32):
+// rill data — 2-D toy distributions, each defined exactly (n points [n, 2], float32):
 //
 //   moons        theta ~ U(0, pi); half the points (cos theta, sin theta), half
 //                (1 - cos theta, 0.5 - sin theta); add N(0, 0.1^2); then p -> 3 (p - (0.5, 0.25)).
@@ -18,10 +18,10 @@
 #include "tensor/random.h"
 #include "tensor/tensor.h"
 
-namespace rill::nn::data {
+namespace rill::data {
 
 Tensor sample_2d(const std::string& name, int64_t n, Generator* gen = nullptr);
 // The names sample_2d accepts (plus "gaussian": N(0, I), the usual source).
 const std::vector<std::string>& toy2d_names();
 
-}  // namespace rill::nn::data
+}  // namespace rill::data

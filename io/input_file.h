@@ -1,4 +1,4 @@
-// rill nn — reading files that may be damaged, with errors that name them.
+// rill io — reading files that may be damaged, with errors that name them.
 //
 // Every loader (safetensors, .npy, IDX, CIFAR-10) reads through InputFile: it knows the
 // file's size before anything is read, so a loader can compare the sizes a header claims
@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-namespace rill::nn {
+namespace rill::io {
 
 class InputFile {
  public:
@@ -36,4 +36,4 @@ class InputFile {
 // The whole file, or an Error naming `who` and the path.
 std::string read_file(const std::string& path, const std::string& who);
 
-}  // namespace rill::nn
+}  // namespace rill::io

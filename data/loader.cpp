@@ -1,9 +1,9 @@
 #include <numeric>
 
-#include "nn/data/images.h"
+#include "data/loader.h"
 #include "tensor/ops.h"
 
-namespace rill::nn::data {
+namespace rill::data {
 
 DataLoader::DataLoader(const ImageDataset& data, LoaderOptions options, uint64_t seed)
     : data_(data), options_(options), seed_(seed) {
@@ -60,4 +60,4 @@ Batch DataLoader::batch(int64_t step) {
   return {tensor(pixels, {B, C, H, W}), tensor(labels, {B})};
 }
 
-}  // namespace rill::nn::data
+}  // namespace rill::data

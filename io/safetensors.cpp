@@ -1,4 +1,4 @@
-#include "nn/safetensors.h"
+#include "io/safetensors.h"
 
 #include <algorithm>
 #include <bit>
@@ -7,11 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "nn/atomic_file.h"
-#include "nn/input_file.h"
+#include "io/atomic_file.h"
+#include "io/input_file.h"
 #include "tensor/ops.h"
 
-namespace rill::nn::safetensors {
+namespace rill::io::safetensors {
 
 static_assert(std::endian::native == std::endian::little, "safetensors I/O assumes a little-endian machine");
 
@@ -212,4 +212,4 @@ Contents load(const std::string& path, const std::function<bool(const std::strin
 
 Contents parse(std::string bytes, const std::string& name) { return read_selected(Reader::parse(std::move(bytes), name), {}); }
 
-}  // namespace rill::nn::safetensors
+}  // namespace rill::io::safetensors

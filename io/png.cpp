@@ -1,4 +1,5 @@
-#include "nn/io.h"
+#include "io/npy.h"
+#include "io/png.h"
 
 #include <png.h>
 
@@ -6,10 +7,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "nn/atomic_file.h"
+#include "io/atomic_file.h"
 #include "tensor/ops.h"
 
-namespace rill::nn {
+namespace rill::io {
 
 void write_png(const std::string& path, const std::vector<uint8_t>& pixels, int64_t width, int64_t height, int64_t channels) {
   RILL_CHECK(channels == 1 || channels == 3 || channels == 4, "write_png: {} channels (expected 1, 3 or 4)", channels);
@@ -59,6 +60,5 @@ void save_image_grid(const std::string& path, const Tensor& images, int64_t colu
   write_png(path, out, width, height, C);
 }
 
-void write_text_file(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
 
-}  // namespace rill::nn
+}  // namespace rill::io

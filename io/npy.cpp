@@ -18,12 +18,13 @@
 #include <functional>
 #include <utility>
 
-#include "nn/atomic_file.h"
-#include "nn/input_file.h"
-#include "nn/io.h"
+#include "io/atomic_file.h"
+#include "io/input_file.h"
+#include "io/npy.h"
+#include "io/png.h"
 #include "tensor/ops.h"
 
-namespace rill::nn {
+namespace rill::io {
 namespace {
 
 const char* npy_descr(DType d) {
@@ -235,4 +236,4 @@ Tensor parse_npy(std::string_view bytes, const std::string& name) {
   return read_npy(name, bytes.size(), [&](uint64_t offset, void* dst, size_t n) { std::memcpy(dst, bytes.data() + offset, n); });
 }
 
-}  // namespace rill::nn
+}  // namespace rill::io

@@ -1,10 +1,10 @@
-#include "nn/data/toy2d.h"
+#include "data/toy2d.h"
 
 #include <cmath>
 
 #include "tensor/ops.h"
 
-namespace rill::nn::data {
+namespace rill::data {
 
 const std::vector<std::string>& toy2d_names() {
   static const std::vector<std::string> names = {"moons", "8gaussians", "checkerboard", "circles", "swissroll", "spirals", "gaussian"};
@@ -53,4 +53,4 @@ Tensor sample_2d(const std::string& name, int64_t n, Generator* gen) {
   return tensor(out, {n, 2});
 }
 
-}  // namespace rill::nn::data
+}  // namespace rill::data
