@@ -12,15 +12,13 @@
 // fallback: each process would believe it is rank 0 of 1, train alone and write the
 // same files.
 //
-// Random streams (for the trainer, not done here). Every process seeds rill's generators
-// the same way, so today all ranks would draw the same numbers. A data-parallel trainer
-// needs two kinds of stream: the SAME on every rank for what must stay identical
-// (parameter initialisation, or a broadcast_ of the parameters from rank 0 after it),
-// and DIFFERENT per rank for what must differ (minibatch order or shard, noise and
-// time samples of the flow-matching loss, dropout): e.g. Philox with the run's seed and
-// the rank folded into the key or the offset. A checkpoint must then save every rank's
-// generator state (or re-derive it from the seed, the rank and the step) for a resumed
-// run to repeat an uninterrupted one.
+// Random streams. Every process seeds rill's generators the same way, so all ranks draw
+// the same numbers. The data-parallel trainer (examples/common/data_parallel.h) builds on
+// exactly that: every rank draws the whole global batch's randomness (noise, times,
+// label dropout) and keeps its rows (flowmatch/shard.h), so P processes train the model
+// one process trains and a checkpoint needs only one generator state. (The other design,
+// a stream per rank with the rank folded into the key, would draw less per rank but
+// give a model that depends on P and checkpoints with P generator states.)
 #pragma once
 
 #include <memory>

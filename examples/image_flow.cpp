@@ -11,11 +11,17 @@
 // Writes into --out: config.json, metrics.csv, checkpoint.safetensors (resumable),
 // model.safetensors (EMA weights), samples.png (10 x 10 grid), samples.npy (pixel scale
 // 0..255), labels.npy (conditional), metrics.json (with --bpd: bits per dimension).
+//
+// On several processes (data-parallel, examples/common/data_parallel.h):
+//   mpirun -np 2 ./build/examples/image_flow --conditional --batch 64   32 rows per process, the model of one process
+// --batch is the global batch; rank 0 prints and writes every file.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "autograd/autograd.h"
+#include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
@@ -55,7 +61,8 @@ const Preset& preset_named(const std::string& name) {
 }
 
 struct ImageOptions {
-  std::string preset = "mnist", out, data, path = "ot", solver = "euler", schedule = "cosine", device = "cpu";
+  std::string preset = "mnist", out, data, path = "ot", solver = "euler", schedule = "cosine", device = "cpu",
+              ot_scope = "global";
   int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0, base = 32, bpd = 0;
   int threads = 0;
   double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, label_dropout = 0.1, sigma = 0.0;
@@ -70,7 +77,10 @@ void add_options(CLI::App& app, ImageOptions& o) {
   app.add_option("--data", o.data, "dataset folder (default: the preset's)");
   app.add_option("--out", o.out, "output folder (default: runs/<preset>)");
   app.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(at_least(1));
-  app.add_option("--batch", o.batch, "batch size")->capture_default_str()->check(at_least(1));
+  app.add_option("--batch", o.batch, "batch size: the global batch, split evenly over mpirun's processes")
+      ->capture_default_str()->check(at_least(1));
+  app.add_option("--ot-scope", o.ot_scope, "on several processes, OT pairs over the global batch or within each "
+                 "process's rows (torchcfm's multi-GPU pairing)")->capture_default_str()->check(one_of(fm::ot_scope_names()));
   app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str()->check(positive());
   app.add_option("--schedule", o.schedule, "learning-rate schedule")->capture_default_str()->check(one_of(nn::LRSchedule::names()));
   app.add_option("--base", o.base, "U-Net base channels (MODELS.md: 32)")->capture_default_str()->check(at_least(1));
@@ -114,7 +124,7 @@ Json config_json(const ImageOptions& o) {
           {"ema", o.ema},         {"seed", o.seed},       {"device", o.device},   {"solver", o.solver},   {"nfe", o.nfe},
           {"rtol", o.rtol},       {"atol", o.atol},       {"samples", o.samples}, {"limit", o.limit},
           {"conditional", o.conditional}, {"cfg_scale", o.cfg_scale}, {"label_dropout", o.label_dropout},
-          {"save_every", o.save_every}};
+          {"save_every", o.save_every}, {"ot_scope", o.ot_scope}};
 }
 
 int run(ImageOptions o) {
@@ -126,9 +136,15 @@ int run(ImageOptions o) {
   const Device device = Device::parse(o.device);
   const fm::OdeOptions sampling = sampling_options(o.solver, o.nfe, o.rtol, o.atol);
   const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
+  const fm::OTScope scope = fm::ot_scope_by_name(o.ot_scope);
 
-  startup_report("image_flow", o.threads, device);
-  RunDir dir(o.out, "image_flow");
+  // One process, or several under mpirun: rank 0 holds the --out folder and writes every
+  // file; the others train their share of each batch and write nothing.
+  DataParallel dp = DataParallel::from_launcher();
+  dp.shard().check_batch(o.batch, "--batch");
+  startup_report("image_flow", o.threads, device, dp, o.batch);
+  std::optional<RunDir> dir;
+  if (dp.is_root()) dir.emplace(o.out, "image_flow");
 
   data::ImageDataset data = load("train");
   if (o.limit > 0 && o.limit < data.count) {
@@ -136,7 +152,8 @@ int run(ImageOptions o) {
     data.pixels.resize(static_cast<size_t>(o.limit * data.channels * data.height * data.width));
     data.labels.resize(static_cast<size_t>(o.limit));
   }
-  fmt::print("{}: {} training images of {}x{}x{} from {}\n", "image_flow", data.count, data.channels, data.height, data.width, o.data);
+  if (dp.is_root())
+    fmt::print("{}: {} training images of {}x{}x{} from {}\n", "image_flow", data.count, data.channels, data.height, data.width, o.data);
 
   manual_seed(static_cast<uint64_t>(o.seed));
   Generator gen(static_cast<uint64_t>(o.seed) + 1);
@@ -144,34 +161,45 @@ int run(ImageOptions o) {
   cfg.in_ch = data.channels, cfg.base = o.base, cfg.num_classes = o.conditional ? data.num_classes : 0;
   nn::UNet model(cfg);
   model.to(device);
-  fmt::print("{}: U-Net with {} parameters{}\n", "image_flow", model.num_parameters(), o.conditional ? " (class-conditional)" : "");
+  if (dp.is_root())
+    fmt::print("{}: U-Net with {} parameters{}\n", "image_flow", model.num_parameters(), o.conditional ? " (class-conditional)" : "");
   nn::Adam opt(model.named_parameters(), {o.lr});
   nn::EMA ema(model, o.ema);
   // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
   nn::TrainingState state{&model, o.sample_only ? nullptr : &opt, &ema, &gen, 0};
-  if (o.resume || o.sample_only) dir.load_checkpoint(state, o.resume ? "--resume" : "--sample-only");
+  if (o.sample_only) {
+    if (!dp.is_root()) return 0;  // sampling runs on rank 0 alone
+    dir->load_checkpoint(state, "--sample-only");
+  } else {
+    dp.sync_training_state(state, dir ? &*dir : nullptr, o.resume, "--resume");  // every rank: rank 0's state
+  }
 
   const int64_t null_label = data.num_classes;
   const fm::CFMOptions cfm = cfm_options(o, null_label);  // CLI11 has checked --path
   LoopResult trained{0, NAN};
   if (!o.sample_only) {
-    dir.write_config(config_json(o));  // (sampling leaves the training run's config alone)
+    if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
     // Training: step s takes batch s of the step-indexed loader (so a resumed run sees the
     // batches it would have seen), pairs noise with it and regresses the model on the path's
-    // velocity; train_loop does the rest (backward, clipping to norm 1, Adam, EMA, files).
+    // velocity; train_loop does the rest (backward, averaging over the ranks, clipping to
+    // norm 1, Adam, EMA, files). On P processes every rank takes the same global batch and
+    // noise and keeps its rows (flowmatch/shard.h).
     data::LoaderOptions lo;
     lo.batch_size = o.batch, lo.hflip = preset.hflip;
     data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
     LoopOptions loop;
-    loop.program = "image_flow", loop.dir = &dir, loop.total_steps = o.steps, loop.save_every = o.save_every;
+    loop.parallel = &dp;
+    loop.program = "image_flow", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps, loop.save_every = o.save_every;
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
     loop.print_every = 10, loop.max_grad_norm = 1.0;
     trained = train_loop(state, schedule, [&](int64_t step) {
       const data::Batch b = loader.batch(step);
       const Tensor x1 = ops::to(b.images, device);
       const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
-      return fm::cfm_loss(std::ref(model), cfm, randn(x1.shape(), x1.options(), &gen), x1, &gen, labels);
+      const Tensor x0 = randn(x1.shape(), x1.options(), &gen);
+      return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen, labels);
     }, loop);
+    if (!dp.is_root()) return 0;  // sampling and its files: rank 0's
     if (state.step < o.steps) {
       fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", "image_flow", state.step, o.steps);
       return 0;
@@ -183,7 +211,7 @@ int run(ImageOptions o) {
   sampler.to(device);
   ema.copy_to(sampler);
   sampler.eval();
-  io::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "UNet"}});
+  io::safetensors::save(dir->file("model.safetensors"), sampler.state_dict(), {{"model", "UNet"}});
   const fm::Model sample_model = std::ref(sampler);
   Tensor labels;
   fm::VectorField field;
@@ -199,11 +227,12 @@ int run(ImageOptions o) {
   const fm::OdeResult r = fm::odeint(field, randn({o.samples, data.channels, data.height, data.width}, device, &gen), 0.0, 1.0, sampling);
   const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Tensor images = ops::clamp(r.x, -1, 1);
-  io::save_npy(dir.file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
-  if (labels.defined()) io::save_npy(dir.file("labels.npy"), labels);
-  io::save_image_grid(dir.file("samples.png"), ops::narrow(images, 0, 0, std::min<int64_t>(100, o.samples)), 10);
+  io::save_npy(dir->file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
+  if (labels.defined()) io::save_npy(dir->file("labels.npy"), labels);
+  io::save_image_grid(dir->file("samples.png"), ops::narrow(images, 0, 0, std::min<int64_t>(100, o.samples)), 10);
   Json metrics = {{"steps", state.step},         {"final_loss", trained.smoothed_loss}, {"train_seconds", trained.seconds},
-                  {"nfe", r.nfe},               {"sample_seconds", sample_seconds}, {"samples", o.samples}};
+                  {"nfe", r.nfe},               {"sample_seconds", sample_seconds}, {"samples", o.samples},
+                  {"processes", dp.size()},     {"ot_scope", o.ot_scope}};
   if (o.bpd > 0) {
     // Negative log-likelihood of dequantised test images through the reverse ODE, with
     // Hutchinson's divergence (exact would need one VJP per pixel), as bits per dimension.
@@ -222,7 +251,7 @@ int run(ImageOptions o) {
     metrics["bits_per_dim"] = bpd, metrics["nll_nats"] = -mean_log_prob, metrics["likelihood_nfe"] = lr.nfe;
     fmt::print("{}: {:.3f} bits/dim on {} test images ({} NFE)\n", "image_flow", bpd, x.size(0), lr.nfe);
   }
-  dir.write_metrics(metrics);
+  dir->write_metrics(metrics);
   fmt::print("{}: {} samples with {} NFE in {:.1f} s; wrote {}/{{samples.png, samples.npy, metrics.json, checkpoint.safetensors}}\n",
              "image_flow", o.samples, r.nfe, sample_seconds, o.out);
   return 0;

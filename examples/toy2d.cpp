@@ -9,9 +9,16 @@
 // (resumable), model.safetensors (EMA weights), samples.npy, samples.png,
 // trajectories.png and metrics.json (W2 to fresh data, the two-sample W2 floor, NFE,
 // straightness).
+//
+// On several processes (data-parallel, examples/common/data_parallel.h):
+//   mpirun -np 2 ./build/examples/toy2d --batch 256            the same model as one process
+//   mpirun -np 4 ./build/examples/toy2d --ot-scope local       OT within each process's 64 rows
+// --batch is the global batch; rank 0 prints and writes every file.
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <optional>
 
+#include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
 #include "examples/common/run.h"
@@ -31,7 +38,7 @@ namespace {
 
 struct Options {
   std::string out = "runs/toy2d", data = "moons", source = "gaussian", path = "ot", solver = "euler", schedule = "cosine";
-  std::string device = "cpu";
+  std::string device = "cpu", ot_scope = "global";
   int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0;
   int threads = 0;
   double lr = 3e-3, sigma = 0.0, rtol = 1e-5, atol = 1e-5, ema = 0.99;
@@ -46,7 +53,8 @@ examples::Json config_json(const Options& o) {
   return {{"program", "toy2d"}, {"out", o.out},     {"data", o.data},         {"source", o.source}, {"path", o.path},
           {"sigma", o.sigma},   {"solver", o.solver}, {"nfe", o.nfe},         {"rtol", o.rtol},     {"atol", o.atol},
           {"steps", o.steps},   {"batch", o.batch},   {"lr", o.lr},           {"schedule", o.schedule},
-          {"width", o.width},   {"ema", o.ema},       {"samples", o.samples}, {"seed", o.seed},     {"device", o.device}};
+          {"width", o.width},   {"ema", o.ema},       {"samples", o.samples}, {"seed", o.seed},     {"device", o.device},
+          {"ot_scope", o.ot_scope}};
 }
 
 // Samples --samples points with the EMA weights (model.safetensors), measures them
@@ -95,9 +103,15 @@ int run(const Options& o) {
   const auto [path, coupling] = fm::method_by_name(o.path, o.sigma);
   const fm::OdeOptions sampling = examples::sampling_options(o.solver, o.nfe, o.rtol, o.atol);
   const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
+  const fm::OTScope scope = fm::ot_scope_by_name(o.ot_scope);
 
-  examples::startup_report("toy2d", o.threads, device);
-  examples::RunDir dir(o.out, "toy2d");
+  // One process, or several under mpirun: rank 0 holds the --out folder and writes every
+  // file; the others train their share of each batch and write nothing.
+  examples::DataParallel dp = examples::DataParallel::from_launcher();
+  dp.shard().check_batch(o.batch, "--batch");
+  examples::startup_report("toy2d", o.threads, device, dp, o.batch);
+  std::optional<examples::RunDir> dir;
+  if (dp.is_root()) dir.emplace(o.out, "toy2d");
 
   // The model, its optimizer and EMA, the random stream; or all of them from a checkpoint.
   manual_seed(static_cast<uint64_t>(o.seed));  // initial weights
@@ -108,24 +122,35 @@ int run(const Options& o) {
   nn::EMA ema(model, o.ema);
   // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
   nn::TrainingState state{&model, o.sample_only ? nullptr : &opt, &ema, &gen, 0};
-  if (o.resume || o.sample_only) dir.load_checkpoint(state, o.resume ? "--resume" : "--sample-only");
+  if (o.sample_only) {
+    if (!dp.is_root()) return 0;  // sampling runs on rank 0 alone
+    dir->load_checkpoint(state, "--sample-only");
+  } else {
+    dp.sync_training_state(state, dir ? &*dir : nullptr, o.resume, "--resume");  // every rank: rank 0's state
+  }
 
   // Training: each step draws a batch of source and data points, pairs them (the coupling:
   // OT for --path ot) and regresses the model on the path's velocity (flowmatch/cfm.h).
-  // train_loop does the rest of each step: backward, guards, Adam, EMA, metrics.csv, checkpoints.
+  // On P processes every rank draws the same global batch and keeps its rows
+  // (flowmatch/shard.h). train_loop does the rest of each step: backward, averaging over
+  // the ranks, guards, Adam, EMA, metrics.csv, checkpoints.
   fm::CFMOptions cfm;
   cfm.path = path, cfm.coupling = coupling;
   examples::LoopResult trained{0, NAN};
   if (!o.sample_only) {
-    dir.write_config(config_json(o));  // (sampling leaves the training run's config alone)
+    if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
     examples::LoopOptions loop;
-    loop.program = "toy2d", loop.dir = &dir, loop.total_steps = o.steps, loop.save_every = o.save_every, loop.log_every = 10;
+    loop.parallel = &dp;
+    loop.program = "toy2d", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps, loop.save_every = o.save_every, loop.log_every = 10;
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
-    fmt::print("toy2d: training {} -> {} with {} ({} pairs, {} path), steps {}..{}\n", o.source, o.data, o.path,
-               coupling->name(), path->name(), state.step, o.steps);
+    if (dp.is_root())
+      fmt::print("toy2d: training {} -> {} with {} ({} pairs{}, {} path), steps {}..{}\n", o.source, o.data, o.path,
+                 coupling->name(), dp.size() > 1 ? ", OT scope " + o.ot_scope : "", path->name(), state.step, o.steps);
     trained = examples::train_loop(state, schedule, [&](int64_t) {
-      return fm::cfm_loss(std::ref(model), cfm, draw(o.source, o.batch, gen, device), draw(o.data, o.batch, gen, device), &gen);
+      const Tensor x0 = draw(o.source, o.batch, gen, device), x1 = draw(o.data, o.batch, gen, device);  // the global batch
+      return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen);
     }, loop);
+    if (!dp.is_root()) return 0;  // sampling and its files: rank 0's
     if (state.step < o.steps) {
       fmt::print("toy2d: stopped after step {} of {} (--stop-after); continue with --resume\n", state.step, o.steps);
       return 0;
@@ -133,9 +158,10 @@ int run(const Options& o) {
   }
 
   // Sampling and its numbers and pictures.
-  examples::Json metrics = sample_and_measure(o, sampling, ema, gen, device, dir);
+  examples::Json metrics = sample_and_measure(o, sampling, ema, gen, device, *dir);
   metrics["steps"] = state.step, metrics["final_loss"] = trained.smoothed_loss, metrics["train_seconds"] = trained.seconds;
-  dir.write_metrics(metrics);
+  metrics["processes"] = dp.size(), metrics["ot_scope"] = o.ot_scope;
+  dir->write_metrics(metrics);
   fmt::print("toy2d: wrote {}/{{samples.png, trajectories.png, samples.npy, metrics.json, checkpoint.safetensors}}\n", o.out);
   return 0;
 }
@@ -153,7 +179,10 @@ int main(int argc, char** argv) {
   app.add_option("--sigma", o.sigma, "path noise (independent/ot), sigma_min (target), sigma (sb); 0: the method's default")
       ->capture_default_str()->check(at_least(0));
   app.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(at_least(1));
-  app.add_option("--batch", o.batch, "batch size")->capture_default_str()->check(at_least(1));
+  app.add_option("--batch", o.batch, "batch size: the global batch, split evenly over mpirun's processes")
+      ->capture_default_str()->check(at_least(1));
+  app.add_option("--ot-scope", o.ot_scope, "on several processes, OT pairs over the global batch or within each "
+                 "process's rows (torchcfm's multi-GPU pairing)")->capture_default_str()->check(one_of(fm::ot_scope_names()));
   app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str()->check(positive());
   app.add_option("--schedule", o.schedule, "learning-rate schedule")->capture_default_str()->check(one_of(nn::LRSchedule::names()));
   app.add_option("--width", o.width, "MLP width")->capture_default_str()->check(at_least(1));

@@ -6,7 +6,11 @@
 namespace rill::flowmatch {
 
 CFMBatch cfm_batch(const CFMOptions& o, const Tensor& x0, const Tensor& x1, Generator* gen, const Tensor& labels) {
-  const Pairing p = o.coupling->pair(x0, x1, gen, labels);
+  return cfm_batch_of_pairs(o, o.coupling->pair(x0, x1, gen, labels), gen, labels);
+}
+
+CFMBatch cfm_batch_of_pairs(const CFMOptions& o, const Pairing& p, Generator* gen, const Tensor& labels) {
+  const Tensor& x1 = p.x1;
   const Tensor t = o.time.sample(x1.size(0), x1.options(), gen);
   CFMBatch batch{o.path->sample(t, p.x0, p.x1, gen), Tensor()};
   if (labels.defined()) {

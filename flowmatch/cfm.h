@@ -40,6 +40,12 @@ struct CFMBatch {
 // The pairs, times and targets for one step.
 CFMBatch cfm_batch(const CFMOptions& options, const Tensor& x0, const Tensor& x1, Generator* gen = nullptr,
                    const Tensor& labels = {});
+// The part of cfm_batch after pairing: times t [B] from options.time, x_t and u_t from
+// options.path, the labels of the data rows (labels[pairs.i1]) with dropout. The random
+// numbers are drawn from gen in this order: t, the path's noise, the label dropout.
+// cfm_batch(o, x0, x1, gen, labels) == cfm_batch_of_pairs(o, o.coupling->pair(x0, x1, gen, labels), gen, labels).
+CFMBatch cfm_batch_of_pairs(const CFMOptions& options, const Pairing& pairs, Generator* gen = nullptr,
+                            const Tensor& labels = {});
 // The CFM loss mean((v - u)^2) on that batch (differentiable in the model's parameters).
 Tensor cfm_loss(const Model& model, const CFMOptions& options, const Tensor& x0, const Tensor& x1, Generator* gen = nullptr,
                 const Tensor& labels = {});

@@ -13,4 +13,5 @@
 #include "flowmatch/reflow.h"
 #include "flowmatch/schedule.h"
 #include "flowmatch/sde.h"
+#include "flowmatch/shard.h"
 #include "flowmatch/time.h"

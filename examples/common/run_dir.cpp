@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "io/atomic_file.h"
+#include "io/input_file.h"
 #include "io/npy.h"
 #include "io/png.h"
 
@@ -117,6 +118,12 @@ void RunDir::load_checkpoint(nn::TrainingState& state, const std::string& flag) 
   RILL_CHECK(fs::exists(ckpt), "{} needs {}, which does not exist", flag, ckpt);
   nn::load_checkpoint(ckpt, state);
   fmt::print("{}: loaded {} at step {}\n", program_, ckpt, state.step);
+}
+
+std::string RunDir::read_checkpoint_bytes(const std::string& flag) const {
+  const std::string ckpt = file("checkpoint.safetensors");
+  RILL_CHECK(fs::exists(ckpt), "{} needs {}, which does not exist", flag, ckpt);
+  return io::read_file(ckpt, program_);
 }
 
 void RunDir::checkpoint(const nn::TrainingState& state) {

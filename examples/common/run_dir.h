@@ -35,6 +35,7 @@ class RunDir {
   RunDir& operator=(const RunDir&) = delete;
 
   std::string file(const std::string& name) const;
+  const std::string& program() const { return program_; }  // the prefix of its messages
   void write_config(const Json& config) const;  // config.json
   void write_metrics(const Json& metrics) const;  // metrics.json
 
@@ -46,6 +47,9 @@ class RunDir {
   // Restores `state` from checkpoint.safetensors for `flag` (--resume or --sample-only), or
   // throws when there is none; prints the step it continues from.
   void load_checkpoint(nn::TrainingState& state, const std::string& flag) const;
+  // The bytes of checkpoint.safetensors, unparsed, for `flag` (or throws when there is
+  // none): what rank 0 broadcasts when a run resumes on several processes (data_parallel.h).
+  std::string read_checkpoint_bytes(const std::string& flag) const;
   // checkpoint.safetensors from `state`, after flushing metrics.csv (so after a crash the
   // file has every row up to the checkpoint). save_checkpoint refuses a state holding NaN
   // or infinity, so a diverged run never replaces the last good checkpoint.

@@ -12,30 +12,39 @@ LoopResult train_loop(nn::TrainingState& state, const nn::LRSchedule& schedule,
   RILL_CHECK(state.model && state.optimizer, "train_loop: needs a model and an optimizer");
   nn::Module& model = *state.model;
   nn::Optimizer& opt = *state.optimizer;
-  if (state.step >= o.last_step) return {0, NAN};  // nothing left to train (a resumed, finished run)
+  if (state.step >= o.last_step) return {0, NAN, NAN};  // nothing left to train (a resumed, finished run)
   if (o.dir) o.dir->open_metrics_csv(state.step);
+  const bool parallel = o.parallel != nullptr && o.parallel->size() > 1;
+  const bool show = o.parallel == nullptr || o.parallel->is_root();  // progress on rank 0 only
   Progress progress(o.total_steps, state.step, o.print_every);
   model.train();
+  double value = NAN;
   for (int64_t step = state.step; step < o.last_step; ++step) {
     if (o.before_step) o.before_step(step);
     opt.set_lr(schedule.at(step));
     opt.zero_grad();
     const Tensor loss = loss_at(step);
-    const double value = loss.item();
-    check_loss(value, step);
+    value = loss.item();
+    if (!parallel) check_loss(value, step);
     autograd::backward(loss);
+    if (parallel) {
+      // Every rank gets the same mean loss and gradient, so every rank passes or stops
+      // here alike, and the clipping, Adam and the EMA below stay identical on all ranks.
+      value = o.parallel->average_gradients(model.parameters(), value);
+      check_loss(value, step);
+    }
     check_grad_norm(nn::clip_grad_norm_(model.parameters(), o.max_grad_norm), step);
     opt.step();
     if (state.ema) state.ema->update(model);
-    progress.update(step, value);
+    if (show) progress.update(step, value);
     if (o.dir && (step % o.log_every == 0 || step + 1 == o.total_steps))
       o.dir->log_step(step, value, opt.lr(), progress.elapsed_seconds());
     state.step = step + 1;
     if (o.dir && ((o.save_every > 0 && state.step % o.save_every == 0) || state.step == o.last_step)) o.dir->checkpoint(state);
   }
   if (o.before_step) o.before_step(state.step);
-  progress.finish();
-  return {progress.elapsed_seconds(), progress.smoothed_loss()};
+  if (show) progress.finish();
+  return {progress.elapsed_seconds(), show ? progress.smoothed_loss() : NAN, value};
 }
 
 }  // namespace rill::examples

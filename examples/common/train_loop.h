@@ -5,6 +5,8 @@
 //   loss = loss_at(s)                        the program's own part: draw a batch, pair, CFM loss
 //   stop if loss is NaN or infinite          (nothing is saved: the last checkpoint stays good)
 //   backward(loss)
+//   on P > 1 processes (options.parallel): the losses and gradients averaged over the
+//   ranks (data_parallel.h), the NaN check then on the averaged loss, on every rank alike
 //   norm = ||grad||, clipped to max_grad_norm; stop if it is NaN or infinite
 //   optimizer step, EMA update               (optional EMA)
 //   progress line, a metrics.csv row every log_every steps (and at the last step)
@@ -18,6 +20,7 @@
 #include <functional>
 #include <string>
 
+#include "examples/common/data_parallel.h"
 #include "examples/common/run_dir.h"
 #include "nn/checkpoint.h"
 #include "nn/schedule.h"
@@ -32,7 +35,10 @@ struct LoopOptions {
   int64_t log_every = 1;              // metrics.csv period
   int64_t print_every = 100;          // progress period when stdout is not a terminal
   double max_grad_norm = INFINITY;    // clip the gradient norm to this; INFINITY measures only
-  RunDir* dir = nullptr;              // null: no metrics.csv and no checkpoints (the fm_* programs)
+  RunDir* dir = nullptr;              // null: no metrics.csv and no checkpoints (the fm_* programs, ranks > 0)
+  // Training on several processes: loss_at returns the loss of this rank's rows, the loop
+  // averages losses and gradients, and only rank 0 shows progress. Null: one process.
+  DataParallel* parallel = nullptr;
   // Called before each step with the step's index (and once more after the last): learning
   // curves of the idea programs.
   std::function<void(int64_t step)> before_step;
@@ -41,6 +47,7 @@ struct LoopOptions {
 struct LoopResult {
   double seconds = 0;        // wall time of this call
   double smoothed_loss = 0;  // exponential moving average of the loss (factor 0.98); NaN if no step ran
+  double last_loss = NAN;    // the loss of the last step (averaged over the ranks); NaN if no step ran
 };
 
 // Trains state.model with state.optimizer (and state.ema when set) from state.step.
