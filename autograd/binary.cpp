@@ -109,7 +109,7 @@ struct MaxMinBackward : SavesTwo {
   std::vector<Tensor> backward(const Tensor& g) override {
     const Tensor a_wins = is_max ? ops::gt(a(), b()) : ops::lt(a(), b());
     const Tensor tie = ops::mul(ops::eq(a(), b()), 0.5);
-    const Tensor share_a = ops::add(a_wins, tie);                           // 1, 1/2 or 0
+    const Tensor share_a = ops::add(a_wins, tie);                                // 1, 1/2 or 0
     const Tensor share_b = ops::sub(ops::sub(ones_like(share_a), a_wins), tie);  // the rest
     return {to_input(*this, 0, ops::mul(g, share_a)), to_input(*this, 1, ops::mul(g, share_b))};
   }

@@ -30,15 +30,17 @@ struct Conv2dBackward : Node {
 };
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions o) {
-  RILL_CHECK(x.dim() == 4 && weight.dim() == 4, "conv2d: expected input [N, C, H, W] and weight [F, C, kh, kw], got {} and {}",
-             shape_str(x.shape()), shape_str(weight.shape()));
+  RILL_CHECK(x.dim() == 4 && weight.dim() == 4,
+             "conv2d: expected input [N, C, H, W] and weight [F, C, kh, kw], got {} and {}", shape_str(x.shape()),
+             shape_str(weight.shape()));
   Window2d w;
   w.kernel_h = weight.size(2), w.kernel_w = weight.size(3);
   w.stride_h = w.stride_w = o.stride;
   w.pad_h = w.pad_w = o.padding;
   w.dilation_h = w.dilation_w = o.dilation;
   const Tensor y = ops::conv2d(x, weight, bias, w);
-  const std::vector<Tensor> inputs = bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
+  const std::vector<Tensor> inputs =
+      bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
   if (auto node = record<Conv2dBackward>(y, inputs))
     node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight), node->window = w;
   return y;

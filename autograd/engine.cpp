@@ -132,8 +132,10 @@ void run(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads
 
 Tensor default_root_grad(const Tensor& root, const Tensor& grad) {
   if (grad.defined()) return grad;
-  RILL_CHECK(root.numel() == 1, "backward: a gradient can be implied only for a one-element output; pass grad for "
-             "an output of shape {}", shape_str(root.shape()));
+  RILL_CHECK(root.numel() == 1,
+             "backward: a gradient can be implied only for a one-element output; pass grad for "
+             "an output of shape {}",
+             shape_str(root.shape()));
   return ones(root.shape(), root.options());
 }
 

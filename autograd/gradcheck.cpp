@@ -41,7 +41,8 @@ GradcheckResult gradcheck(const GradcheckFunction& f, const std::vector<Tensor>&
     onehot[j] = 1;
     const Tensor seed = tensor(onehot, {m});
     if (!requires_grad(y)) {  // no path from the inputs: the Jacobian is zero
-      for (size_t c = 0; c < checked.size(); ++c) analytic[j].push_back(std::vector<double>(inputs[checked[c]].numel(), 0.0));
+      for (size_t c = 0; c < checked.size(); ++c)
+        analytic[j].push_back(std::vector<double>(inputs[checked[c]].numel(), 0.0));
       continue;
     }
     for (const Tensor& g : autograd::grad({y}, checked_inputs, {ops::reshape(seed, y.shape())}, /*retain_graph=*/true))
@@ -73,8 +74,10 @@ GradcheckResult gradcheck(const GradcheckFunction& f, const std::vector<Tensor>&
         const bool finite = std::isfinite(exact) && std::isfinite(numeric);
         const double ratio = !finite ? INFINITY : err == 0 ? 0 : err / allowed;  // (allowed may be 0)
         ++result.checked;
-        if (finite) result.max_abs_error = std::max(result.max_abs_error, err);
-        else result.max_abs_error = INFINITY;
+        if (finite)
+          result.max_abs_error = std::max(result.max_abs_error, err);
+        else
+          result.max_abs_error = INFINITY;
         if (ratio > worst_ratio) {
           worst_ratio = ratio;
           result.report = fmt::format(

@@ -26,9 +26,9 @@ struct GradcheckOptions {
 
 struct GradcheckResult {
   bool ok = true;
-  std::string report;       // a readable account of the worst entry
+  std::string report;        // a readable account of the worst entry
   double max_abs_error = 0;  // over all entries; +inf if any entry was not finite
-  int64_t checked = 0;      // Jacobian entries compared
+  int64_t checked = 0;       // Jacobian entries compared
 };
 
 using GradcheckFunction = std::function<Tensor(const std::vector<Tensor>&)>;

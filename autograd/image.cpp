@@ -28,7 +28,8 @@ struct AvgPool2dBackward : Node {
 };
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
   Tensor y = ops::avg_pool2d(x, kernel, stride, padding);
-  if (auto node = record<AvgPool2dBackward>(y, {x})) node->kernel = kernel, node->stride = stride, node->padding = padding;
+  if (auto node = record<AvgPool2dBackward>(y, {x}))
+    node->kernel = kernel, node->stride = stride, node->padding = padding;
   return y;
 }
 

@@ -90,7 +90,8 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 
 // ---- embedding: a composition, index_select of rows then a reshape -------------------------------
 Tensor embedding(const Tensor& weight, const Tensor& indices) {
-  RILL_CHECK(weight.dim() == 2, "embedding: weight must be [num_embeddings, dim], got shape {}", shape_str(weight.shape()));
+  RILL_CHECK(weight.dim() == 2, "embedding: weight must be [num_embeddings, dim], got shape {}",
+             shape_str(weight.shape()));
   RILL_CHECK(indices.dtype() == DType::Int64, "embedding: indices must be int64, got {}", indices.dtype());
   Shape shape = indices.shape();
   shape.push_back(weight.size(1));

@@ -76,7 +76,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor y = ops::matmul(ops::reshape(x, {-1, weight.size(1)}), ops::transpose(weight, 0, 1));
   if (bias.defined()) y = ops::add(y, bias);
   y = ops::reshape(y, out_shape);
-  const std::vector<Tensor> inputs = bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
+  const std::vector<Tensor> inputs =
+      bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
   if (auto node = record<LinearBackward>(y, inputs))
     node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
   return y;

@@ -20,8 +20,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target) {
   RILL_CHECK(target.dtype() == DType::Int64 && target.shape() == Shape{logits.size(0)},
              "cross_entropy: target must be int64 of shape [{}], got {} of shape {}", logits.size(0), target.dtype(),
              shape_str(target.shape()));
-  const Tensor log_p = log_softmax(logits, 1);                               // [N, C]
-  const Tensor picked = gather(log_p, 1, ops::reshape(target, {-1, 1}));     // [N, 1]: log p[n, target[n]]
+  const Tensor log_p = log_softmax(logits, 1);                            // [N, C]
+  const Tensor picked = gather(log_p, 1, ops::reshape(target, {-1, 1}));  // [N, 1]: log p[n, target[n]]
   return neg(mean(picked));
 }
 

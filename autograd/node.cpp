@@ -35,15 +35,16 @@ std::vector<Tensor> AccumulateGrad::backward(const Tensor& grad_output) {
   // see it (a fresh result, e.g. of the weight's matmul; the engine has handed over its
   // handle) and is contiguous; otherwise it is copied, so that .grad never aliases a
   // tensor some other part of the graph (or the user) still holds.
-  if (leaf_->grad.defined()) leaf_->grad = ops::add(leaf_->grad, grad_output);
-  else if (grad_output.is_sole_owner() && grad_output.is_contiguous()) leaf_->grad = grad_output;
-  else leaf_->grad = ops::clone(grad_output);
+  if (leaf_->grad.defined())
+    leaf_->grad = ops::add(leaf_->grad, grad_output);
+  else if (grad_output.is_sole_owner() && grad_output.is_contiguous())
+    leaf_->grad = grad_output;
+  else
+    leaf_->grad = ops::clone(grad_output);
   return {};
 }
 
-bool requires_grad(const Tensor& x) {
-  return x.defined() && x.autograd_meta() && x.autograd_meta()->requires_grad;
-}
+bool requires_grad(const Tensor& x) { return x.defined() && x.autograd_meta() && x.autograd_meta()->requires_grad; }
 
 Tensor requires_grad_(const Tensor& x, bool on) {
   RILL_CHECK(is_floating(x.dtype()) || !on, "requires_grad_: only floating tensors can require gradients, got {}",

@@ -113,7 +113,8 @@ struct LayerNormBackward : Node {
   void release_saved() override { saved_x.reset(), saved_weight.reset(), saved = {}; }
 };
 
-Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+                  double eps) {
   ops::NormForward f = ops::layer_norm(x, normalized_shape, weight, bias, eps);
   Tensor y = f.y;
   if (auto node = record<LayerNormBackward>(y, with_affine(x, weight, bias))) {

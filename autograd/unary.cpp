@@ -93,9 +93,7 @@ Tensor sqrt(const Tensor& x) {
 // ---- rsqrt: y = x^(-1/2),  dx = g * (-1/2) x^(-3/2) = -g y^3 / 2 --------------------------------
 struct RsqrtBackward : SavesOutput {
   std::string name() const override { return "RsqrtBackward"; }
-  std::vector<Tensor> backward(const Tensor& g) override {
-    return {ops::mul(ops::mul(g, ops::pow(y(), 3.0)), -0.5)};
-  }
+  std::vector<Tensor> backward(const Tensor& g) override { return {ops::mul(ops::mul(g, ops::pow(y(), 3.0)), -0.5)}; }
 };
 Tensor rsqrt(const Tensor& x) {
   Tensor y = ops::rsqrt(x);

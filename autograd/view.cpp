@@ -37,11 +37,14 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   Tensor y = ops::permute(x, dims);
   if (auto node = record<PermuteBackward>(y, {x})) {
     node->inverse.resize(dims.size());
-    for (size_t i = 0; i < dims.size(); ++i) node->inverse[wrap_dim("permute", dims[i], x.dim())] = static_cast<int64_t>(i);
+    for (size_t i = 0; i < dims.size(); ++i)
+      node->inverse[wrap_dim("permute", dims[i], x.dim())] = static_cast<int64_t>(i);
   }
   return y;
 }
-Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) { return permute(x, ops::transpose_dims(x.dim(), dim0, dim1)); }
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  return permute(x, ops::transpose_dims(x.dim(), dim0, dim1));
+}
 
 // ---- expand: every copy of an element contributed to L, so dx = g summed over the copies ----
 struct ExpandBackward : Node {
@@ -68,7 +71,8 @@ struct SliceBackward : Node {
 };
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
   Tensor y = ops::slice(x, dim, start, end, step);
-  if (auto node = record<SliceBackward>(y, {x})) node->dim = dim, node->start = start, node->end = end, node->step = step;
+  if (auto node = record<SliceBackward>(y, {x}))
+    node->dim = dim, node->start = start, node->end = end, node->step = step;
   return y;
 }
 

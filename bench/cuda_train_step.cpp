@@ -49,12 +49,14 @@ double train_step_seconds(nn::Module& model, const fm::Model& v, const Shape& sh
   const Device gpu = Device::cuda();
   nn::Adam opt(model.named_parameters(), {1e-3});
   const fm::CFMOptions cfm;
-  return median_seconds([&] {
-    opt.zero_grad();
-    const Tensor loss = fm::cfm_loss(v, cfm, randn(shape, gpu, &gen), randn(shape, gpu, &gen), &gen);
-    autograd::backward(loss);
-    opt.step();
-  }, repeats);
+  return median_seconds(
+      [&] {
+        opt.zero_grad();
+        const Tensor loss = fm::cfm_loss(v, cfm, randn(shape, gpu, &gen), randn(shape, gpu, &gen), &gen);
+        autograd::backward(loss);
+        opt.step();
+      },
+      repeats);
 }
 
 void print_figure(const char* label, double value, const char* unit) {
@@ -88,10 +90,12 @@ int main(int argc, char** argv) {
   print_figure("peak memory, U-Net training (batch 256)", peak_mib, "MiB");
 
   const Tensor x0 = randn({64, 1, 28, 28}, Device::cuda(), &gen);
-  const double sample_s = median_seconds([&] {
-    no_grad guard;
-    fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100));
-  }, 3);
+  const double sample_s = median_seconds(
+      [&] {
+        no_grad guard;
+        fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100));
+      },
+      3);
   print_figure("64 samples, 100 Euler steps (U-Net)", sample_s * 1e3, "ms");
 
   const cuda::MemoryStats end = cuda::memory_stats();

@@ -18,14 +18,15 @@
 // the scaling estimate (bench/README.md).
 //
 // Usage: bench_data_parallel [threads] [timed steps, 6] [global batch, 64] [bucket bytes, 25 MiB]
+#include "examples/common/data_parallel.h"
+
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <vector>
 
 #include "autograd/autograd.h"
-#include "examples/common/data_parallel.h"
 #include "flowmatch/flowmatch.h"
 #include "nn/nn.h"
 #include "tensor/blas_info.h"
@@ -98,9 +99,11 @@ int main(int argc, char** argv) {
   }
   if (root) {
     const double step = median(step_s), fastest = *std::min_element(step_s.begin(), step_s.end());
-    fmt::print("U-Net step: median {:.3f} s ({:.2f} steps/s), fastest {:.3f} s ({:.2f} steps/s); building the batch {:.1f} ms; "
-               "averaging the gradients {:.1f} ms\n",
-               step, 1 / step, fastest, 1 / fastest, median(batch_s) * 1e3, median(reduce_s) * 1e3);
+    fmt::print(
+        "U-Net step: median {:.3f} s ({:.2f} steps/s), fastest {:.3f} s ({:.2f} steps/s); building the batch {:.1f} "
+        "ms; "
+        "averaging the gradients {:.1f} ms\n",
+        step, 1 / step, fastest, 1 / fastest, median(batch_s) * 1e3, median(reduce_s) * 1e3);
     fmt::print("CPU time per step of rank 0 (all its threads): median {:.3f} s\n", median(cpu_s));
     if (dp.size() > 1)
       fmt::print("all-reduced per step: {} bytes in {} bucket(s) (+ {} bytes of losses and gradient flags)\n",
@@ -117,8 +120,9 @@ int main(int argc, char** argv) {
       distributed::all_reduce_buckets_(dp.comm(), grads, distributed::ReduceOp::Mean, bucket_bytes);
       t.push_back(since(start));
     }
-    if (root) fmt::print("all-reduce of the gradient alone ({} tensors): median {:.2f} ms, min {:.2f} ms\n", grads.size(),
-                         median(t) * 1e3, *std::min_element(t.begin(), t.end()) * 1e3);
+    if (root)
+      fmt::print("all-reduce of the gradient alone ({} tensors): median {:.2f} ms, min {:.2f} ms\n", grads.size(),
+                 median(t) * 1e3, *std::min_element(t.begin(), t.end()) * 1e3);
   }
   return 0;
 }

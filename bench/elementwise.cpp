@@ -55,7 +55,10 @@ int main(int argc, char** argv) {
       {"silu_backward", [&] { return ops::silu_backward(b, a); }},
       {"tanh", [&] { return ops::tanh(a); }},
       {"exp (strided input)", [&] { return ops::exp(strided); }},
-      {"add (broadcast row)", [&] { return ops::add(ops::reshape(a, {1024, 1024}), ops::slice(b, 0, 0, 1024)); }},
+      {"add (broadcast row)",
+       [&] {
+         return ops::add(ops::reshape(a, {1024, 1024}), ops::slice(b, 0, 0, 1024));
+       }},
   };
   fmt::print("bench_elementwise: {} float32 elements, {} thread(s), median of 50 (us)\n", n, get_num_threads());
   for (const Case& c : cases) fmt::print("  {:<22} {:9.1f}\n", c.name, median_us([&] { (void)c.run(); }));

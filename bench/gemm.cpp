@@ -53,17 +53,16 @@ int main(int argc, char** argv) {
   fmt::print("BLAS: {}\nthreads: {}\n\n", blas_info(), get_num_threads());
   if (const std::string advice = blas_core_advice(); !advice.empty()) fmt::print("note: {}\n\n", advice);
   const std::vector<Shape3> shapes = {
-      {"square 1024^3", 1024, 1024, 1024, 1, false},
-      {"conv 28x28 32->32 fwd", 32, 288, 784, 64, false},
-      {"conv 14x14 64->64 fwd", 64, 576, 196, 64, false},
-      {"conv 7x7 64->64 fwd", 64, 576, 49, 64, false},
+      {"square 1024^3", 1024, 1024, 1024, 1, false},          {"conv 28x28 32->32 fwd", 32, 288, 784, 64, false},
+      {"conv 14x14 64->64 fwd", 64, 576, 196, 64, false},     {"conv 7x7 64->64 fwd", 64, 576, 49, 64, false},
       {"conv 28x28 32->32 dX (w^T)", 288, 32, 784, 64, true},
   };
   fmt::print("{:<28} {:>5} {:>5} {:>5} {:>4} {:>12} {:>12} {:>9}\n", "shape", "M", "K", "N", "B", "raw GFLOP/s",
              "rill GFLOP/s", "overhead");
   Generator gen(0);
   for (const Shape3& s : shapes) {
-    const Tensor a = s.transposed_weight ? ops::transpose(randn({s.K, s.M}, {}, &gen), 0, 1) : randn({s.M, s.K}, {}, &gen);
+    const Tensor a =
+        s.transposed_weight ? ops::transpose(randn({s.K, s.M}, {}, &gen), 0, 1) : randn({s.M, s.K}, {}, &gen);
     const Tensor b = randn({s.B, s.K, s.N}, {}, &gen);
     std::vector<float> c(static_cast<size_t>(s.B * s.M * s.N));
     const float* pa = a.data<float>();

@@ -114,36 +114,43 @@ int main(int argc, char** argv) {
 
   if (which == "profile-mlp") {
     nn::MLP mlp;
-    profile_step("MLP training step (batch 256, Adam)", mlp, std::ref(mlp),
-                 {256, 2}, 50, gen);
+    profile_step("MLP training step (batch 256, Adam)", mlp, std::ref(mlp), {256, 2}, 50, gen);
   }
   if (which == "all" || which == "mlp") {
     nn::MLP mlp;
     nn::Adam opt(mlp.named_parameters(), {1e-3});
     const fm::Model v = std::ref(mlp);
-    const double s = median_seconds([&] {
-      opt.zero_grad();
-      autograd::backward(fm::cfm_loss(v, cfm, randn({256, 2}, {}, &gen), randn({256, 2}, {}, &gen), &gen));
-      opt.step();
-    }, 50);
+    const double s = median_seconds(
+        [&] {
+          opt.zero_grad();
+          autograd::backward(fm::cfm_loss(v, cfm, randn({256, 2}, {}, &gen), randn({256, 2}, {}, &gen), &gen));
+          opt.step();
+        },
+        50);
     fmt::print("MLP training step (batch 256, Adam)      {:8.2f} ms\n", s * 1e3);
   }
   nn::UNet unet;
   const fm::Model v = std::ref(unet);
   if (which == "all" || which == "unet") {
     nn::Adam opt(unet.named_parameters(), {1e-3});
-    const double s = median_seconds([&] {
-      opt.zero_grad();
-      autograd::backward(fm::cfm_loss(v, cfm, randn({64, 1, 28, 28}, {}, &gen), randn({64, 1, 28, 28}, {}, &gen), &gen));
-      opt.step();
-    }, 5);
-    fmt::print("U-Net training step (batch 64, Adam)     {:8.3f} s   ({:.1f} GFLOP/s at 71.7 GFLOP/step)\n", s, 71.7 / s);
+    const double s = median_seconds(
+        [&] {
+          opt.zero_grad();
+          autograd::backward(
+              fm::cfm_loss(v, cfm, randn({64, 1, 28, 28}, {}, &gen), randn({64, 1, 28, 28}, {}, &gen), &gen));
+          opt.step();
+        },
+        5);
+    fmt::print("U-Net training step (batch 64, Adam)     {:8.3f} s   ({:.1f} GFLOP/s at 71.7 GFLOP/step)\n", s,
+               71.7 / s);
     if (which == "unet") fmt::print("peak resident memory (U-Net training)    {:8.0f} MB\n", peak_rss_mb());
   }
   if (which == "profile") profile_step("U-Net training step (batch 64, Adam)", unet, v, {64, 1, 28, 28}, 3, gen);
   if (which == "profile-sample") {  // the forward pass of sampling (no graph), per op
     const Tensor x0 = randn({64, 1, 28, 28}, {}, &gen);
-    const auto euler = [&](int steps) { fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, steps)); };
+    const auto euler = [&](int steps) {
+      fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, steps));
+    };
     euler(1);  // warm-up
     profiler::reset();
     profiler::enable(true);
@@ -154,11 +161,13 @@ int main(int argc, char** argv) {
     fmt::print("One Euler step of sampling (64 images, U-Net forward): {:.1f} ms\n", s * 1e3);
     for (const auto& e : profiler::report())
       if (e.seconds / 5 > 5e-3 * s)
-        fmt::print("  {:<28} {:6.0f} {:9.2f} ms {:6.1f}%\n", e.name, e.calls / 5.0, e.seconds / 5 * 1e3, 100 * e.seconds / 5 / s);
+        fmt::print("  {:<28} {:6.0f} {:9.2f} ms {:6.1f}%\n", e.name, e.calls / 5.0, e.seconds / 5 * 1e3,
+                   100 * e.seconds / 5 / s);
   }
   if (which == "all" || which == "sample") {
     const Tensor x0 = randn({64, 1, 28, 28}, {}, &gen);
-    const double s = median_seconds([&] { fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100)); }, 1);
+    const double s = median_seconds(
+        [&] { fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100)); }, 1);
     fmt::print("64 samples, 100 Euler steps (U-Net)      {:8.2f} s\n", s);
   }
 }

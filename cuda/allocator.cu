@@ -1,7 +1,6 @@
-#include "cuda/allocator.h"
-
 #include <algorithm>
 
+#include "cuda/allocator.h"
 #include "cuda/check.h"
 #include "cuda/context.h"
 

@@ -9,18 +9,17 @@
 // to make every launch synchronous and pin the error on the kernel that caused it.
 #pragma once
 
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include "tensor/error.h"
+#include <cublas_v2.h>
 
 namespace rill::cuda {
 
 inline void check(cudaError_t status, const char* call, const char* op) {
   if (status != cudaSuccess) {
     cudaGetLastError();  // clear a non-sticky error so that later calls can proceed
-    throw Error(fmt::format("{}: {} failed: {} ({})", op, call, cudaGetErrorString(status),
-                            cudaGetErrorName(status)));
+    throw Error(fmt::format("{}: {} failed: {} ({})", op, call, cudaGetErrorString(status), cudaGetErrorName(status)));
   }
 }
 

@@ -6,15 +6,16 @@
 // on the same stream, which runs after every kernel that used the block before.
 #pragma once
 
+#include <cuda_runtime.h>
+
 #include <cstdint>
 
 #include <cublas_v2.h>
-#include <cuda_runtime.h>
 
 namespace rill::cuda {
 
-cudaStream_t stream();         // created on first use (non-blocking w.r.t. the legacy stream)
-cublasHandle_t cublas();       // created on first use, bound to stream()
+cudaStream_t stream();    // created on first use (non-blocking w.r.t. the legacy stream)
+cublasHandle_t cublas();  // created on first use, bound to stream()
 
 // Threads per block for every kernel of the backend.
 constexpr int kThreads = 256;

@@ -35,11 +35,10 @@ class CudaBackend final : public Backend {
 
   void reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner,
               int64_t correction) override;
-  void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
-               int64_t inner) override;
+  void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner) override;
 
-  void group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
-                  const Tensor& y, const Tensor& mean, const Tensor& rstd) override;
+  void group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps, const Tensor& y,
+                  const Tensor& mean, const Tensor& rstd) override;
   void group_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                            const Tensor& gamma, int64_t groups, const Tensor& grad_x, const Tensor& grad_gamma,
                            const Tensor& grad_beta) override;

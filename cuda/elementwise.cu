@@ -69,7 +69,8 @@ struct ClampF {
 void CudaBackend::copy(const Tensor& src, const Tensor& dst) {
   dispatch(dst.dtype(), "copy", [&]<typename Out>() {
     dispatch(src.dtype(), "copy", [&]<typename In>() {
-      for_each_element<2>("copy", dst.shape(), {dst.strides(), src.strides()}, CopyF<Out, In>{ptr<Out>(dst), ptr<In>(src)});
+      for_each_element<2>("copy", dst.shape(), {dst.strides(), src.strides()},
+                          CopyF<Out, In>{ptr<Out>(dst), ptr<In>(src)});
     });
   });
 }

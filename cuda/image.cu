@@ -156,8 +156,8 @@ void CudaBackend::upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t
 void CudaBackend::upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x, int64_t scale) {
   if (grad_x.numel() == 0) return;
   dispatch_float(grad_x.dtype(), "upsample_nearest2d_backward", [&]<typename T>() {
-    upsample_backward_kernel<T><<<blocks_for(grad_x.numel()), kThreads, 0, stream()>>>(
-        ptr<T>(grad_out), ptr<T>(grad_x), dims4(grad_x), scale);
+    upsample_backward_kernel<T>
+        <<<blocks_for(grad_x.numel()), kThreads, 0, stream()>>>(ptr<T>(grad_out), ptr<T>(grad_x), dims4(grad_x), scale);
     RILL_CUDA_CHECK_LAUNCH("upsample_nearest2d_backward");
   });
 }
@@ -166,8 +166,8 @@ void CudaBackend::avg_pool2d(const Tensor& x, const Tensor& out, const Window2d&
   const Dims d = dims4(x);
   if (out.numel() == 0) return;
   dispatch_float(x.dtype(), "avg_pool2d", [&]<typename T>() {
-    avg_pool_kernel<T><<<blocks_for(out.numel()), kThreads, 0, stream()>>>(ptr<T>(x), ptr<T>(out), d, w,
-                                                                            w.out_h(d.H), w.out_w(d.W));
+    avg_pool_kernel<T>
+        <<<blocks_for(out.numel()), kThreads, 0, stream()>>>(ptr<T>(x), ptr<T>(out), d, w, w.out_h(d.H), w.out_w(d.W));
     RILL_CUDA_CHECK_LAUNCH("avg_pool2d");
   });
 }

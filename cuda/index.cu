@@ -66,8 +66,8 @@ void CudaBackend::index_select(const Tensor& x, const Tensor& index, const Tenso
   const int64_t m = index.numel();
   if (outer * m * inner == 0) return;
   dispatch(x.dtype(), "index_select", [&]<typename T>() {
-    index_select_kernel<T><<<blocks_for(outer * m * inner), kThreads, 0, stream()>>>(
-        ptr<T>(x), ptr<int64_t>(index), ptr<T>(out), outer, n, m, inner);
+    index_select_kernel<T><<<blocks_for(outer * m * inner), kThreads, 0, stream()>>>(ptr<T>(x), ptr<int64_t>(index),
+                                                                                     ptr<T>(out), outer, n, m, inner);
     RILL_CUDA_CHECK_LAUNCH("index_select");
   });
 }

@@ -60,7 +60,7 @@ T* ptr(const Tensor& t) {
 }
 
 // Grid-stride loop over n elements: each thread handles i, i + gridDim*blockDim, ...
-#define RILL_CUDA_FOR(i, n)                                                        \
+#define RILL_CUDA_FOR(i, n)                                                              \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 

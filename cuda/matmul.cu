@@ -40,18 +40,18 @@ void gemm(const MatrixLayout& la, const MatrixLayout& lb, int n, int m, int k, c
   const float one = 1.0f, zero = 0.0f;
   const bool tf32 = tf32_allowed.load(std::memory_order_relaxed);
   RILL_CUDA_CHECK(cublasSetMathMode(cublas(), tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "matmul");
-  RILL_CUDA_CHECK(cublasSgemmStridedBatched(cublas(), op(lb), op(la), m, n, k, &one, b, static_cast<int>(lb.ld),
-                                            stride_b, a, static_cast<int>(la.ld), stride_a, &zero, c, m,
-                                            static_cast<long long>(n) * m, batches),
-                  "matmul");
+  RILL_CUDA_CHECK(
+      cublasSgemmStridedBatched(cublas(), op(lb), op(la), m, n, k, &one, b, static_cast<int>(lb.ld), stride_b, a,
+                                static_cast<int>(la.ld), stride_a, &zero, c, m, static_cast<long long>(n) * m, batches),
+      "matmul");
 }
 void gemm(const MatrixLayout& la, const MatrixLayout& lb, int n, int m, int k, const double* a, long long stride_a,
           const double* b, long long stride_b, double* c, int batches) {
   const double one = 1.0, zero = 0.0;
-  RILL_CUDA_CHECK(cublasDgemmStridedBatched(cublas(), op(lb), op(la), m, n, k, &one, b, static_cast<int>(lb.ld),
-                                            stride_b, a, static_cast<int>(la.ld), stride_a, &zero, c, m,
-                                            static_cast<long long>(n) * m, batches),
-                  "matmul");
+  RILL_CUDA_CHECK(
+      cublasDgemmStridedBatched(cublas(), op(lb), op(la), m, n, k, &one, b, static_cast<int>(lb.ld), stride_b, a,
+                                static_cast<int>(la.ld), stride_a, &zero, c, m, static_cast<long long>(n) * m, batches),
+      "matmul");
 }
 
 }  // namespace

@@ -26,8 +26,7 @@ void CudaBackend::copy_to_host(void* host_dst, const void* device_src, size_t nb
 
 void CudaBackend::copy_from_host(void* device_dst, const void* host_src, size_t nbytes) {
   if (nbytes == 0) return;
-  RILL_CUDA_CHECK(cudaMemcpyAsync(device_dst, host_src, nbytes, cudaMemcpyHostToDevice, stream()),
-                  "copy_from_host");
+  RILL_CUDA_CHECK(cudaMemcpyAsync(device_dst, host_src, nbytes, cudaMemcpyHostToDevice, stream()), "copy_from_host");
   RILL_CUDA_CHECK(cudaStreamSynchronize(stream()), "copy_from_host");
 }
 

@@ -202,9 +202,9 @@ void CudaBackend::group_norm(const Tensor& x, const Tensor& gamma, const Tensor&
   const int64_t N = x.shape()[0], C = x.shape()[1], S = x.shape()[2];
   if (N * groups == 0) return;
   dispatch_float(x.dtype(), "group_norm", [&]<typename T>() {
-    group_norm_kernel<T><<<grid_of(N * groups), kThreads, 0, stream()>>>(
-        ptr<T>(x), ptr_or_null<T>(gamma), ptr_or_null<T>(beta), C, S, groups, N * groups, eps, ptr<T>(y),
-        ptr<T>(mean), ptr<T>(rstd));
+    group_norm_kernel<T><<<grid_of(N * groups), kThreads, 0, stream()>>>(ptr<T>(x), ptr_or_null<T>(gamma),
+                                                                         ptr_or_null<T>(beta), C, S, groups, N * groups,
+                                                                         eps, ptr<T>(y), ptr<T>(mean), ptr<T>(rstd));
     RILL_CUDA_CHECK_LAUNCH("group_norm");
   });
 }
@@ -260,9 +260,9 @@ void CudaBackend::layer_norm_backward(const Tensor& grad_y, const Tensor& x, con
           ptr<T>(grad_y), ptr<T>(x), ptr<T>(mean), ptr<T>(rstd), ptr_or_null<T>(gamma), R, D, ptr<T>(grad_x));
     RILL_CUDA_CHECK_LAUNCH("layer_norm_backward");
     if (grad_gamma.defined() || grad_beta.defined()) {
-      layer_norm_params_kernel<T><<<blocks_for(D), kThreads, 0, stream()>>>(
-          ptr<T>(grad_y), ptr<T>(x), ptr<T>(mean), ptr<T>(rstd), R, D, ptr_or_null_mut<T>(grad_gamma),
-          ptr_or_null_mut<T>(grad_beta));
+      layer_norm_params_kernel<T>
+          <<<blocks_for(D), kThreads, 0, stream()>>>(ptr<T>(grad_y), ptr<T>(x), ptr<T>(mean), ptr<T>(rstd), R, D,
+                                                     ptr_or_null_mut<T>(grad_gamma), ptr_or_null_mut<T>(grad_beta));
       RILL_CUDA_CHECK_LAUNCH("layer_norm_backward");
     }
   });

@@ -186,8 +186,8 @@ int64_t pieces_for(int64_t lines, int64_t n, int64_t target, int64_t min_piece) 
 
 // out[line] = op over line `line` of x [outer, n, inner], by `fold`, with the geometry above.
 template <typename T, typename O, typename F>
-void reduce_lines(ReduceOp op, F fold, const T* x, O* out, int64_t outer, int64_t n, int64_t inner,
-                  int64_t correction, Device device) {
+void reduce_lines(ReduceOp op, F fold, const T* x, O* out, int64_t outer, int64_t n, int64_t inner, int64_t correction,
+                  Device device) {
   using Part = typename F::Part;
   const int64_t lines = outer * inner;
   int64_t pieces = 1;
@@ -210,16 +210,16 @@ void reduce_lines(ReduceOp op, F fold, const T* x, O* out, int64_t outer, int64_
   Part* parts = static_cast<Part*>(storage.raw_data());
   switch (geometry) {
     case ThreadPerPiece:
-      fold_thread_kernel<T, F><<<blocks_for(lines * pieces), kThreads, 0, stream()>>>(fold, x, lines, n, inner, pieces,
-                                                                                      chunk, parts);
+      fold_thread_kernel<T, F>
+          <<<blocks_for(lines * pieces), kThreads, 0, stream()>>>(fold, x, lines, n, inner, pieces, chunk, parts);
       break;
     case WarpPerRow:
-      fold_warp_kernel<T, F><<<grid_of(ceil_div(lines, kThreads / kWarp)), kThreads, 0, stream()>>>(fold, x, lines, n,
-                                                                                                   parts);
+      fold_warp_kernel<T, F>
+          <<<grid_of(ceil_div(lines, kThreads / kWarp)), kThreads, 0, stream()>>>(fold, x, lines, n, parts);
       break;
     case BlockPerPiece:
-      fold_block_kernel<T, F><<<grid_of(lines * pieces), kThreads, 0, stream()>>>(fold, x, lines, n, inner, pieces,
-                                                                                  chunk, parts);
+      fold_block_kernel<T, F>
+          <<<grid_of(lines * pieces), kThreads, 0, stream()>>>(fold, x, lines, n, inner, pieces, chunk, parts);
       break;
   }
   RILL_CUDA_CHECK_LAUNCH("reduce");
@@ -315,16 +315,15 @@ void CudaBackend::reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_
   });
 }
 
-void CudaBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
-                          int64_t inner) {
+void CudaBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner) {
   if (outer * inner == 0) return;
   dispatch_float(x.dtype(), "softmax", [&]<typename T>() {
     if (inner > 1)
-      softmax_columns_kernel<T><<<blocks_for(outer * inner), kThreads, 0, stream()>>>(op, ptr<T>(x), ptr<T>(out), outer,
-                                                                                      n, inner);
+      softmax_columns_kernel<T>
+          <<<blocks_for(outer * inner), kThreads, 0, stream()>>>(op, ptr<T>(x), ptr<T>(out), outer, n, inner);
     else if (n <= kWarpRowMax)  // 8 rows per block
-      softmax_rows_kernel<kWarp, T><<<grid_of(ceil_div(outer, kThreads / kWarp)), kThreads, 0, stream()>>>(
-          op, ptr<T>(x), ptr<T>(out), outer, n);
+      softmax_rows_kernel<kWarp, T>
+          <<<grid_of(ceil_div(outer, kThreads / kWarp)), kThreads, 0, stream()>>>(op, ptr<T>(x), ptr<T>(out), outer, n);
     else  // a block per row
       softmax_rows_kernel<kThreads, T><<<grid_of(outer), kThreads, 0, stream()>>>(op, ptr<T>(x), ptr<T>(out), outer, n);
     RILL_CUDA_CHECK_LAUNCH("softmax");

@@ -17,10 +17,11 @@ void parse_cifar10_batch(std::string_view file_bytes, const std::string& path, I
   const auto* bytes = reinterpret_cast<const uint8_t*>(file_bytes.data());
   const size_t size = file_bytes.size();
   RILL_CHECK(size / kCifar10Record == records && size % kCifar10Record == 0,
-             "read_cifar10_batch: {} is {} bytes, expected {} records of {} bytes = {} (truncated or not CIFAR-10)", path,
-             size, records, kCifar10Record, records * kCifar10Record);
+             "read_cifar10_batch: {} is {} bytes, expected {} records of {} bytes = {} (truncated or not CIFAR-10)",
+             path, size, records, kCifar10Record, records * kCifar10Record);
   RILL_CHECK(into.count == 0 || (into.channels == 3 && into.height == 32 && into.width == 32),
-             "read_cifar10_batch: cannot add {} to a dataset of {}x{}x{} images", path, into.channels, into.height, into.width);
+             "read_cifar10_batch: cannot add {} to a dataset of {}x{}x{} images", path, into.channels, into.height,
+             into.width);
   // Every label first, so that a bad file adds nothing.
   for (size_t r = 0; r < records; ++r)
     RILL_CHECK(bytes[r * kCifar10Record] < 10, "read_cifar10_batch: {} record {} has label {}, outside 0..9", path, r,
@@ -35,7 +36,8 @@ void parse_cifar10_batch(std::string_view file_bytes, const std::string& path, I
 }
 
 ImageDataset load_cifar10_folder(const std::string& folder, const std::string& split) {
-  RILL_CHECK(split == "train" || split == "test", "load_cifar10_folder: split must be 'train' or 'test', got '{}'", split);
+  RILL_CHECK(split == "train" || split == "test", "load_cifar10_folder: split must be 'train' or 'test', got '{}'",
+             split);
   ImageDataset ds;
   std::vector<std::string> files;
   if (split == "train")

@@ -18,8 +18,8 @@
 namespace rill::data {
 
 ImageDataset load_cifar10_folder(const std::string& folder, const std::string& split = "train");
-inline constexpr size_t kCifar10Record = 1 + 3 * 32 * 32;    // label byte + pixels
-inline constexpr size_t kCifar10BatchRecords = 10000;        // records in every batch file
+inline constexpr size_t kCifar10Record = 1 + 3 * 32 * 32;  // label byte + pixels
+inline constexpr size_t kCifar10BatchRecords = 10000;      // records in every batch file
 // Appends the records of one CIFAR-10 .bin file (exactly kCifar10BatchRecords of them).
 void read_cifar10_batch(const std::string& path, ImageDataset& into);
 // The same from a file's bytes in memory, which must hold exactly `records` records

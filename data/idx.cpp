@@ -12,7 +12,8 @@ namespace rill::data {
 namespace {
 
 uint32_t big_endian_u32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 |
+         p[3];
 }
 
 // The first of `names` (each tried as is and with .gz) that exists in folder.
@@ -30,7 +31,8 @@ IdxFile read_idx(const std::string& path) { return parse_idx(io::read_file(path,
 
 IdxFile parse_idx(std::string_view file_bytes, const std::string& path) {
   // gzip data starts with 1f 8b; an IDX file with 00 00.
-  const bool gz = file_bytes.size() >= 2 && static_cast<uint8_t>(file_bytes[0]) == 0x1f && static_cast<uint8_t>(file_bytes[1]) == 0x8b;
+  const bool gz = file_bytes.size() >= 2 && static_cast<uint8_t>(file_bytes[0]) == 0x1f &&
+                  static_cast<uint8_t>(file_bytes[1]) == 0x8b;
   std::string unzipped;
   if (gz) unzipped = io::gunzip(file_bytes, path, "read_idx");
   const std::string_view view = gz ? std::string_view(unzipped) : file_bytes;
@@ -39,8 +41,8 @@ IdxFile parse_idx(std::string_view file_bytes, const std::string& path) {
   RILL_CHECK(size >= 4, "read_idx: {} is {} bytes, too short for the IDX magic number (truncated?)", path, size);
   // Magic: two zero bytes, the type (0x08 = unsigned byte), the number of axes.
   RILL_CHECK(bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08 && bytes[3] >= 1 && bytes[3] <= 4,
-             "read_idx: {} has magic number 0x{:02x}{:02x}{:02x}{:02x}, not an unsigned-byte IDX file (0x0000080N)", path,
-             bytes[0], bytes[1], bytes[2], bytes[3]);
+             "read_idx: {} has magic number 0x{:02x}{:02x}{:02x}{:02x}, not an unsigned-byte IDX file (0x0000080N)",
+             path, bytes[0], bytes[1], bytes[2], bytes[3]);
   const size_t axes = bytes[3], header = 4 + 4 * axes;
   RILL_CHECK(size >= header, "read_idx: {} ends inside its header (truncated?)", path);
   IdxFile f;
@@ -59,7 +61,8 @@ ImageDataset load_idx_folder(const std::string& folder, const std::string& split
   const std::string image_path = find_file(folder, prefix + "-images-idx3-ubyte");
   const std::string label_path = find_file(folder, prefix + "-labels-idx1-ubyte");
   IdxFile images = read_idx(image_path), labels = read_idx(label_path);
-  RILL_CHECK(images.dims.size() == 3, "load_idx_folder: {} has {} axes, expected 3 (count, rows, columns)", image_path, images.dims.size());
+  RILL_CHECK(images.dims.size() == 3, "load_idx_folder: {} has {} axes, expected 3 (count, rows, columns)", image_path,
+             images.dims.size());
   RILL_CHECK(labels.dims.size() == 1, "load_idx_folder: {} has {} axes, expected 1", label_path, labels.dims.size());
   RILL_CHECK(images.dims[0] == labels.dims[0], "load_idx_folder: {} has {} images but {} has {} labels", image_path,
              images.dims[0], label_path, labels.dims[0]);

@@ -1,6 +1,7 @@
+#include "data/loader.h"
+
 #include <numeric>
 
-#include "data/loader.h"
 #include "tensor/ops.h"
 
 namespace rill::data {
@@ -14,7 +15,8 @@ DataLoader::DataLoader(const ImageDataset& data, LoaderOptions options, uint64_t
 }
 
 int64_t DataLoader::batches_per_epoch() const {
-  return options_.drop_last ? data_.count / options_.batch_size : (data_.count + options_.batch_size - 1) / options_.batch_size;
+  return options_.drop_last ? data_.count / options_.batch_size
+                            : (data_.count + options_.batch_size - 1) / options_.batch_size;
 }
 
 const std::vector<int64_t>& DataLoader::order(int64_t epoch) {
@@ -32,7 +34,8 @@ const std::vector<int64_t>& DataLoader::order(int64_t epoch) {
 }
 
 Batch DataLoader::batch(int64_t step) {
-  const int64_t per_epoch = batches_per_epoch(), epoch = step / per_epoch, first = (step % per_epoch) * options_.batch_size;
+  const int64_t per_epoch = batches_per_epoch(), epoch = step / per_epoch,
+                first = (step % per_epoch) * options_.batch_size;
   const std::vector<int64_t>& perm = order(epoch);
   const int64_t B = std::min(options_.batch_size, data_.count - first);
   const int64_t C = data_.channels, H = data_.height, W = data_.width, plane = H * W, image = C * plane;
@@ -54,7 +57,8 @@ Batch DataLoader::batch(int64_t step) {
       for (int64_t y = 0; y < H; ++y)
         for (int64_t x = 0; x < W; ++x) {
           const uint8_t p = src[c * plane + y * W + (mirror ? W - 1 - x : x)];
-          pixels[b * image + c * plane + y * W + x] = static_cast<float>(p) / 127.5f - 1.0f;  // [0, 255] -> [-1, 1], exact at both ends
+          pixels[b * image + c * plane + y * W + x] =
+              static_cast<float>(p) / 127.5f - 1.0f;  // [0, 255] -> [-1, 1], exact at both ends
         }
   }
   return {tensor(pixels, {B, C, H, W}), tensor(labels, {B})};

@@ -17,9 +17,9 @@ struct Batch {
 
 struct LoaderOptions {
   int64_t batch_size = 128;
-  bool shuffle = true;     // a new permutation from the generator every epoch
-  bool drop_last = true;   // skip the final partial batch
-  bool hflip = false;      // mirror each image left-right with probability 1/2 (CIFAR-10)
+  bool shuffle = true;    // a new permutation from the generator every epoch
+  bool drop_last = true;  // skip the final partial batch
+  bool hflip = false;     // mirror each image left-right with probability 1/2 (CIFAR-10)
 };
 
 // Batch k of the whole run is a pure function of (seed, k): epoch e is shuffled by the

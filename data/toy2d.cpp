@@ -7,7 +7,8 @@
 namespace rill::data {
 
 const std::vector<std::string>& toy2d_names() {
-  static const std::vector<std::string> names = {"moons", "8gaussians", "checkerboard", "circles", "swissroll", "spirals", "gaussian"};
+  static const std::vector<std::string> names = {"moons",     "8gaussians", "checkerboard", "circles",
+                                                 "swissroll", "spirals",    "gaussian"};
   return names;
 }
 
@@ -46,7 +47,8 @@ Tensor sample_2d(const std::string& name, int64_t n, Generator* gen) {
     } else if (name == "gaussian") {
       x = z0, y = z1;
     } else {
-      throw Error(fmt::format("sample_2d: unknown dataset '{}' (expected one of: {})", name, fmt::join(toy2d_names(), ", ")));
+      throw Error(
+          fmt::format("sample_2d: unknown dataset '{}' (expected one of: {})", name, fmt::join(toy2d_names(), ", ")));
     }
     out[2 * i] = static_cast<float>(x), out[2 * i + 1] = static_cast<float>(y);
   }

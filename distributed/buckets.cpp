@@ -59,7 +59,8 @@ BucketStats over_buckets(const std::vector<Tensor>& tensors, int64_t bucket_byte
 
 }  // namespace
 
-BucketStats all_reduce_buckets_(Communicator& comm, const std::vector<Tensor>& tensors, ReduceOp op, int64_t bucket_bytes) {
+BucketStats all_reduce_buckets_(Communicator& comm, const std::vector<Tensor>& tensors, ReduceOp op,
+                                int64_t bucket_bytes) {
   return over_buckets(tensors, bucket_bytes, [&](const Tensor& buffer) { comm.all_reduce_(buffer, op); });
 }
 

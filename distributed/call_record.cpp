@@ -8,10 +8,14 @@ std::string_view reduce_op_name(ReduceOp op) { return op == ReduceOp::Sum ? "Sum
 
 std::string_view collective_name(Collective c) {
   switch (c) {
-    case Collective::AllReduce: return "all_reduce_";
-    case Collective::Broadcast: return "broadcast_";
-    case Collective::AllGather: return "all_gather";
-    case Collective::Barrier: return "barrier";
+    case Collective::AllReduce:
+      return "all_reduce_";
+    case Collective::Broadcast:
+      return "broadcast_";
+    case Collective::AllGather:
+      return "all_gather";
+    case Collective::Barrier:
+      return "barrier";
   }
   return "?";
 }
@@ -46,8 +50,10 @@ std::string CallRecord::describe() const {
   switch (c) {
     case Collective::AllReduce:
       return fmt::format("all_reduce_({}, {})", tensor, reduce_op_name(static_cast<ReduceOp>(fields[2])));
-    case Collective::Broadcast: return fmt::format("broadcast_({}, root {})", tensor, fields[2]);
-    default: return fmt::format("{}({})", collective_name(c), tensor);
+    case Collective::Broadcast:
+      return fmt::format("broadcast_({}, root {})", tensor, fields[2]);
+    default:
+      return fmt::format("{}({})", collective_name(c), tensor);
   }
 }
 
@@ -57,17 +63,19 @@ void check_records_agree(std::string_view op, const std::vector<CallRecord>& rec
   std::vector<std::pair<CallRecord, std::vector<int>>> calls;
   for (int rank = 0; rank < static_cast<int>(records.size()); ++rank) {
     auto it = std::find_if(calls.begin(), calls.end(), [&](const auto& c) { return c.first == records[rank]; });
-    if (it == calls.end()) calls.push_back({records[rank], {rank}});
-    else it->second.push_back(rank);
+    if (it == calls.end())
+      calls.push_back({records[rank], {rank}});
+    else
+      it->second.push_back(rank);
   }
   std::vector<std::string> parts;
   for (const auto& [record, ranks] : calls)
-    parts.push_back(fmt::format("{} {}: {}", ranks.size() == 1 ? "rank" : "ranks", fmt::join(ranks, ", "),
-                                record.describe()));
-  throw Error(fmt::format(
-      "{}: the ranks made different calls: {}. Every rank must make the same collective calls, in the same "
-      "order, with tensors of the same dtype and shape, the same op and root",
-      op, fmt::join(parts, "; ")));
+    parts.push_back(
+        fmt::format("{} {}: {}", ranks.size() == 1 ? "rank" : "ranks", fmt::join(ranks, ", "), record.describe()));
+  throw Error(
+      fmt::format("{}: the ranks made different calls: {}. Every rank must make the same collective calls, in the same "
+                  "order, with tensors of the same dtype and shape, the same op and root",
+                  op, fmt::join(parts, "; ")));
 }
 
 }  // namespace rill::distributed

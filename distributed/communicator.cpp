@@ -41,10 +41,11 @@ void Communicator::agree(std::string_view op, const CallRecord& mine) {
 
 void Communicator::all_reduce_(const Tensor& x, ReduceOp op) {
   check_tensor("all_reduce_", x, /*in_place=*/true);
-  RILL_CHECK(op == ReduceOp::Sum || is_floating(x.dtype()),
-             "all_reduce_: distributed::ReduceOp::Mean needs a floating dtype (float32 or float64), got {} {}: reduce with "
-             "Sum and divide as your integers need",
-             x.dtype(), shape_str(x.shape()));
+  RILL_CHECK(
+      op == ReduceOp::Sum || is_floating(x.dtype()),
+      "all_reduce_: distributed::ReduceOp::Mean needs a floating dtype (float32 or float64), got {} {}: reduce with "
+      "Sum and divide as your integers need",
+      x.dtype(), shape_str(x.shape()));
   agree("all_reduce_", CallRecord::of(Collective::AllReduce, x, static_cast<int64_t>(op)));
   if (x.numel() == 0) return;
   on_contiguous(x, [&](const Tensor& c) { all_reduce_contiguous(c, op); });

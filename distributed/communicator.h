@@ -55,9 +55,9 @@ class Communicator {
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
 
-  virtual int rank() const = 0;            // this process, 0..size()-1
-  virtual int size() const = 0;            // P, the number of processes
-  virtual std::string name() const = 0;    // "single-process", "mpi", "nccl"
+  virtual int rank() const = 0;          // this process, 0..size()-1
+  virtual int size() const = 0;          // P, the number of processes
+  virtual std::string name() const = 0;  // "single-process", "mpi", "nccl"
   // Whether this communicator's collectives take tensors on `device`, and the words
   // for what it takes ("cpu tensors"), for error messages.
   virtual bool accepts(Device device) const = 0;

@@ -62,7 +62,8 @@ std::shared_ptr<Communicator> init() {
 #else
       break;  // unreachable: choose_communicator returns Mpi only when MPI is built
 #endif
-    case CommunicatorKind::SingleProcess: return std::make_shared<SingleProcessCommunicator>();
+    case CommunicatorKind::SingleProcess:
+      return std::make_shared<SingleProcessCommunicator>();
   }
   throw Error("init: no communicator");
 }

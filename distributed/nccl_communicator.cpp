@@ -23,9 +23,12 @@ void check(ncclResult_t result, const char* call, const char* op, ncclComm_t com
 
 ncclDataType_t nccl_type(DType dtype) {
   switch (dtype) {
-    case DType::Float32: return ncclFloat32;
-    case DType::Float64: return ncclFloat64;
-    case DType::Int64: return ncclInt64;
+    case DType::Float32:
+      return ncclFloat32;
+    case DType::Float64:
+      return ncclFloat64;
+    case DType::Int64:
+      return ncclInt64;
   }
   throw Error("nccl: unknown dtype");
 }

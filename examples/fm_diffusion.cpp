@@ -7,14 +7,13 @@
 // score comes from the velocity through the Gaussian-path conversion (flowmatch/schedule.h).
 // Reports W2 to fresh data for both at several step counts; writes diffusion_ode.png,
 // diffusion_sde.png, diffusion.csv and metrics.json into --out.
-#include <CLI/CLI.hpp>
-
+#include "data/toy2d.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
-#include "data/toy2d.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "tensor/ops.h"
+#include <CLI/CLI.hpp>
 
 using namespace rill;
 namespace fm = rill::flowmatch;
@@ -26,11 +25,15 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_diffusion: sample a flow-matching model on the VP path with the ODE and with the SDE (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(data::toy2d_names()));
+  app.add_option("--data", data_name, "2-D target")
+      ->capture_default_str()
+      ->check(examples::one_of(data::toy2d_names()));
   app.add_option("--steps", steps, "training steps")->capture_default_str()->check(examples::at_least(1));
   app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str()->check(examples::at_least(2));
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));
-  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str()->check(examples::device_name());
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")
+      ->capture_default_str()
+      ->check(examples::device_name());
   return examples::program_main("fm_diffusion", app, argc, argv, [&] {
     const Device device = Device::parse(device_name);
     examples::startup_report("fm_diffusion", threads, device);
@@ -49,10 +52,14 @@ int main(int argc, char** argv) {
     const Tensor x0 = randn({eval_points, 2}, {}, &eval);
     const Tensor fresh_a = data(eval_points, eval), fresh_b = data(eval_points, eval);
     const double floor = fm::wasserstein2(fresh_a, fresh_b);
-    examples::Json results = {{"w2_floor", floor}, {"schedule", schedule->name()}, {"ode", examples::Json::object()}, {"sde", examples::Json::object()}};
+    examples::Json results = {{"w2_floor", floor},
+                              {"schedule", schedule->name()},
+                              {"ode", examples::Json::object()},
+                              {"sde", examples::Json::object()}};
     std::ofstream csv(dir.file("diffusion.csv"));
     csv << "sampler,steps,w2\n";
-    fmt::print("\nfm_diffusion: W2 to fresh data (two-sample floor {:.3f})\n{:>6} {:>10} {:>10}\n", floor, "steps", "ODE", "SDE");
+    fmt::print("\nfm_diffusion: W2 to fresh data (two-sample floor {:.3f})\n{:>6} {:>10} {:>10}\n", floor, "steps",
+               "ODE", "SDE");
     Tensor ode_last, sde_last;
     for (int64_t n : {10, 25, 50, 200}) {
       ode_last = fm::odeint(v, x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, n)).x;

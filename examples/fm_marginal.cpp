@@ -8,17 +8,17 @@
 //   marginal  E || v(t, x_t) - u_t(x_t) ||^2                 (distance to the marginal field)
 //   spread    E || u_t(x_t | x0, x1) - u_t(x_t) ||^2         (the per-pair targets' own distance from it)
 // Lipman et al. (2023, Thm. 2): in expectation loss = marginal + spread (on a finite batch
-// up to a small cross term), with `spread` independent of the model; so the loss plateaus at `spread` while `marginal` goes to 0. Writes
-// marginal.csv, marginal.png (log10 of the three curves) and metrics.json.
-#include <CLI/CLI.hpp>
+// up to a small cross term), with `spread` independent of the model; so the loss plateaus at `spread` while `marginal`
+// goes to 0. Writes marginal.csv, marginal.png (log10 of the three curves) and metrics.json.
 #include <cmath>
 
+#include "autograd/grad_mode.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
 #include "examples/common/run.h"
-#include "autograd/grad_mode.h"
 #include "examples/common/train2d.h"
 #include "tensor/ops.h"
+#include <CLI/CLI.hpp>
 
 using namespace rill;
 namespace fm = rill::flowmatch;
@@ -33,7 +33,9 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps, "training steps")->capture_default_str()->check(examples::at_least(1));
   app.add_option("--eval-points", eval_points, "evaluation batch")->capture_default_str()->check(examples::at_least(2));
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));
-  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str()->check(examples::device_name());
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")
+      ->capture_default_str()
+      ->check(examples::device_name());
   return examples::program_main("fm_marginal", app, argc, argv, [&] {
     const Device device = Device::parse(device_name);
     examples::startup_report("fm_marginal", threads, device);
@@ -75,12 +77,13 @@ int main(int argc, char** argv) {
     };
     const examples::Sampler2d data = [&](int64_t n, Generator& g) { return gmm.sample(n, &g); };
     examples::train_2d("i-cfm", fm::CFMOptions{}, examples::named_sampler("gaussian"), data, train);
-    fmt::print("\nfm_marginal: {:>6} {:>10} {:>10} {:>10} {:>12}\n", "step", "loss", "marginal", "spread", "marg+spread");
+    fmt::print("\nfm_marginal: {:>6} {:>10} {:>10} {:>10} {:>12}\n", "step", "loss", "marginal", "spread",
+               "marg+spread");
     for (size_t i = 0; i < xs.size(); i += std::max<size_t>(1, xs.size() / 10))
-      fmt::print("fm_marginal: {:>6} {:>10.4f} {:>10.4f} {:>10.4f} {:>12.4f}\n", xs[i], loss_curve[i], marginal_curve[i], spread,
-                 marginal_curve[i] + spread);
-    fmt::print("fm_marginal: {:>6} {:>10.4f} {:>10.4f} {:>10.4f} {:>12.4f}\n", xs.back(), loss_curve.back(), marginal_curve.back(),
-               spread, marginal_curve.back() + spread);
+      fmt::print("fm_marginal: {:>6} {:>10.4f} {:>10.4f} {:>10.4f} {:>12.4f}\n", xs[i], loss_curve[i],
+                 marginal_curve[i], spread, marginal_curve[i] + spread);
+    fmt::print("fm_marginal: {:>6} {:>10.4f} {:>10.4f} {:>10.4f} {:>12.4f}\n", xs.back(), loss_curve.back(),
+               marginal_curve.back(), spread, marginal_curve.back() + spread);
 
     // log10 curves on [-1, 1]^2: x = step, y = log10(error) mapped from [-3, 2].
     examples::Canvas canvas(480, 1.05);
@@ -103,9 +106,15 @@ int main(int argc, char** argv) {
     canvas.polyline(lx, ly, {214, 39, 40});
     canvas.polyline(mx, my, {31, 119, 180});
     canvas.save(dir.file("marginal.png"));
-    dir.write_metrics({{"spread", spread}, {"final_loss", loss_curve.back()}, {"final_marginal_error", marginal_curve.back()},
-                       {"initial_marginal_error", marginal_curve.front()}, {"steps", steps}});
-    fmt::print("fm_marginal: wrote {}/{{marginal.png (red: loss, blue: marginal error, dark grey: spread; log scale, grid lines at 1e-3 ... 1e2), marginal.csv, metrics.json}}\n", out);
+    dir.write_metrics({{"spread", spread},
+                       {"final_loss", loss_curve.back()},
+                       {"final_marginal_error", marginal_curve.back()},
+                       {"initial_marginal_error", marginal_curve.front()},
+                       {"steps", steps}});
+    fmt::print(
+        "fm_marginal: wrote {}/{{marginal.png (red: loss, blue: marginal error, dark grey: spread; log scale, grid "
+        "lines at 1e-3 ... 1e2), marginal.csv, metrics.json}}\n",
+        out);
     return 0;
   });
 }

@@ -5,16 +5,15 @@
 // round of reflow on the I-CFM model. For each: straightness and W2 to fresh data after
 // Euler sampling with 1, 2, 4, 8, 16 and 100 steps. Writes straight_<method>.png (the
 // trajectories of each method), straight.csv and metrics.json into --out.
-#include <CLI/CLI.hpp>
-
+#include "autograd/autograd.h"
+#include "data/toy2d.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
-#include "data/toy2d.h"
 #include "examples/common/run.h"
-#include "autograd/autograd.h"
 #include "examples/common/train2d.h"
 #include "nn/optim.h"
 #include "tensor/ops.h"
+#include <CLI/CLI.hpp>
 
 using namespace rill;
 namespace fm = rill::flowmatch;
@@ -26,12 +25,20 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_straight: OT couplings and reflow straighten flow-matching paths (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(data::toy2d_names()));
+  app.add_option("--data", data_name, "2-D target")
+      ->capture_default_str()
+      ->check(examples::one_of(data::toy2d_names()));
   app.add_option("--steps", steps, "training steps per model")->capture_default_str()->check(examples::at_least(1));
-  app.add_option("--eval-points", eval_points, "points for W2 (exact assignment, O(n^3))")->capture_default_str()->check(examples::at_least(2));
-  app.add_option("--reflow-pairs", reflow_pairs, "pairs generated for reflow")->capture_default_str()->check(examples::at_least(1));
+  app.add_option("--eval-points", eval_points, "points for W2 (exact assignment, O(n^3))")
+      ->capture_default_str()
+      ->check(examples::at_least(2));
+  app.add_option("--reflow-pairs", reflow_pairs, "pairs generated for reflow")
+      ->capture_default_str()
+      ->check(examples::at_least(1));
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));
-  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str()->check(examples::device_name());
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")
+      ->capture_default_str()
+      ->check(examples::device_name());
   return examples::program_main("fm_straight", app, argc, argv, [&] {
     const Device device = Device::parse(device_name);
     examples::startup_report("fm_straight", threads, device);
@@ -48,7 +55,8 @@ int main(int argc, char** argv) {
     std::vector<Method> methods(3);
     methods[0].name = "independent";
     methods[1].name = "ot", methods[1].cfm.coupling = fm::exact_ot_coupling();
-    methods[2].name = "sb", methods[2].cfm.path = fm::schrodinger_bridge_path(0.5), methods[2].cfm.coupling = fm::sinkhorn_coupling(0.5, 1000, 1e-4);
+    methods[2].name = "sb", methods[2].cfm.path = fm::schrodinger_bridge_path(0.5),
+    methods[2].cfm.coupling = fm::sinkhorn_coupling(0.5, 1000, 1e-4);
     std::vector<std::pair<std::string, std::shared_ptr<nn::MLP>>> models;
     for (const Method& m : methods) {
       fmt::print("fm_straight: training {}\n", m.name);
@@ -71,7 +79,8 @@ int main(int argc, char** argv) {
       for (int64_t step = 0; step < steps / 2; ++step) {
         const Tensor idx = randint(0, reflow_pairs, {train.batch}, DType::Int64, &train_gen);
         opt.zero_grad();
-        const Tensor x0 = ops::to(ops::index_select(pairs.x0, 0, idx), device), x1 = ops::to(ops::index_select(pairs.x1, 0, idx), device);
+        const Tensor x0 = ops::to(ops::index_select(pairs.x0, 0, idx), device),
+                     x1 = ops::to(ops::index_select(pairs.x1, 0, idx), device);
         autograd::backward(fm::cfm_loss(std::ref(*reflowed), cfm, x0, x1, &train_gen));
         opt.step();
       }
@@ -83,10 +92,12 @@ int main(int argc, char** argv) {
     const Tensor x0 = source(eval_points, eval), fresh_a = data(eval_points, eval), fresh_b = data(eval_points, eval);
     const double floor = fm::wasserstein2(fresh_a, fresh_b);
     const std::vector<int64_t> nfes = {1, 2, 4, 8, 16, 100};
-    examples::Json results = {{"w2_floor", floor}, {"eval_points", eval_points}, {"steps", steps}, {"methods", examples::Json::object()}};
+    examples::Json results = {
+        {"w2_floor", floor}, {"eval_points", eval_points}, {"steps", steps}, {"methods", examples::Json::object()}};
     std::ofstream csv(dir.file("straight.csv"));
     csv << "method,nfe,w2,straightness\n";
-    fmt::print("\nfm_straight: W2 to fresh data by Euler steps (two-sample floor {:.3f})\n{:<12} {:>12}", floor, "method", "straightness");
+    fmt::print("\nfm_straight: W2 to fresh data by Euler steps (two-sample floor {:.3f})\n{:<12} {:>12}", floor,
+               "method", "straightness");
     for (int64_t n : nfes) fmt::print(" {:>8}", fmt::format("NFE {}", n));
     fmt::print("\n");
     const double extent = examples::plot_extent(fresh_a) * 1.2;
@@ -98,7 +109,9 @@ int main(int argc, char** argv) {
       fmt::print("{:<12} {:>12.4f}", name, s);
       examples::Json by_nfe = examples::Json::object();
       for (int64_t n : nfes) {
-        const Tensor samples = n == 100 ? full.x : fm::odeint(examples::field_of(*model), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, n)).x;
+        const Tensor samples =
+            n == 100 ? full.x
+                     : fm::odeint(examples::field_of(*model), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, n)).x;
         const double w2 = fm::wasserstein2(samples, fresh_a);
         by_nfe[std::to_string(n)] = w2;
         csv << name << ',' << n << ',' << w2 << ',' << s << '\n';

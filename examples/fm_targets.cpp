@@ -11,17 +11,16 @@
 // pure noise, and errors near t = 0 are amplified by 1/alpha_t. This program measures both
 // models' velocity error by time bin on held-out points and W2 of their samples (noise model
 // started at t = 0.01). Writes targets.csv, targets_velocity.png, targets_noise.png, metrics.json.
-#include <CLI/CLI.hpp>
-
 #include "autograd/autograd.h"
+#include "data/toy2d.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
-#include "data/toy2d.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
 #include "tensor/ops.h"
+#include <CLI/CLI.hpp>
 
 using namespace rill;
 namespace fm = rill::flowmatch;
@@ -33,11 +32,15 @@ int main(int argc, char** argv) {
   std::string device_name = "cpu";
   CLI::App app{"fm_targets: velocity versus noise targets on the same path (rill)"};
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--data", data_name, "2-D target")->capture_default_str()->check(examples::one_of(data::toy2d_names()));
+  app.add_option("--data", data_name, "2-D target")
+      ->capture_default_str()
+      ->check(examples::one_of(data::toy2d_names()));
   app.add_option("--steps", steps, "training steps per model")->capture_default_str()->check(examples::at_least(1));
   app.add_option("--eval-points", eval_points, "points for W2")->capture_default_str()->check(examples::at_least(2));
   app.add_option("--threads", threads, "threads (0: all cores)")->capture_default_str()->check(examples::at_least(0));
-  app.add_option("--device", device_name, "cpu or cuda: where the networks train")->capture_default_str()->check(examples::device_name());
+  app.add_option("--device", device_name, "cpu or cuda: where the networks train")
+      ->capture_default_str()
+      ->check(examples::device_name());
   return examples::program_main("fm_targets", app, argc, argv, [&] {
     const Device device = Device::parse(device_name);
     examples::startup_report("fm_targets", threads, device);
@@ -63,7 +66,8 @@ int main(int argc, char** argv) {
       nn::Adam opt(noise_model->named_parameters(), {train.lr});
       const auto lr = nn::LRSchedule::cosine(train.lr, steps, std::min<int64_t>(100, steps / 10));
       for (int64_t step = 0; step < steps; ++step) {
-        const Tensor x0 = ops::to(randn({train.batch, 2}, {}, &gen), device), x1 = ops::to(data(train.batch, gen), device);
+        const Tensor x0 = ops::to(randn({train.batch, 2}, {}, &gen), device),
+                     x1 = ops::to(data(train.batch, gen), device);
         const Tensor t = ops::to(rand({train.batch}, {}, &gen), device);
         const Tensor xt = path->mean(t, x0, x1);
         opt.set_lr(lr.at(step));
@@ -76,7 +80,8 @@ int main(int argc, char** argv) {
     // The noise model as a velocity field (singular at t = 0, where alpha = 0).
     const fm::VectorField noise_as_velocity = [&](double t, const Tensor& x) {
       const Tensor tt = full({x.size(0)}, t, x.options());
-      return fm::convert_prediction(*schedule, tt, x, examples::evaluate(*noise_model, tt, x), fm::Prediction::Noise, fm::Prediction::Velocity);
+      return fm::convert_prediction(*schedule, tt, x, examples::evaluate(*noise_model, tt, x), fm::Prediction::Noise,
+                                    fm::Prediction::Velocity);
     };
 
     // Velocity error of both models by time bin, on fresh points of the path.
@@ -84,9 +89,15 @@ int main(int argc, char** argv) {
     std::ofstream csv(dir.file("targets.csv"));
     csv << "t_bin,velocity_model_error,noise_model_error\n";
     examples::Json bins = examples::Json::array();
-    fmt::print("\nfm_targets: mean squared velocity error by time (held-out points)\n{:>12} {:>12} {:>12}\n", "t", "velocity", "noise");
+    fmt::print("\nfm_targets: mean squared velocity error by time (held-out points)\n{:>12} {:>12} {:>12}\n", "t",
+               "velocity", "noise");
     for (double lo : {0.0, 0.01, 0.05, 0.2, 0.5, 0.8}) {
-      const double hi = lo == 0.0 ? 0.01 : lo == 0.01 ? 0.05 : lo == 0.05 ? 0.2 : lo == 0.2 ? 0.5 : lo == 0.5 ? 0.8 : 1.0;
+      const double hi = lo == 0.0    ? 0.01
+                        : lo == 0.01 ? 0.05
+                        : lo == 0.05 ? 0.2
+                        : lo == 0.2  ? 0.5
+                        : lo == 0.5  ? 0.8
+                                     : 1.0;
       const int64_t n = 2000;
       const Tensor t = ops::add(ops::mul(rand({n}, {}, &eval), hi - lo), lo);
       const Tensor x0 = randn({n, 2}, {}, &eval), x1 = data(n, eval);
@@ -97,7 +108,8 @@ int main(int argc, char** argv) {
         return ops::mean(ops::sum(ops::mul(d, d), {1})).item();
       };
       const double ev = err(examples::evaluate(*velocity_model, t, xt));
-      const double en = err(fm::convert_prediction(*schedule, t, xt, examples::evaluate(*noise_model, t, xt), fm::Prediction::Noise, fm::Prediction::Velocity));
+      const double en = err(fm::convert_prediction(*schedule, t, xt, examples::evaluate(*noise_model, t, xt),
+                                                   fm::Prediction::Noise, fm::Prediction::Velocity));
       csv << fmt::format("[{},{}),{},{}\n", lo, hi, ev, en);
       bins.push_back({{"t_from", lo}, {"t_to", hi}, {"velocity_model", ev}, {"noise_model", en}});
       fmt::print("{:>12} {:>12.4g} {:>12.4g}\n", fmt::format("[{}, {})", lo, hi), ev, en);
@@ -107,11 +119,13 @@ int main(int argc, char** argv) {
     const Tensor x0 = randn({eval_points, 2}, {}, &eval);
     const Tensor fresh_a = data(eval_points, eval), fresh_b = data(eval_points, eval);
     const double floor = fm::wasserstein2(fresh_a, fresh_b);
-    const Tensor s_vel = fm::odeint(examples::field_of(*velocity_model), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100)).x;
+    const Tensor s_vel =
+        fm::odeint(examples::field_of(*velocity_model), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100)).x;
     // x at t = 0.01 on the path is cos(0.005 pi) x0 + sin(0.005 pi) x1 ~ x0 (the data term is 0.016 x1).
     const Tensor s_noise = fm::odeint(noise_as_velocity, x0, 0.01, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 99)).x;
     const double w_vel = fm::wasserstein2(s_vel, fresh_a), w_noise = fm::wasserstein2(s_noise, fresh_a);
-    fmt::print("fm_targets: W2 to fresh data (floor {:.3f}): velocity model {:.3f}, noise model {:.3f}\n", floor, w_vel, w_noise);
+    fmt::print("fm_targets: W2 to fresh data (floor {:.3f}): velocity model {:.3f}, noise model {:.3f}\n", floor, w_vel,
+               w_noise);
     const double extent = examples::plot_extent(fresh_a);
     for (const auto& [name, samples] : {std::pair{"velocity", s_vel}, std::pair{"noise", s_noise}}) {
       examples::Canvas c(400, extent);
@@ -119,7 +133,10 @@ int main(int argc, char** argv) {
       c.points(samples, {31, 119, 180}, 0.7);
       c.save(dir.file(std::string("targets_") + name + ".png"));
     }
-    dir.write_metrics({{"w2_floor", floor}, {"w2_velocity_model", w_vel}, {"w2_noise_model", w_noise}, {"velocity_error_by_time", bins}});
+    dir.write_metrics({{"w2_floor", floor},
+                       {"w2_velocity_model", w_vel},
+                       {"w2_noise_model", w_noise},
+                       {"velocity_error_by_time", bins}});
     fmt::print("fm_targets: wrote {}/{{targets_velocity.png, targets_noise.png, targets.csv, metrics.json}}\n", out);
     return 0;
   });

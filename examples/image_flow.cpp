@@ -15,24 +15,24 @@
 // On several processes (data-parallel, examples/common/data_parallel.h):
 //   mpirun -np 2 ./build/examples/image_flow --conditional --batch 64   32 rows per process, the model of one process
 // --batch is the global batch; rank 0 prints and writes every file.
-#include <CLI/CLI.hpp>
 #include <functional>
 #include <optional>
 #include <string>
 
 #include "autograd/autograd.h"
+#include "data/cifar10.h"
+#include "data/idx.h"
+#include "data/loader.h"
 #include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
 #include "flowmatch/flowmatch.h"
-#include "data/cifar10.h"
-#include "data/idx.h"
-#include "data/loader.h"
 #include "io/npy.h"
 #include "io/png.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
+#include <CLI/CLI.hpp>
 
 using namespace rill;
 using namespace rill::examples;
@@ -63,7 +63,8 @@ const Preset& preset_named(const std::string& name) {
 struct ImageOptions {
   std::string preset = "mnist", out, data, path = "ot", solver = "euler", schedule = "cosine", device = "cpu",
               ot_scope = "global";
-  int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0, base = 32, bpd = 0;
+  int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0,
+          base = 32, bpd = 0;
   int threads = 0;
   double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, label_dropout = 0.1, sigma = 0.0;
   bool conditional = false, resume = false, sample_only = false;
@@ -72,42 +73,69 @@ struct ImageOptions {
 void add_options(CLI::App& app, ImageOptions& o) {
   std::vector<std::string> preset_names;
   for (const Preset& p : presets()) preset_names.push_back(p.name);
-  app.add_option("--preset", o.preset, "the dataset: mnist (IDX files: MNIST, Fashion-MNIST) or cifar10 (binary batches)")
-      ->capture_default_str()->check(one_of(preset_names));
+  app.add_option("--preset", o.preset,
+                 "the dataset: mnist (IDX files: MNIST, Fashion-MNIST) or cifar10 (binary batches)")
+      ->capture_default_str()
+      ->check(one_of(preset_names));
   app.add_option("--data", o.data, "dataset folder (default: the preset's)");
   app.add_option("--out", o.out, "output folder (default: runs/<preset>)");
   app.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(at_least(1));
   app.add_option("--batch", o.batch, "batch size: the global batch, split evenly over mpirun's processes")
-      ->capture_default_str()->check(at_least(1));
-  app.add_option("--ot-scope", o.ot_scope, "on several processes, OT pairs over the global batch or within each "
-                 "process's rows (torchcfm's multi-GPU pairing)")->capture_default_str()->check(one_of(fm::ot_scope_names()));
+      ->capture_default_str()
+      ->check(at_least(1));
+  app.add_option("--ot-scope", o.ot_scope,
+                 "on several processes, OT pairs over the global batch or within each "
+                 "process's rows (torchcfm's multi-GPU pairing)")
+      ->capture_default_str()
+      ->check(one_of(fm::ot_scope_names()));
   app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str()->check(positive());
-  app.add_option("--schedule", o.schedule, "learning-rate schedule")->capture_default_str()->check(one_of(nn::LRSchedule::names()));
+  app.add_option("--schedule", o.schedule, "learning-rate schedule")
+      ->capture_default_str()
+      ->check(one_of(nn::LRSchedule::names()));
   app.add_option("--base", o.base, "U-Net base channels (MODELS.md: 32)")->capture_default_str()->check(at_least(1));
   app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h); ot is class-aware when --conditional")
-      ->capture_default_str()->check(one_of(fm::method_names()));
+      ->capture_default_str()
+      ->check(one_of(fm::method_names()));
   app.add_option("--sigma", o.sigma, "path noise; 0: the method's default")->capture_default_str()->check(at_least(0));
-  app.add_option("--ema", o.ema, "EMA decay; samples use the EMA weights")->capture_default_str()->check(in_half_open(0, 1));
+  app.add_option("--ema", o.ema, "EMA decay; samples use the EMA weights")
+      ->capture_default_str()
+      ->check(in_half_open(0, 1));
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
   app.add_option("--threads", o.threads, "threads (0: all cores)")->capture_default_str()->check(at_least(0));
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str()->check(device_name());
   app.add_option("--solver", o.solver, "ODE solver")->capture_default_str()->check(one_of(fm::solver_names()));
-  app.add_option("--nfe", o.nfe, "function evaluations for fixed-grid solvers")->capture_default_str()->check(at_least(1));
+  app.add_option("--nfe", o.nfe, "function evaluations for fixed-grid solvers")
+      ->capture_default_str()
+      ->check(at_least(1));
   app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str()->check(positive());
   app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str()->check(positive());
-  app.add_option("--samples", o.samples, "images to sample (the grid shows up to 100)")->capture_default_str()->check(at_least(1));
-  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")->capture_default_str()->check(at_least(0));
-  app.add_option("--stop-after", o.stop_after, "train up to this step, save a checkpoint and exit (the schedule still spans "
-                 "--steps); continue with --resume. 0: train to the end")->capture_default_str()->check(at_least(0));
-  app.add_option("--limit", o.limit, "use only the first N training images (0: all)")->capture_default_str()->check(at_least(0));
+  app.add_option("--samples", o.samples, "images to sample (the grid shows up to 100)")
+      ->capture_default_str()
+      ->check(at_least(1));
+  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")
+      ->capture_default_str()
+      ->check(at_least(0));
+  app.add_option("--stop-after", o.stop_after,
+                 "train up to this step, save a checkpoint and exit (the schedule still spans "
+                 "--steps); continue with --resume. 0: train to the end")
+      ->capture_default_str()
+      ->check(at_least(0));
+  app.add_option("--limit", o.limit, "use only the first N training images (0: all)")
+      ->capture_default_str()
+      ->check(at_least(0));
   app.add_flag("--conditional", o.conditional, "class-conditional with classifier-free guidance");
-  app.add_option("--cfg-scale", o.cfg_scale, "guidance weight w (1: plain conditional)")->capture_default_str()->check(any_finite());
-  app.add_option("--label-dropout", o.label_dropout, "probability of training on the null label")->capture_default_str()
+  app.add_option("--cfg-scale", o.cfg_scale, "guidance weight w (1: plain conditional)")
+      ->capture_default_str()
+      ->check(any_finite());
+  app.add_option("--label-dropout", o.label_dropout, "probability of training on the null label")
+      ->capture_default_str()
       ->check(in_half_open(0, 1));
-  app.add_option("--bpd", o.bpd, "after sampling, bits/dim of this many test images (Hutchinson, dopri5)")->capture_default_str()
+  app.add_option("--bpd", o.bpd, "after sampling, bits/dim of this many test images (Hutchinson, dopri5)")
+      ->capture_default_str()
       ->check(at_least(0));
   app.add_flag("--resume", o.resume, "continue from --out/checkpoint.safetensors");
-  app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors")->excludes("--resume");
+  app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors")
+      ->excludes("--resume");
 }
 
 fm::CFMOptions cfm_options(const ImageOptions& o, int64_t null_label) {
@@ -119,12 +147,31 @@ fm::CFMOptions cfm_options(const ImageOptions& o, int64_t null_label) {
 }
 
 Json config_json(const ImageOptions& o) {
-  return {{"program", "image_flow"}, {"preset", o.preset}, {"data", o.data},       {"out", o.out},         {"steps", o.steps},     {"batch", o.batch},
-          {"lr", o.lr},           {"schedule", o.schedule}, {"base", o.base},     {"path", o.path},       {"sigma", o.sigma},
-          {"ema", o.ema},         {"seed", o.seed},       {"device", o.device},   {"solver", o.solver},   {"nfe", o.nfe},
-          {"rtol", o.rtol},       {"atol", o.atol},       {"samples", o.samples}, {"limit", o.limit},
-          {"conditional", o.conditional}, {"cfg_scale", o.cfg_scale}, {"label_dropout", o.label_dropout},
-          {"save_every", o.save_every}, {"ot_scope", o.ot_scope}};
+  return {{"program", "image_flow"},
+          {"preset", o.preset},
+          {"data", o.data},
+          {"out", o.out},
+          {"steps", o.steps},
+          {"batch", o.batch},
+          {"lr", o.lr},
+          {"schedule", o.schedule},
+          {"base", o.base},
+          {"path", o.path},
+          {"sigma", o.sigma},
+          {"ema", o.ema},
+          {"seed", o.seed},
+          {"device", o.device},
+          {"solver", o.solver},
+          {"nfe", o.nfe},
+          {"rtol", o.rtol},
+          {"atol", o.atol},
+          {"samples", o.samples},
+          {"limit", o.limit},
+          {"conditional", o.conditional},
+          {"cfg_scale", o.cfg_scale},
+          {"label_dropout", o.label_dropout},
+          {"save_every", o.save_every},
+          {"ot_scope", o.ot_scope}};
 }
 
 int run(ImageOptions o) {
@@ -153,7 +200,8 @@ int run(ImageOptions o) {
     data.labels.resize(static_cast<size_t>(o.limit));
   }
   if (dp.is_root())
-    fmt::print("{}: {} training images of {}x{}x{} from {}\n", "image_flow", data.count, data.channels, data.height, data.width, o.data);
+    fmt::print("{}: {} training images of {}x{}x{} from {}\n", "image_flow", data.count, data.channels, data.height,
+               data.width, o.data);
 
   manual_seed(static_cast<uint64_t>(o.seed));
   Generator gen(static_cast<uint64_t>(o.seed) + 1);
@@ -162,7 +210,8 @@ int run(ImageOptions o) {
   nn::UNet model(cfg);
   model.to(device);
   if (dp.is_root())
-    fmt::print("{}: U-Net with {} parameters{}\n", "image_flow", model.num_parameters(), o.conditional ? " (class-conditional)" : "");
+    fmt::print("{}: U-Net with {} parameters{}\n", "image_flow", model.num_parameters(),
+               o.conditional ? " (class-conditional)" : "");
   nn::Adam opt(model.named_parameters(), {o.lr});
   nn::EMA ema(model, o.ema);
   // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
@@ -189,19 +238,24 @@ int run(ImageOptions o) {
     data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
     LoopOptions loop;
     loop.parallel = &dp;
-    loop.program = "image_flow", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps, loop.save_every = o.save_every;
+    loop.program = "image_flow", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps,
+    loop.save_every = o.save_every;
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
     loop.print_every = 10, loop.max_grad_norm = 1.0;
-    trained = train_loop(state, schedule, [&](int64_t step) {
-      const data::Batch b = loader.batch(step);
-      const Tensor x1 = ops::to(b.images, device);
-      const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
-      const Tensor x0 = randn(x1.shape(), x1.options(), &gen);
-      return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen, labels);
-    }, loop);
+    trained = train_loop(
+        state, schedule,
+        [&](int64_t step) {
+          const data::Batch b = loader.batch(step);
+          const Tensor x1 = ops::to(b.images, device);
+          const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
+          const Tensor x0 = randn(x1.shape(), x1.options(), &gen);
+          return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen, labels);
+        },
+        loop);
     if (!dp.is_root()) return 0;  // sampling and its files: rank 0's
     if (state.step < o.steps) {
-      fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", "image_flow", state.step, o.steps);
+      fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", "image_flow", state.step,
+                 o.steps);
       return 0;
     }
   }
@@ -217,22 +271,29 @@ int run(ImageOptions o) {
   fm::VectorField field;
   if (o.conditional) {
     std::vector<int64_t> l(o.samples);
-    for (int64_t i = 0; i < o.samples; ++i) l[i] = std::min<int64_t>(i * data.num_classes / std::max<int64_t>(o.samples, 1), data.num_classes - 1);
+    for (int64_t i = 0; i < o.samples; ++i)
+      l[i] = std::min<int64_t>(i * data.num_classes / std::max<int64_t>(o.samples, 1), data.num_classes - 1);
     labels = ops::to(tensor(l), device);
     field = fm::guided_field(sample_model, labels, null_label, o.cfg_scale);
   } else {
     field = fm::as_field(sample_model);
   }
   const auto start = std::chrono::steady_clock::now();
-  const fm::OdeResult r = fm::odeint(field, randn({o.samples, data.channels, data.height, data.width}, device, &gen), 0.0, 1.0, sampling);
+  const fm::OdeResult r =
+      fm::odeint(field, randn({o.samples, data.channels, data.height, data.width}, device, &gen), 0.0, 1.0, sampling);
   const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Tensor images = ops::clamp(r.x, -1, 1);
   io::save_npy(dir->file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
   if (labels.defined()) io::save_npy(dir->file("labels.npy"), labels);
   io::save_image_grid(dir->file("samples.png"), ops::narrow(images, 0, 0, std::min<int64_t>(100, o.samples)), 10);
-  Json metrics = {{"steps", state.step},         {"final_loss", trained.smoothed_loss}, {"train_seconds", trained.seconds},
-                  {"nfe", r.nfe},               {"sample_seconds", sample_seconds}, {"samples", o.samples},
-                  {"processes", dp.size()},     {"ot_scope", o.ot_scope}};
+  Json metrics = {{"steps", state.step},
+                  {"final_loss", trained.smoothed_loss},
+                  {"train_seconds", trained.seconds},
+                  {"nfe", r.nfe},
+                  {"sample_seconds", sample_seconds},
+                  {"samples", o.samples},
+                  {"processes", dp.size()},
+                  {"ot_scope", o.ot_scope}};
   if (o.bpd > 0) {
     // Negative log-likelihood of dequantised test images through the reverse ODE, with
     // Hutchinson's divergence (exact would need one VJP per pixel), as bits per dimension.
@@ -252,8 +313,10 @@ int run(ImageOptions o) {
     fmt::print("{}: {:.3f} bits/dim on {} test images ({} NFE)\n", "image_flow", bpd, x.size(0), lr.nfe);
   }
   dir->write_metrics(metrics);
-  fmt::print("{}: {} samples with {} NFE in {:.1f} s; wrote {}/{{samples.png, samples.npy, metrics.json, checkpoint.safetensors}}\n",
-             "image_flow", o.samples, r.nfe, sample_seconds, o.out);
+  fmt::print(
+      "{}: {} samples with {} NFE in {:.1f} s; wrote {}/{{samples.png, samples.npy, metrics.json, "
+      "checkpoint.safetensors}}\n",
+      "image_flow", o.samples, r.nfe, sample_seconds, o.out);
   return 0;
 }
 
@@ -261,7 +324,8 @@ int run(ImageOptions o) {
 
 int main(int argc, char** argv) {
   ImageOptions o;
-  CLI::App app{"image_flow: train a flow-matching U-Net on images (MNIST, Fashion-MNIST, CIFAR-10) and sample it (rill)"};
+  CLI::App app{
+      "image_flow: train a flow-matching U-Net on images (MNIST, Fashion-MNIST, CIFAR-10) and sample it (rill)"};
   add_options(app, o);
   return program_main("image_flow", app, argc, argv, [&] { return run(o); });
 }

@@ -14,22 +14,23 @@
 //   mpirun -np 2 ./build/examples/toy2d --batch 256            the same model as one process
 //   mpirun -np 4 ./build/examples/toy2d --ot-scope local       OT within each process's 64 rows
 // --batch is the global batch; rank 0 prints and writes every file.
-#include <CLI/CLI.hpp>
+#include "data/toy2d.h"
+
 #include <filesystem>
 #include <optional>
 
+#include "autograd/autograd.h"
 #include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
-#include "autograd/autograd.h"
 #include "flowmatch/flowmatch.h"
-#include "data/toy2d.h"
 #include "io/npy.h"
 #include "io/png.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
+#include <CLI/CLI.hpp>
 
 using namespace rill;
 namespace fm = rill::flowmatch;
@@ -37,7 +38,8 @@ namespace fm = rill::flowmatch;
 namespace {
 
 struct Options {
-  std::string out = "runs/toy2d", data = "moons", source = "gaussian", path = "ot", solver = "euler", schedule = "cosine";
+  std::string out = "runs/toy2d", data = "moons", source = "gaussian", path = "ot", solver = "euler",
+              schedule = "cosine";
   std::string device = "cpu", ot_scope = "global";
   int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0;
   int threads = 0;
@@ -50,11 +52,11 @@ Tensor draw(const std::string& name, int64_t n, Generator& gen, Device device) {
 }
 
 examples::Json config_json(const Options& o) {
-  return {{"program", "toy2d"}, {"out", o.out},     {"data", o.data},         {"source", o.source}, {"path", o.path},
-          {"sigma", o.sigma},   {"solver", o.solver}, {"nfe", o.nfe},         {"rtol", o.rtol},     {"atol", o.atol},
-          {"steps", o.steps},   {"batch", o.batch},   {"lr", o.lr},           {"schedule", o.schedule},
-          {"width", o.width},   {"ema", o.ema},       {"samples", o.samples}, {"seed", o.seed},     {"device", o.device},
-          {"ot_scope", o.ot_scope}};
+  return {{"program", "toy2d"},   {"out", o.out},           {"data", o.data},     {"source", o.source},
+          {"path", o.path},       {"sigma", o.sigma},       {"solver", o.solver}, {"nfe", o.nfe},
+          {"rtol", o.rtol},       {"atol", o.atol},         {"steps", o.steps},   {"batch", o.batch},
+          {"lr", o.lr},           {"schedule", o.schedule}, {"width", o.width},   {"ema", o.ema},
+          {"samples", o.samples}, {"seed", o.seed},         {"device", o.device}, {"ot_scope", o.ot_scope}};
 }
 
 // Samples --samples points with the EMA weights (model.safetensors), measures them
@@ -64,7 +66,8 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
   nn::MLP sampler(2, o.width);
   sampler.to(device);
   ema.copy_to(sampler);
-  io::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(), {{"model", "MLP"}, {"width", std::to_string(o.width)}});
+  io::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(),
+                        {{"model", "MLP"}, {"width", std::to_string(o.width)}});
   fm::OdeOptions ode = sampling;
   ode.save_times = fm::linspace_times(0, 1, ode.solver == fm::Solver::Dopri5 ? 50 : ode.steps);  // frames to draw
   const auto start = std::chrono::steady_clock::now();
@@ -75,11 +78,12 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
 
   // W2 to fresh data against the W2 between two fresh data samples (the floor a perfect
   // sampler would reach at this sample size), NFE, straightness.
-  const Tensor fresh_a = draw(o.data, o.samples, gen, Device::cpu()), fresh_b = draw(o.data, o.samples, gen, Device::cpu());
+  const Tensor fresh_a = draw(o.data, o.samples, gen, Device::cpu()),
+               fresh_b = draw(o.data, o.samples, gen, Device::cpu());
   const double w2 = fm::wasserstein2(ops::to(r.x, Device::cpu()), fresh_a), floor = fm::wasserstein2(fresh_a, fresh_b);
   const double straight = fm::straightness(r.trajectory);
-  fmt::print("toy2d: W2 to fresh data {:.4f} (two-sample floor {:.4f}, ratio {:.2f}), NFE {}, straightness {:.4f}\n", w2,
-             floor, w2 / floor, r.nfe, straight);
+  fmt::print("toy2d: W2 to fresh data {:.4f} (two-sample floor {:.4f}, ratio {:.2f}), NFE {}, straightness {:.4f}\n",
+             w2, floor, w2 / floor, r.nfe, straight);
 
   // samples.png: samples (blue) over fresh data (grey); trajectories.png: 256 paths from
   // their noise (red) to their samples (blue).
@@ -93,8 +97,13 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
   traj_png.points(ops::narrow(x0, 0, 0, std::min<int64_t>(256, o.samples)), {214, 39, 40}, 0.8);
   traj_png.points(ops::narrow(r.x, 0, 0, std::min<int64_t>(256, o.samples)), {31, 119, 180}, 0.8);
   traj_png.save(dir.file("trajectories.png"));
-  return {{"w2", w2}, {"w2_floor", floor}, {"w2_ratio", w2 / floor}, {"nfe", r.nfe}, {"straightness", straight},
-          {"solver", o.solver}, {"sample_seconds", sample_seconds}};
+  return {{"w2", w2},
+          {"w2_floor", floor},
+          {"w2_ratio", w2 / floor},
+          {"nfe", r.nfe},
+          {"straightness", straight},
+          {"solver", o.solver},
+          {"sample_seconds", sample_seconds}};
 }
 
 int run(const Options& o) {
@@ -114,7 +123,7 @@ int run(const Options& o) {
   if (dp.is_root()) dir.emplace(o.out, "toy2d");
 
   // The model, its optimizer and EMA, the random stream; or all of them from a checkpoint.
-  manual_seed(static_cast<uint64_t>(o.seed));  // initial weights
+  manual_seed(static_cast<uint64_t>(o.seed));        // initial weights
   Generator gen(static_cast<uint64_t>(o.seed) + 1);  // data, times, noise
   nn::MLP model(2, o.width);
   model.to(device);
@@ -141,15 +150,20 @@ int run(const Options& o) {
     if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
     examples::LoopOptions loop;
     loop.parallel = &dp;
-    loop.program = "toy2d", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps, loop.save_every = o.save_every, loop.log_every = 10;
+    loop.program = "toy2d", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps,
+    loop.save_every = o.save_every, loop.log_every = 10;
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
     if (dp.is_root())
       fmt::print("toy2d: training {} -> {} with {} ({} pairs{}, {} path), steps {}..{}\n", o.source, o.data, o.path,
                  coupling->name(), dp.size() > 1 ? ", OT scope " + o.ot_scope : "", path->name(), state.step, o.steps);
-    trained = examples::train_loop(state, schedule, [&](int64_t) {
-      const Tensor x0 = draw(o.source, o.batch, gen, device), x1 = draw(o.data, o.batch, gen, device);  // the global batch
-      return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen);
-    }, loop);
+    trained = examples::train_loop(
+        state, schedule,
+        [&](int64_t) {
+          const Tensor x0 = draw(o.source, o.batch, gen, device),
+                       x1 = draw(o.data, o.batch, gen, device);  // the global batch
+          return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen);
+        },
+        loop);
     if (!dp.is_root()) return 0;  // sampling and its files: rank 0's
     if (state.step < o.steps) {
       fmt::print("toy2d: stopped after step {} of {} (--stop-after); continue with --resume\n", state.step, o.steps);
@@ -159,10 +173,12 @@ int run(const Options& o) {
 
   // Sampling and its numbers and pictures.
   examples::Json metrics = sample_and_measure(o, sampling, ema, gen, device, *dir);
-  metrics["steps"] = state.step, metrics["final_loss"] = trained.smoothed_loss, metrics["train_seconds"] = trained.seconds;
+  metrics["steps"] = state.step, metrics["final_loss"] = trained.smoothed_loss,
+  metrics["train_seconds"] = trained.seconds;
   metrics["processes"] = dp.size(), metrics["ot_scope"] = o.ot_scope;
   dir->write_metrics(metrics);
-  fmt::print("toy2d: wrote {}/{{samples.png, trajectories.png, samples.npy, metrics.json, checkpoint.safetensors}}\n", o.out);
+  fmt::print("toy2d: wrote {}/{{samples.png, trajectories.png, samples.npy, metrics.json, checkpoint.safetensors}}\n",
+             o.out);
   return 0;
 }
 
@@ -174,31 +190,51 @@ int main(int argc, char** argv) {
   CLI::App app{"toy2d: train a 2-D flow-matching model and sample it (rill)"};
   app.add_option("--out", o.out, "output folder")->capture_default_str();
   app.add_option("--data", o.data, "target distribution")->capture_default_str()->check(one_of(data::toy2d_names()));
-  app.add_option("--source", o.source, "source distribution")->capture_default_str()->check(one_of(data::toy2d_names()));
-  app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h)")->capture_default_str()->check(one_of(fm::method_names()));
-  app.add_option("--sigma", o.sigma, "path noise (independent/ot), sigma_min (target), sigma (sb); 0: the method's default")
-      ->capture_default_str()->check(at_least(0));
+  app.add_option("--source", o.source, "source distribution")
+      ->capture_default_str()
+      ->check(one_of(data::toy2d_names()));
+  app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h)")
+      ->capture_default_str()
+      ->check(one_of(fm::method_names()));
+  app.add_option("--sigma", o.sigma,
+                 "path noise (independent/ot), sigma_min (target), sigma (sb); 0: the method's default")
+      ->capture_default_str()
+      ->check(at_least(0));
   app.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(at_least(1));
   app.add_option("--batch", o.batch, "batch size: the global batch, split evenly over mpirun's processes")
-      ->capture_default_str()->check(at_least(1));
-  app.add_option("--ot-scope", o.ot_scope, "on several processes, OT pairs over the global batch or within each "
-                 "process's rows (torchcfm's multi-GPU pairing)")->capture_default_str()->check(one_of(fm::ot_scope_names()));
+      ->capture_default_str()
+      ->check(at_least(1));
+  app.add_option("--ot-scope", o.ot_scope,
+                 "on several processes, OT pairs over the global batch or within each "
+                 "process's rows (torchcfm's multi-GPU pairing)")
+      ->capture_default_str()
+      ->check(one_of(fm::ot_scope_names()));
   app.add_option("--lr", o.lr, "learning rate (Adam)")->capture_default_str()->check(positive());
-  app.add_option("--schedule", o.schedule, "learning-rate schedule")->capture_default_str()->check(one_of(nn::LRSchedule::names()));
+  app.add_option("--schedule", o.schedule, "learning-rate schedule")
+      ->capture_default_str()
+      ->check(one_of(nn::LRSchedule::names()));
   app.add_option("--width", o.width, "MLP width")->capture_default_str()->check(at_least(1));
   app.add_option("--ema", o.ema, "EMA decay of the sampling weights")->capture_default_str()->check(in_half_open(0, 1));
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
   app.add_option("--threads", o.threads, "threads (0: all cores)")->capture_default_str()->check(at_least(0));
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str()->check(examples::device_name());
   app.add_option("--solver", o.solver, "ODE solver")->capture_default_str()->check(one_of(fm::solver_names()));
-  app.add_option("--nfe", o.nfe, "function evaluations for fixed-grid solvers")->capture_default_str()->check(at_least(1));
+  app.add_option("--nfe", o.nfe, "function evaluations for fixed-grid solvers")
+      ->capture_default_str()
+      ->check(at_least(1));
   app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str()->check(positive());
   app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str()->check(positive());
   app.add_option("--samples", o.samples, "points to sample and evaluate")->capture_default_str()->check(at_least(1));
-  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")->capture_default_str()->check(at_least(0));
-  app.add_option("--stop-after", o.stop_after, "train up to this step, save a checkpoint and exit (the schedule still spans --steps); "
-                 "continue with --resume. 0: train to the end")->capture_default_str()->check(at_least(0));
+  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")
+      ->capture_default_str()
+      ->check(at_least(0));
+  app.add_option("--stop-after", o.stop_after,
+                 "train up to this step, save a checkpoint and exit (the schedule still spans --steps); "
+                 "continue with --resume. 0: train to the end")
+      ->capture_default_str()
+      ->check(at_least(0));
   app.add_flag("--resume", o.resume, "continue from --out/checkpoint.safetensors");
-  app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors")->excludes("--resume");
+  app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors")
+      ->excludes("--resume");
   return examples::program_main("toy2d", app, argc, argv, [&] { return run(o); });
 }

@@ -7,7 +7,8 @@
 namespace rill::flowmatch {
 
 std::vector<int64_t> linear_sum_assignment(const std::vector<double>& cost, int64_t n) {
-  RILL_CHECK(static_cast<int64_t>(cost.size()) == n * n, "linear_sum_assignment: {} costs for a {} x {} problem", cost.size(), n, n);
+  RILL_CHECK(static_cast<int64_t>(cost.size()) == n * n, "linear_sum_assignment: {} costs for a {} x {} problem",
+             cost.size(), n, n);
   constexpr double kInf = std::numeric_limits<double>::infinity();
   // 1-based internally; column 0 is a virtual start column. row_of[j] = row matched to column j (0: none).
   std::vector<double> u(n + 1, 0.0), v(n + 1, 0.0);  // dual potentials of rows and columns
@@ -48,8 +49,10 @@ std::vector<int64_t> linear_sum_assignment(const std::vector<double>& cost, int6
       RILL_CHECK(j1 != 0, "linear_sum_assignment: costs must be finite");
       // Shift potentials so the tree's edges stay tight and the new column joins it.
       for (int64_t j = 0; j <= n; ++j) {
-        if (done[j]) u[row_of[j]] += delta, v[j] -= delta;
-        else dist[j] -= delta;
+        if (done[j])
+          u[row_of[j]] += delta, v[j] -= delta;
+        else
+          dist[j] -= delta;
       }
       j0 = j1;
     } while (row_of[j0] != 0);

@@ -17,14 +17,17 @@ CFMBatch cfm_batch_of_pairs(const CFMOptions& o, const Pairing& p, Generator* ge
     batch.labels = ops::index_select(labels, 0, p.i1);
     if (o.label_dropout > 0) {
       RILL_CHECK(o.null_label >= 0, "cfm: label_dropout needs a null_label");
-      const Tensor drop = ops::lt(rand({x1.size(0)}, {DType::Float64, x1.device()}, gen), full({}, o.label_dropout, {DType::Float64, x1.device()}));
-      batch.labels = ops::where(drop, full({}, static_cast<double>(o.null_label), {DType::Int64, x1.device()}), batch.labels);
+      const Tensor drop = ops::lt(rand({x1.size(0)}, {DType::Float64, x1.device()}, gen),
+                                  full({}, o.label_dropout, {DType::Float64, x1.device()}));
+      batch.labels =
+          ops::where(drop, full({}, static_cast<double>(o.null_label), {DType::Int64, x1.device()}), batch.labels);
     }
   }
   return batch;
 }
 
-Tensor cfm_loss(const Model& model, const CFMOptions& o, const Tensor& x0, const Tensor& x1, Generator* gen, const Tensor& labels) {
+Tensor cfm_loss(const Model& model, const CFMOptions& o, const Tensor& x0, const Tensor& x1, Generator* gen,
+                const Tensor& labels) {
   const CFMBatch b = cfm_batch(o, x0, x1, gen, labels);
   return mse_loss(model(b.sample.t, b.sample.xt, b.labels), b.sample.ut);
 }

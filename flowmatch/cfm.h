@@ -47,8 +47,8 @@ CFMBatch cfm_batch(const CFMOptions& options, const Tensor& x0, const Tensor& x1
 CFMBatch cfm_batch_of_pairs(const CFMOptions& options, const Pairing& pairs, Generator* gen = nullptr,
                             const Tensor& labels = {});
 // The CFM loss mean((v - u)^2) on that batch (differentiable in the model's parameters).
-Tensor cfm_loss(const Model& model, const CFMOptions& options, const Tensor& x0, const Tensor& x1, Generator* gen = nullptr,
-                const Tensor& labels = {});
+Tensor cfm_loss(const Model& model, const CFMOptions& options, const Tensor& x0, const Tensor& x1,
+                Generator* gen = nullptr, const Tensor& labels = {});
 
 // Classifier-free guidance: v = v(x | null) + w (v(x | y) - v(x | null)). w = 1 is the
 // plain conditional field, w = 0 the unconditional one.

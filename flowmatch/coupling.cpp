@@ -6,8 +6,8 @@
 #include <numeric>
 
 #include "flowmatch/assignment.h"
-#include "tensor/threads.h"
 #include "tensor/ops.h"
+#include "tensor/threads.h"
 
 namespace rill::flowmatch {
 
@@ -29,8 +29,8 @@ std::vector<double> squared_distances(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-std::vector<double> sinkhorn_plan(const std::vector<double>& cost, int64_t n, int64_t m, double reg, int64_t max_iterations,
-                                  double tolerance) {
+std::vector<double> sinkhorn_plan(const std::vector<double>& cost, int64_t n, int64_t m, double reg,
+                                  int64_t max_iterations, double tolerance) {
   RILL_CHECK(reg > 0, "sinkhorn: regularisation must be positive, got {}", reg);
   // Log-domain iterations on the dual potentials f, g (stable for small reg):
   //   f_i = reg log a_i - reg logsumexp_j((g_j - C_ij) / reg)
@@ -68,14 +68,15 @@ namespace {
 
 Tensor index_tensor(const std::vector<int64_t>& idx, Device device) { return ops::to(tensor(idx), device); }
 
-Pairing select_pairs(const Tensor& x0, const Tensor& x1, const std::vector<int64_t>& i0, const std::vector<int64_t>& i1) {
+Pairing select_pairs(const Tensor& x0, const Tensor& x1, const std::vector<int64_t>& i0,
+                     const std::vector<int64_t>& i1) {
   const Tensor t0 = index_tensor(i0, x0.device()), t1 = index_tensor(i1, x1.device());
   return {ops::index_select(x0, 0, t0), ops::index_select(x1, 0, t1), t0, t1};
 }
 
 void check_batch(const char* name, const Tensor& x0, const Tensor& x1) {
-  RILL_CHECK(x0.dim() >= 1 && x0.shape() == x1.shape(), "{} coupling: source {} and data {} must have the same shape", name,
-             shape_str(x0.shape()), shape_str(x1.shape()));
+  RILL_CHECK(x0.dim() >= 1 && x0.shape() == x1.shape(), "{} coupling: source {} and data {} must have the same shape",
+             name, shape_str(x0.shape()), shape_str(x1.shape()));
 }
 
 std::vector<int64_t> iota(int64_t n) {
@@ -117,7 +118,8 @@ class Sinkhorn final : public Coupling {
     const std::vector<double> u = rand({n}, DType::Float64, gen).to_vector<double>();
     std::vector<int64_t> i0(n), i1(n);
     for (int64_t k = 0; k < n; ++k) {
-      const int64_t cell = std::min<int64_t>(std::upper_bound(cdf.begin(), cdf.end(), u[k] * cdf.back()) - cdf.begin(), n * n - 1);
+      const int64_t cell =
+          std::min<int64_t>(std::upper_bound(cdf.begin(), cdf.end(), u[k] * cdf.back()) - cdf.begin(), n * n - 1);
       i0[k] = cell / n, i1[k] = cell % n;
     }
     return select_pairs(x0, x1, i0, i1);

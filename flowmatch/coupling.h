@@ -28,7 +28,8 @@ class Coupling {
   virtual ~Coupling() = default;
   virtual std::string name() const = 0;
   // x0, x1: [B, ...] (same B). labels: [B] int64 for the data rows, or undefined.
-  virtual Pairing pair(const Tensor& x0, const Tensor& x1, Generator* gen = nullptr, const Tensor& labels = {}) const = 0;
+  virtual Pairing pair(const Tensor& x0, const Tensor& x1, Generator* gen = nullptr,
+                       const Tensor& labels = {}) const = 0;
 };
 
 std::shared_ptr<Coupling> independent_coupling();

@@ -7,7 +7,8 @@
 
 namespace rill::flowmatch {
 
-GaussianMixture::GaussianMixture(std::vector<std::vector<double>> means, std::vector<double> stds, std::vector<double> weights)
+GaussianMixture::GaussianMixture(std::vector<std::vector<double>> means, std::vector<double> stds,
+                                 std::vector<double> weights)
     : means_(std::move(means)), stds_(std::move(stds)), weights_(std::move(weights)) {
   const size_t K = means_.size();
   RILL_CHECK(K > 0 && stds_.size() == K, "GaussianMixture: {} means but {} standard deviations", K, stds_.size());
@@ -16,7 +17,8 @@ GaussianMixture::GaussianMixture(std::vector<std::vector<double>> means, std::ve
   double total = 0;
   for (double w : weights_) total += w;
   for (double& w : weights_) w /= total;
-  for (const auto& m : means_) RILL_CHECK(m.size() == means_[0].size(), "GaussianMixture: means of different dimensions");
+  for (const auto& m : means_)
+    RILL_CHECK(m.size() == means_[0].size(), "GaussianMixture: means of different dimensions");
 }
 
 Tensor GaussianMixture::sample(int64_t n, Generator* gen, DType dtype) const {
@@ -33,8 +35,8 @@ Tensor GaussianMixture::sample(int64_t n, Generator* gen, DType dtype) const {
   return ops::to(tensor(out, {n, dim()}), dtype);
 }
 
-std::vector<std::vector<double>> GaussianMixture::posterior(const AffineSchedule& s, double t, const std::vector<double>& x,
-                                                            int64_t n) const {
+std::vector<std::vector<double>> GaussianMixture::posterior(const AffineSchedule& s, double t,
+                                                            const std::vector<double>& x, int64_t n) const {
   const double a = s.alpha(t), sg = s.sigma(t), d = static_cast<double>(dim());
   const size_t K = means_.size();
   std::vector<std::vector<double>> r(n, std::vector<double>(K));

@@ -33,7 +33,8 @@ class GaussianMixture {
 
  private:
   // Posterior weights r_k(x) [n][K] and the per-component centre alpha m_k and variance v_k.
-  std::vector<std::vector<double>> posterior(const AffineSchedule& s, double t, const std::vector<double>& x, int64_t n) const;
+  std::vector<std::vector<double>> posterior(const AffineSchedule& s, double t, const std::vector<double>& x,
+                                             int64_t n) const;
   std::vector<std::vector<double>> means_;
   std::vector<double> stds_, weights_;
 };

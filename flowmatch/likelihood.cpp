@@ -7,8 +7,8 @@
 
 namespace rill::flowmatch {
 
-Tensor divergence(const VectorField& v, double t, const Tensor& x, DivergenceMethod method, int64_t probes, Generator* gen,
-                  Tensor* value) {
+Tensor divergence(const VectorField& v, double t, const Tensor& x, DivergenceMethod method, int64_t probes,
+                  Generator* gen, Tensor* value) {
   enable_grad grad_on;  // VJPs need the graph even inside a no_grad sampler
   const Tensor xg = requires_grad_(ops::clone(x));
   const Tensor out = v(t, xg);
@@ -54,7 +54,8 @@ LikelihoodResult log_likelihood(const VectorField& v, const Tensor& x1, const Li
   const OdeResult r = odeint(augmented, z1, 1.0, 0.0, o.ode);
   const Tensor x0 = ops::narrow(r.x, 1, 0, D), L0 = ops::reshape(ops::narrow(r.x, 1, D, 1), {B});
   // log N(x0; 0, I) = -|x0|^2 / 2 - D/2 log(2 pi)
-  const Tensor log_p0 = ops::sub(ops::mul(ops::sum(ops::mul(x0, x0), {1}), -0.5), 0.5 * static_cast<double>(D) * std::log(2 * M_PI));
+  const Tensor log_p0 =
+      ops::sub(ops::mul(ops::sum(ops::mul(x0, x0), {1}), -0.5), 0.5 * static_cast<double>(D) * std::log(2 * M_PI));
   return {ops::add(log_p0, L0), ops::reshape(ops::contiguous(x0), shape), r.nfe};
 }
 

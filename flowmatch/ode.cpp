@@ -24,22 +24,31 @@ Solver parse_solver(const std::string& name) {
 
 std::string solver_name(Solver s) {
   switch (s) {
-    case Solver::Euler: return "euler";
-    case Solver::Midpoint: return "midpoint";
-    case Solver::Heun: return "heun";
-    case Solver::RK4: return "rk4";
-    case Solver::Dopri5: return "dopri5";
+    case Solver::Euler:
+      return "euler";
+    case Solver::Midpoint:
+      return "midpoint";
+    case Solver::Heun:
+      return "heun";
+    case Solver::RK4:
+      return "rk4";
+    case Solver::Dopri5:
+      return "dopri5";
   }
   return "?";
 }
 
 int64_t evals_per_step(Solver s) {
   switch (s) {
-    case Solver::Euler: return 1;
+    case Solver::Euler:
+      return 1;
     case Solver::Midpoint:
-    case Solver::Heun: return 2;
-    case Solver::RK4: return 4;
-    case Solver::Dopri5: return 6;
+    case Solver::Heun:
+      return 2;
+    case Solver::RK4:
+      return 4;
+    case Solver::Dopri5:
+      return 6;
   }
   return 1;
 }
@@ -65,7 +74,8 @@ Tensor fixed_step(Solver s, const VectorField& v, double t, const Tensor& x, dou
   const Tensor k1 = v(t, x);
   ++nfe;
   switch (s) {
-    case Solver::Euler: return combine(x, {{h, &k1}});
+    case Solver::Euler:
+      return combine(x, {{h, &k1}});
     case Solver::Midpoint: {
       const Tensor k2 = v(t + h / 2, combine(x, {{h / 2, &k1}}));
       ++nfe;
@@ -83,7 +93,8 @@ Tensor fixed_step(Solver s, const VectorField& v, double t, const Tensor& x, dou
       nfe += 3;
       return combine(x, {{h / 6, &k1}, {h / 3, &k2}, {h / 3, &k3}, {h / 6, &k4}});
     }
-    case Solver::Dopri5: break;
+    case Solver::Dopri5:
+      break;
   }
   throw Error("odeint: dopri5 is not a fixed-grid solver");
 }
@@ -121,11 +132,12 @@ constexpr double a31 = 3.0 / 40, a32 = 9.0 / 40;
 constexpr double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
 constexpr double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561, a54 = -212.0 / 729;
 constexpr double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176, a65 = -5103.0 / 18656;
-constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784, b6 = 11.0 / 84;  // 5th order
+constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784,
+                 b6 = 11.0 / 84;  // 5th order
 // Error weights: b - b_hat, with b_hat the embedded 4th-order solution
 // (5179/57600, 0, 7571/16695, 393/640, -92097/339200, 187/2100, 1/40).
-constexpr double e1 = b1 - 5179.0 / 57600, e3 = b3 - 7571.0 / 16695, e4 = b4 - 393.0 / 640,
-                 e5 = b5 + 92097.0 / 339200, e6 = b6 - 187.0 / 2100, e7 = -1.0 / 40;
+constexpr double e1 = b1 - 5179.0 / 57600, e3 = b3 - 7571.0 / 16695, e4 = b4 - 393.0 / 640, e5 = b5 + 92097.0 / 339200,
+                 e6 = b6 - 187.0 / 2100, e7 = -1.0 / 40;
 
 // RMS of err / (atol + rtol max(|x|, |x_new|)), in float64.
 double error_norm(const Tensor& err, const Tensor& x, const Tensor& x_new, double rtol, double atol) {
@@ -160,7 +172,8 @@ OdeResult integrate_dopri5(const VectorField& v, const Tensor& x0, double t0, do
   double h = (d0 > 1e-5 && d1 > 1e-5) ? 0.01 * d0 / d1 : 1e-3;
   h = std::min(h, span);
   while (direction * (t1 - t) > 1e-12 * std::max(1.0, span)) {
-    RILL_CHECK(r.accepted + r.rejected < o.max_steps, "odeint: dopri5 exceeded {} steps between t={} and t={} (stiff field or too tight a tolerance)",
+    RILL_CHECK(r.accepted + r.rejected < o.max_steps,
+               "odeint: dopri5 exceeded {} steps between t={} and t={} (stiff field or too tight a tolerance)",
                o.max_steps, t0, t1);
     // Do not step past the end or the next requested time.
     double stop = t1;
@@ -170,13 +183,17 @@ OdeResult integrate_dopri5(const VectorField& v, const Tensor& x0, double t0, do
     const Tensor k3 = v(t + c3 * hs, combine(x, {{hs * a31, &k1}, {hs * a32, &k2}}));
     const Tensor k4 = v(t + c4 * hs, combine(x, {{hs * a41, &k1}, {hs * a42, &k2}, {hs * a43, &k3}}));
     const Tensor k5 = v(t + c5 * hs, combine(x, {{hs * a51, &k1}, {hs * a52, &k2}, {hs * a53, &k3}, {hs * a54, &k4}}));
-    const Tensor k6 = v(t + hs, combine(x, {{hs * a61, &k1}, {hs * a62, &k2}, {hs * a63, &k3}, {hs * a64, &k4}, {hs * a65, &k5}}));
+    const Tensor k6 =
+        v(t + hs, combine(x, {{hs * a61, &k1}, {hs * a62, &k2}, {hs * a63, &k3}, {hs * a64, &k4}, {hs * a65, &k5}}));
     const Tensor x_new = combine(x, {{hs * b1, &k1}, {hs * b3, &k3}, {hs * b4, &k4}, {hs * b5, &k5}, {hs * b6, &k6}});
     const Tensor k7 = v(t + hs, x_new);  // first-same-as-last: the next step's k1
     r.nfe += 6;
-    const Tensor err = combine(zeros_like(x), {{hs * e1, &k1}, {hs * e3, &k3}, {hs * e4, &k4}, {hs * e5, &k5}, {hs * e6, &k6}, {hs * e7, &k7}});
+    const Tensor err =
+        combine(zeros_like(x),
+                {{hs * e1, &k1}, {hs * e3, &k3}, {hs * e4, &k4}, {hs * e5, &k5}, {hs * e6, &k6}, {hs * e7, &k7}});
     const double en = error_norm(err, x, x_new, o.rtol, o.atol);
-    RILL_CHECK(std::isfinite(en), "odeint: dopri5's error estimate is {} at t={} (the field returned NaN or Inf)", en, t);
+    RILL_CHECK(std::isfinite(en), "odeint: dopri5's error estimate is {} at t={} (the field returned NaN or Inf)", en,
+               t);
     const double factor = en == 0 ? 10.0 : std::clamp(0.9 * std::pow(en, -0.2), 0.2, 10.0);
     if (en <= 1) {
       t += hs, x = x_new, k1 = k7;
@@ -189,8 +206,8 @@ OdeResult integrate_dopri5(const VectorField& v, const Tensor& x0, double t0, do
     }
   }
   save_reached(t1, x);
-  RILL_CHECK(saved.size() == targets.size(), "odeint: {} of the {} save times lie outside [{}, {}]", targets.size() - saved.size(),
-             targets.size(), t0, t1);
+  RILL_CHECK(saved.size() == targets.size(), "odeint: {} of the {} save times lie outside [{}, {}]",
+             targets.size() - saved.size(), targets.size(), t0, t1);
   // Return the saved states in the order the times were requested.
   r.trajectory.resize(targets.size());
   for (size_t i = 0; i < o.save_times.size(); ++i) {

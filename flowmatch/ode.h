@@ -26,7 +26,7 @@ namespace rill::flowmatch {
 using VectorField = std::function<Tensor(double t, const Tensor& x)>;
 
 enum class Solver { Euler, Midpoint, Heun, RK4, Dopri5 };
-Solver parse_solver(const std::string& name);  // one of solver_names()
+Solver parse_solver(const std::string& name);    // one of solver_names()
 const std::vector<std::string>& solver_names();  // euler, midpoint, heun, rk4, dopri5
 std::string solver_name(Solver s);
 // Function evaluations per step of a fixed-grid solver (1, 2, 2, 4).
@@ -34,10 +34,10 @@ int64_t evals_per_step(Solver s);
 
 struct OdeOptions {
   Solver solver = Solver::Euler;
-  int64_t steps = 100;               // fixed grids
-  double rtol = 1e-5, atol = 1e-5;   // dopri5
-  int64_t max_steps = 100000;        // dopri5: give up (with an error) beyond this
-  std::vector<double> save_times;    // states to return in `trajectory`
+  int64_t steps = 100;              // fixed grids
+  double rtol = 1e-5, atol = 1e-5;  // dopri5
+  int64_t max_steps = 100000;       // dopri5: give up (with an error) beyond this
+  std::vector<double> save_times;   // states to return in `trajectory`
 
   static OdeOptions fixed(Solver solver, int64_t steps) {
     OdeOptions o;
@@ -52,9 +52,9 @@ struct OdeOptions {
 };
 
 struct OdeResult {
-  Tensor x;                        // the state at t1
-  std::vector<Tensor> trajectory;  // the state at each of options.save_times
-  int64_t nfe = 0;                 // evaluations of v
+  Tensor x;                            // the state at t1
+  std::vector<Tensor> trajectory;      // the state at each of options.save_times
+  int64_t nfe = 0;                     // evaluations of v
   int64_t accepted = 0, rejected = 0;  // steps (rejected: dopri5 only)
 };
 

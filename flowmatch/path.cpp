@@ -15,8 +15,8 @@ Tensor broadcast_time(const Tensor& t, const Tensor& x) {
 }
 
 PathSample ProbabilityPath::sample(const Tensor& t, const Tensor& x0, const Tensor& x1, Generator* gen) const {
-  RILL_CHECK(x0.shape() == x1.shape(), "{} path: source shape {} differs from data shape {}", name(), shape_str(x0.shape()),
-             shape_str(x1.shape()));
+  RILL_CHECK(x0.shape() == x1.shape(), "{} path: source shape {} differs from data shape {}", name(),
+             shape_str(x0.shape()), shape_str(x1.shape()));
   RILL_CHECK(t.dim() == 1 && t.size(0) == x0.size(0), "{} path: expected times [{}], got shape {}", name(), x0.size(0),
              shape_str(t.shape()));
   Tensor xt = mean(t, x0, x1);
@@ -115,8 +115,12 @@ class AffinePath final : public ProbabilityPath {
 
 std::shared_ptr<ProbabilityPath> independent_path(double sigma) { return std::make_shared<IndependentPath>(sigma); }
 std::shared_ptr<ProbabilityPath> target_path(double sigma_min) { return std::make_shared<TargetPath>(sigma_min); }
-std::shared_ptr<ProbabilityPath> schrodinger_bridge_path(double sigma) { return std::make_shared<SchrodingerBridgePath>(sigma); }
-std::shared_ptr<ProbabilityPath> affine_path(std::shared_ptr<AffineSchedule> s) { return std::make_shared<AffinePath>(std::move(s)); }
+std::shared_ptr<ProbabilityPath> schrodinger_bridge_path(double sigma) {
+  return std::make_shared<SchrodingerBridgePath>(sigma);
+}
+std::shared_ptr<ProbabilityPath> affine_path(std::shared_ptr<AffineSchedule> s) {
+  return std::make_shared<AffinePath>(std::move(s));
+}
 
 std::shared_ptr<ProbabilityPath> make_path(const std::string& name, double sigma) {
   if (name == "independent" || name == "ot") return independent_path(sigma);
@@ -125,7 +129,8 @@ std::shared_ptr<ProbabilityPath> make_path(const std::string& name, double sigma
   if (name == "vp") return affine_path(cosine_schedule());
   if (name == "vpsde") return affine_path(vp_sde_schedule());
   if (name == "linear") return affine_path(linear_schedule());
-  throw Error(fmt::format("make_path: unknown path '{}' (expected independent, ot, target, sb, vp, vpsde or linear)", name));
+  throw Error(
+      fmt::format("make_path: unknown path '{}' (expected independent, ot, target, sb, vp, vpsde or linear)", name));
 }
 
 }  // namespace rill::flowmatch

@@ -4,8 +4,8 @@
 
 namespace rill::flowmatch {
 
-ReflowPairs make_reflow_pairs(const VectorField& v, int64_t n, const Shape& sample_shape, const OdeOptions& ode, Generator* gen,
-                              TensorOptions options) {
+ReflowPairs make_reflow_pairs(const VectorField& v, int64_t n, const Shape& sample_shape, const OdeOptions& ode,
+                              Generator* gen, TensorOptions options) {
   Shape shape = {n};
   shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
   const Tensor x0 = randn(shape, options, gen);

@@ -86,11 +86,13 @@ Tensor schedule_values(const AffineSchedule& s, const Tensor& t, const Tensor& l
   return ops::to(ops::reshape(tensor(v, {static_cast<int64_t>(v.size())}, like.device()), shape), like.dtype());
 }
 
-Tensor convert_prediction(const AffineSchedule& s, const Tensor& t, const Tensor& xt, const Tensor& pred, Prediction from,
-                          Prediction to) {
+Tensor convert_prediction(const AffineSchedule& s, const Tensor& t, const Tensor& xt, const Tensor& pred,
+                          Prediction from, Prediction to) {
   if (from == to) return pred;
-  const Tensor a = schedule_values(s, t, xt, &AffineSchedule::alpha), b = schedule_values(s, t, xt, &AffineSchedule::sigma);
-  const Tensor da = schedule_values(s, t, xt, &AffineSchedule::d_alpha), db = schedule_values(s, t, xt, &AffineSchedule::d_sigma);
+  const Tensor a = schedule_values(s, t, xt, &AffineSchedule::alpha),
+               b = schedule_values(s, t, xt, &AffineSchedule::sigma);
+  const Tensor da = schedule_values(s, t, xt, &AffineSchedule::d_alpha),
+               db = schedule_values(s, t, xt, &AffineSchedule::d_sigma);
   // Step 1: recover (x1-hat, x0-hat) from the prediction and x_t = a x1 + b x0.
   Tensor x0, x1;
   switch (from) {
@@ -115,10 +117,14 @@ Tensor convert_prediction(const AffineSchedule& s, const Tensor& t, const Tensor
   }
   // Step 2: express the requested quantity.
   switch (to) {
-    case Prediction::Velocity: return add(mul(da, x1), mul(db, x0));
-    case Prediction::Data: return x1;
-    case Prediction::Noise: return x0;
-    case Prediction::Score: return neg(div(x0, b));
+    case Prediction::Velocity:
+      return add(mul(da, x1), mul(db, x0));
+    case Prediction::Data:
+      return x1;
+    case Prediction::Noise:
+      return x0;
+    case Prediction::Score:
+      return neg(div(x0, b));
   }
   return Tensor();
 }

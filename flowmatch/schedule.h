@@ -54,10 +54,11 @@ Prediction parse_prediction(const std::string& name);  // "velocity", "data" (x1
 
 // Converts a prediction at (t, x_t) into another kind. t is a scalar time or [B];
 // x_t and pred are [B, ...]. All four conversions go through (x0-hat, x1-hat).
-Tensor convert_prediction(const AffineSchedule& s, const Tensor& t, const Tensor& xt, const Tensor& pred, Prediction from,
-                          Prediction to);
+Tensor convert_prediction(const AffineSchedule& s, const Tensor& t, const Tensor& xt, const Tensor& pred,
+                          Prediction from, Prediction to);
 
 // Per-sample scalars of the schedule as tensors shaped to broadcast against x [B, ...].
-Tensor schedule_values(const AffineSchedule& s, const Tensor& t, const Tensor& like, double (AffineSchedule::*f)(double) const);
+Tensor schedule_values(const AffineSchedule& s, const Tensor& t, const Tensor& like,
+                       double (AffineSchedule::*f)(double) const);
 
 }  // namespace rill::flowmatch

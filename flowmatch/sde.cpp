@@ -7,7 +7,8 @@
 
 namespace rill::flowmatch {
 
-SdeResult sde_sample(const VectorField& velocity, const AffineSchedule& schedule, const Tensor& x0, const SdeOptions& o) {
+SdeResult sde_sample(const VectorField& velocity, const AffineSchedule& schedule, const Tensor& x0,
+                     const SdeOptions& o) {
   RILL_CHECK(o.steps >= 1, "sde_sample: steps must be >= 1, got {}", o.steps);
   no_grad guard;
   auto g = o.diffusion ? o.diffusion : [&](double t) { return o.noise_scale * schedule.sigma(t); };
@@ -26,7 +27,8 @@ SdeResult sde_sample(const VectorField& velocity, const AffineSchedule& schedule
     const Tensor tt = full({}, t, x.options());
     const Tensor score = convert_prediction(schedule, tt, x, v, Prediction::Velocity, Prediction::Score);
     const Tensor drift = ops::add(v, ops::mul(score, gt * gt / 2));
-    x = ops::add(ops::add(x, ops::mul(drift, h)), ops::mul(randn(x.shape(), x.options(), o.generator), gt * std::sqrt(h)));
+    x = ops::add(ops::add(x, ops::mul(drift, h)),
+                 ops::mul(randn(x.shape(), x.options(), o.generator), gt * std::sqrt(h)));
   }
   r.x = x;
   return r;

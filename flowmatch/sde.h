@@ -31,6 +31,7 @@ struct SdeResult {
   int64_t nfe = 0;
 };
 
-SdeResult sde_sample(const VectorField& velocity, const AffineSchedule& schedule, const Tensor& x0, const SdeOptions& options = {});
+SdeResult sde_sample(const VectorField& velocity, const AffineSchedule& schedule, const Tensor& x0,
+                     const SdeOptions& options = {});
 
 }  // namespace rill::flowmatch

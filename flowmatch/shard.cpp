@@ -58,12 +58,14 @@ CFMBatch cfm_batch_shard(const CFMOptions& o, const Tensor& x0, const Tensor& x1
   if (shard.count == 1) return all;
   // 3. This rank's rows (contiguous copies: the network then reads plain [B/P, ...] tensors).
   const int64_t first = shard.first_row(B), n = shard.rows(B);
-  const auto rows = [&](const Tensor& t) { return t.defined() ? ops::contiguous(ops::narrow(t, 0, first, n)) : Tensor(); };
+  const auto rows = [&](const Tensor& t) {
+    return t.defined() ? ops::contiguous(ops::narrow(t, 0, first, n)) : Tensor();
+  };
   return {{rows(all.sample.t), rows(all.sample.xt), rows(all.sample.ut)}, rows(all.labels)};
 }
 
-Tensor cfm_loss_shard(const Model& model, const CFMOptions& o, const Tensor& x0, const Tensor& x1, Shard shard, OTScope scope,
-                      Generator* gen, const Tensor& labels) {
+Tensor cfm_loss_shard(const Model& model, const CFMOptions& o, const Tensor& x0, const Tensor& x1, Shard shard,
+                      OTScope scope, Generator* gen, const Tensor& labels) {
   const CFMBatch b = cfm_batch_shard(o, x0, x1, shard, scope, gen, labels);
   return mse_loss(model(b.sample.t, b.sample.xt, b.labels), b.sample.ut);
 }

@@ -3,10 +3,10 @@
 // number of whole records the input could hold (and for one, to reach the size check),
 // appending to one dataset as load_cifar10_folder does. An input loads or is refused
 // with a rill::Error; anything else is a finding.
-#include "fuzz/harness.h"
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/loader.h"
+#include "fuzz/harness.h"
 
 using namespace rill::data;
 

@@ -17,7 +17,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 namespace rill::fuzz {
 
-inline std::string as_string(const uint8_t* data, size_t size) { return std::string(reinterpret_cast<const char*>(data), size); }
+inline std::string as_string(const uint8_t* data, size_t size) {
+  return std::string(reinterpret_cast<const char*>(data), size);
+}
 
 // Runs `body`: a rill::Error is the right answer to bad bytes and is swallowed. Any
 // other exception escapes, and libFuzzer reports it as a crash (a finding).

@@ -9,12 +9,12 @@
 #include <fstream>
 
 #include "autograd/autograd.h"
-#include "nn/checkpoint.h"
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/loader.h"
 #include "io/npy.h"
 #include "io/png.h"
+#include "nn/checkpoint.h"
 #include "nn/linear.h"
 #include "tensor/ops.h"
 
@@ -93,8 +93,10 @@ int main(int argc, char** argv) {
   nn::save_checkpoint((tmp / "a").string(), {&model, nullptr, nullptr, nullptr, 0});
   write(out / "safetensors" / "model_only.safetensors", read(tmp / "a"));
   io::safetensors::save((tmp / "a").string(),
-                        {{"f", tensor({1.f, 2.f})}, {"d", scalar_tensor(3.0, DType::Float64)},
-                         {"i", tensor(std::vector<int64_t>{4, 5})}, {"e", zeros({0, 2})}},
+                        {{"f", tensor({1.f, 2.f})},
+                         {"d", scalar_tensor(3.0, DType::Float64)},
+                         {"i", tensor(std::vector<int64_t>{4, 5})},
+                         {"e", zeros({0, 2})}},
                         {{"note", "seed"}});
   write(out / "safetensors" / "dtypes.safetensors", read(tmp / "a"));
 
@@ -122,8 +124,10 @@ int main(int argc, char** argv) {
   io::save_npy((tmp / "a").string(), scalar_tensor(7.0, DType::Int64));
   write(out / "npy" / "i8_scalar.npy", read(tmp / "a"));
   const std::string two(8, '\x01');
-  write(out / "npy" / "v2_big_endian.npy", npy("{\"descr\": \">f4\", \"shape\": (2,), \"fortran_order\": False}\n", two, 2));
-  write(out / "npy" / "v3_fortran.npy", npy("{'descr': '<i8', 'fortran_order': True, 'shape': (1, 1, 1, ), }\n", two, 3));
+  write(out / "npy" / "v2_big_endian.npy",
+        npy("{\"descr\": \">f4\", \"shape\": (2,), \"fortran_order\": False}\n", two, 2));
+  write(out / "npy" / "v3_fortran.npy",
+        npy("{'descr': '<i8', 'fortran_order': True, 'shape': (1, 1, 1, ), }\n", two, 3));
 
   // Past findings (of the review that led to these harnesses), kept as regression inputs.
   std::string header = R"({"__metadata__":{"format":"rill-training-checkpoint-1","step":"1"},)"
@@ -131,8 +135,10 @@ int main(int argc, char** argv) {
   const uint64_t length = header.size();
   write(out / "safetensors" / "finding-size-wraps-to-zero.safetensors",
         std::string(reinterpret_cast<const char*>(&length), 8) + header);
-  write(out / "npy" / "finding-negative-size.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,)}", two + "abcdefghijklmnop"));
-  write(out / "npy" / "finding-float-size.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,)}", std::string(40, '\x01')));  // read as [2, 5] by a regex
+  write(out / "npy" / "finding-negative-size.npy",
+        npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,)}", two + "abcdefghijklmnop"));
+  write(out / "npy" / "finding-float-size.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,)}",
+                                                    std::string(40, '\x01')));  // read as [2, 5] by a regex
   write(out / "idx" / "finding-gzip-junk-after.gz", gzip(labels) + "junk");
   write(out / "idx" / "finding-gzip-no-trailer.gz", gzip(labels).substr(0, gzip(labels).size() - 8));
   fs::remove_all(tmp);

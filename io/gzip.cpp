@@ -41,7 +41,8 @@ std::string gunzip(std::string_view in, const std::string& file, const std::stri
     }
     RILL_CHECK(!(rc == Z_BUF_ERROR && z.avail_in == 0 && fed == in.size()),
                "{}: {}: the gzip data ends early (truncated file?)", who, file);
-    throw Error(fmt::format("{}: {} is corrupt ({})", who, file, z.msg != nullptr ? z.msg : "zlib error " + std::to_string(rc)));
+    throw Error(fmt::format("{}: {} is corrupt ({})", who, file,
+                            z.msg != nullptr ? z.msg : "zlib error " + std::to_string(rc)));
   }
 }
 

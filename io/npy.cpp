@@ -13,6 +13,8 @@
 //   ws      := (' ' | '\t' | '\n' | '\r')*
 //
 // A one-element tuple needs its comma, as in Python: '(6)' is the integer 6, not a shape.
+#include "io/npy.h"
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -20,7 +22,6 @@
 
 #include "io/atomic_file.h"
 #include "io/input_file.h"
-#include "io/npy.h"
 #include "io/png.h"
 #include "tensor/ops.h"
 
@@ -29,9 +30,12 @@ namespace {
 
 const char* npy_descr(DType d) {
   switch (d) {
-    case DType::Float32: return "<f4";
-    case DType::Float64: return "<f8";
-    case DType::Int64: return "<i8";
+    case DType::Float32:
+      return "<f4";
+    case DType::Float64:
+      return "<f8";
+    case DType::Int64:
+      return "<i8";
   }
   return "?";
 }
@@ -62,8 +66,12 @@ class HeaderParser {
       const std::string key = string();
       expect(':');
       skip_space();
-      bool* seen = key == "descr" ? &seen_descr : key == "fortran_order" ? &seen_fortran : key == "shape" ? &seen_shape : nullptr;
-      if (seen == nullptr) fail(key_at, fmt::format("unknown key '{}' (expected 'descr', 'fortran_order', 'shape')", key));
+      bool* seen = key == "descr"           ? &seen_descr
+                   : key == "fortran_order" ? &seen_fortran
+                   : key == "shape"         ? &seen_shape
+                                            : nullptr;
+      if (seen == nullptr)
+        fail(key_at, fmt::format("unknown key '{}' (expected 'descr', 'fortran_order', 'shape')", key));
       if (*seen) fail(key_at, fmt::format("key '{}' appears twice", key));
       *seen = true;
       if (key == "descr") descr = string();
@@ -82,8 +90,8 @@ class HeaderParser {
     // '<' little-endian, '>' big-endian; f4 float32, f8 float64, i8 int64.
     const std::string type = descr.size() == 3 ? descr.substr(1) : "";
     if ((descr[0] != '<' && descr[0] != '>') || (type != "f4" && type != "f8" && type != "i8"))
-      throw Error(fmt::format("load_npy: {}: dtype '{}' is not supported (<f4, <f8, <i8 or big-endian >f4, >f8, >i8)", file_,
-                              descr));
+      throw Error(fmt::format("load_npy: {}: dtype '{}' is not supported (<f4, <f8, <i8 or big-endian >f4, >f8, >i8)",
+                              file_, descr));
     h.big_endian = descr[0] == '>';
     h.dtype = type == "f4" ? DType::Float32 : type == "f8" ? DType::Float64 : DType::Int64;
     return h;
@@ -95,7 +103,8 @@ class HeaderParser {
                             text_.substr(0, 200)));
   }
   void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
       ++pos_;
   }
   // Skips whitespace, then takes `c` if it comes next.
@@ -120,7 +129,8 @@ class HeaderParser {
     return std::string(s);
   }
   bool boolean() {
-    for (const auto& [word, value] : {std::pair{std::string_view("True"), true}, std::pair{std::string_view("False"), false}})
+    for (const auto& [word, value] :
+         {std::pair{std::string_view("True"), true}, std::pair{std::string_view("False"), false}})
       if (text_.substr(pos_, word.size()) == word) return pos_ += word.size(), value;
     fail(pos_, "expected True or False");
   }
@@ -169,12 +179,14 @@ Tensor read_npy(const std::string& file, uint64_t size, const ReadFn& read) {
   RILL_CHECK((major == 1 || major == 2 || major == 3) && minor == 0,
              "load_npy: {}: format version {}.{} is not supported (1.0, 2.0, 3.0)", file, major, minor);
   const uint64_t length_bytes = major == 1 ? 2 : 4;
-  RILL_CHECK(size >= 8 + length_bytes, "load_npy: {} is {} bytes, too short for a version {}.0 header", file, size, major);
+  RILL_CHECK(size >= 8 + length_bytes, "load_npy: {} is {} bytes, too short for a version {}.0 header", file, size,
+             major);
   uint64_t header_len = 0;
-  for (uint64_t i = 0; i < length_bytes; ++i) header_len |= static_cast<uint64_t>(start[8 + i]) << (8 * i);  // little-endian
+  for (uint64_t i = 0; i < length_bytes; ++i)
+    header_len |= static_cast<uint64_t>(start[8 + i]) << (8 * i);  // little-endian
   const uint64_t header_start = 8 + length_bytes;
-  RILL_CHECK(header_len <= size - header_start, "load_npy: {}: the {}-byte header runs past the end of the file (truncated?)",
-             file, header_len);
+  RILL_CHECK(header_len <= size - header_start,
+             "load_npy: {}: the {}-byte header runs past the end of the file (truncated?)", file, header_len);
   RILL_CHECK(header_len <= kMaxHeaderBytes, "load_npy: {}: the header is {} bytes, more than the {} accepted", file,
              header_len, kMaxHeaderBytes);
   std::string text(static_cast<size_t>(header_len), '\0');
@@ -184,8 +196,8 @@ Tensor read_npy(const std::string& file, uint64_t size, const ReadFn& read) {
   // The data size the header claims, against the bytes present, before allocating.
   const uint64_t data_start = header_start + header_len;
   const auto nbytes = static_cast<uint64_t>(checked_nbytes(h.shape, dtype_size(h.dtype), "load_npy: " + file));
-  RILL_CHECK(size - data_start == nbytes, "load_npy: {}: {} data bytes for shape {} {} but the file has {}", file, nbytes,
-             shape_str(h.shape), h.dtype, size - data_start);
+  RILL_CHECK(size - data_start == nbytes, "load_npy: {}: {} data bytes for shape {} {} but the file has {}", file,
+             nbytes, shape_str(h.shape), h.dtype, size - data_start);
   // Fortran order stores the array with its axes reversed, in C order: read it so, then
   // transpose back.
   Shape stored = h.shape;
@@ -212,7 +224,8 @@ void save_npy(const std::string& path, const Tensor& t) {
   // Python tuple syntax: "(3, 4)", "(3,)" for one axis, "()" for a scalar.
   std::string shape = fmt::format("{}", fmt::join(host.shape(), ", "));
   if (host.dim() == 1) shape += ",";
-  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", npy_descr(host.dtype()), shape);
+  std::string header =
+      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}), }}", npy_descr(host.dtype()), shape);
   // Pad with spaces so that magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64.
   header.append(63 - (10 + header.size()) % 64, ' ');
   header += '\n';
@@ -233,7 +246,8 @@ Tensor load_npy(const std::string& path) {
 }
 
 Tensor parse_npy(std::string_view bytes, const std::string& name) {
-  return read_npy(name, bytes.size(), [&](uint64_t offset, void* dst, size_t n) { std::memcpy(dst, bytes.data() + offset, n); });
+  return read_npy(name, bytes.size(),
+                  [&](uint64_t offset, void* dst, size_t n) { std::memcpy(dst, bytes.data() + offset, n); });
 }
 
 }  // namespace rill::io

@@ -1,4 +1,3 @@
-#include "io/npy.h"
 #include "io/png.h"
 
 #include <png.h>
@@ -8,11 +7,13 @@
 #include <cstring>
 
 #include "io/atomic_file.h"
+#include "io/npy.h"
 #include "tensor/ops.h"
 
 namespace rill::io {
 
-void write_png(const std::string& path, const std::vector<uint8_t>& pixels, int64_t width, int64_t height, int64_t channels) {
+void write_png(const std::string& path, const std::vector<uint8_t>& pixels, int64_t width, int64_t height,
+               int64_t channels) {
   RILL_CHECK(channels == 1 || channels == 3 || channels == 4, "write_png: {} channels (expected 1, 3 or 4)", channels);
   RILL_CHECK(static_cast<int64_t>(pixels.size()) == width * height * channels,
              "write_png: {} bytes for a {}x{}x{} image", pixels.size(), width, height, channels);
@@ -25,13 +26,14 @@ void write_png(const std::string& path, const std::vector<uint8_t>& pixels, int6
     throw Error(fmt::format("write_png: libpng failed while encoding {}", path));
   }
   png_set_write_fn(
-      png, &encoded, [](png_structp p, png_bytep data, png_size_t n) {
+      png, &encoded,
+      [](png_structp p, png_bytep data, png_size_t n) {
         static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<const char*>(data), n);
       },
       nullptr);
   const int color = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA;
-  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8, color, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8, color,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   for (int64_t y = 0; y < height; ++y) png_write_row(png, const_cast<png_bytep>(pixels.data() + y * width * channels));
   png_write_end(png, nullptr);
@@ -53,12 +55,12 @@ void save_image_grid(const std::string& path, const Tensor& images, int64_t colu
     for (int64_t c = 0; c < C; ++c)
       for (int64_t y = 0; y < H; ++y)
         for (int64_t x = 0; x < W; ++x) {
-          const float value = std::clamp((v[((n * C + c) * H + y) * W + x] + 1.0f) * 127.5f, 0.0f, 255.0f);  // [-1, 1] -> [0, 255]
+          const float value =
+              std::clamp((v[((n * C + c) * H + y) * W + x] + 1.0f) * 127.5f, 0.0f, 255.0f);  // [-1, 1] -> [0, 255]
           out[((oy + y) * width + ox + x) * C + c] = static_cast<uint8_t>(std::lround(value));
         }
   }
   write_png(path, out, width, height, C);
 }
-
 
 }  // namespace rill::io

@@ -4,12 +4,12 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "io/atomic_file.h"
 #include "io/input_file.h"
 #include "tensor/ops.h"
+#include <nlohmann/json.hpp>
 
 namespace rill::io::safetensors {
 
@@ -21,9 +21,12 @@ using Json = nlohmann::ordered_json;  // keeps the tensors in the order they wer
 
 const char* dtype_code(DType d) {
   switch (d) {
-    case DType::Float32: return "F32";
-    case DType::Float64: return "F64";
-    case DType::Int64: return "I64";
+    case DType::Float32:
+      return "F32";
+    case DType::Float64:
+      return "F64";
+    case DType::Int64:
+      return "I64";
   }
   return "?";
 }
@@ -45,7 +48,8 @@ void save(const std::string& path, const StateDict& tensors, const Metadata& met
   std::vector<Tensor> host;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    RILL_CHECK(name != "__metadata__" && !header.contains(name), "safetensors: cannot save '{}' to {}: duplicate or reserved name", name, path);
+    RILL_CHECK(name != "__metadata__" && !header.contains(name),
+               "safetensors: cannot save '{}' to {}: duplicate or reserved name", name, path);
     host.push_back(ops::contiguous(ops::to(t, Device::cpu())));
     const uint64_t bytes = static_cast<uint64_t>(t.numel()) * t.element_size();
     header[name] = {{"dtype", dtype_code(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
@@ -82,8 +86,8 @@ std::string describe(const Json& v) { return v.is_primitive() ? v.dump() : std::
 // A non-negative JSON integer (nlohmann keeps those as unsigned); anything else
 // (a float, a negative number, a string) is refused rather than converted.
 uint64_t json_uint(const Json& v, const std::string& file, const std::string& name, const char* field) {
-  RILL_CHECK(v.is_number_unsigned(), "safetensors: {}: tensor '{}' has {} entry {}, not a non-negative integer", file, name,
-             field, describe(v));
+  RILL_CHECK(v.is_number_unsigned(), "safetensors: {}: tensor '{}' has {} entry {}, not a non-negative integer", file,
+             name, field, describe(v));
   return v.get<uint64_t>();
 }
 
@@ -93,27 +97,30 @@ Entry parse_entry(const std::string& file, const std::string& name, const Json& 
   const Json &dtype = info.at("dtype"), &shape = info.at("shape"), &offsets = info.at("data_offsets");
   RILL_CHECK(dtype.is_string(), "safetensors: {}: tensor '{}' has dtype {}, not a string", file, name, describe(dtype));
   RILL_CHECK(shape.is_array(), "safetensors: {}: tensor '{}' has shape {}, not a list", file, name, describe(shape));
-  RILL_CHECK(offsets.is_array() && offsets.size() == 2, "safetensors: {}: tensor '{}' has data_offsets {}, not [begin, end]",
-             file, name, describe(offsets));
+  RILL_CHECK(offsets.is_array() && offsets.size() == 2,
+             "safetensors: {}: tensor '{}' has data_offsets {}, not [begin, end]", file, name, describe(offsets));
   Entry e;
   e.name = name;
   e.dtype = parse_dtype(file, name, dtype.get<std::string>());
   for (const Json& size : shape) {
     const uint64_t s = json_uint(size, file, name, "shape");
-    RILL_CHECK(s <= static_cast<uint64_t>(INT64_MAX), "safetensors: {}: tensor '{}' has size {} in its shape, out of range",
-               file, name, s);
+    RILL_CHECK(s <= static_cast<uint64_t>(INT64_MAX),
+               "safetensors: {}: tensor '{}' has size {} in its shape, out of range", file, name, s);
     e.shape.push_back(static_cast<int64_t>(s));
   }
   e.begin = json_uint(offsets[0], file, name, "data_offsets");
   e.end = json_uint(offsets[1], file, name, "data_offsets");
-  RILL_CHECK(e.begin <= e.end, "safetensors: {}: tensor '{}' has invalid data_offsets [{}, {}]", file, name, e.begin, e.end);
+  RILL_CHECK(e.begin <= e.end, "safetensors: {}: tensor '{}' has invalid data_offsets [{}, {}]", file, name, e.begin,
+             e.end);
   const auto bytes = static_cast<uint64_t>(
       checked_nbytes(e.shape, dtype_size(e.dtype), fmt::format("safetensors: {}: tensor '{}'", file, name)));
-  RILL_CHECK(e.end - e.begin == bytes, "safetensors: {}: tensor '{}' ({} {}) needs {} bytes but its data_offsets span {}",
-             file, name, dtype_code(e.dtype), shape_str(e.shape), bytes, e.end - e.begin);
-  RILL_CHECK(e.end <= data_size,
-             "safetensors: {}: tensor '{}' needs bytes [{}, {}) of the data section, which has only {} (truncated file?)",
-             file, name, e.begin, e.end, data_size);
+  RILL_CHECK(e.end - e.begin == bytes,
+             "safetensors: {}: tensor '{}' ({} {}) needs {} bytes but its data_offsets span {}", file, name,
+             dtype_code(e.dtype), shape_str(e.shape), bytes, e.end - e.begin);
+  RILL_CHECK(
+      e.end <= data_size,
+      "safetensors: {}: tensor '{}' needs bytes [{}, {}) of the data section, which has only {} (truncated file?)",
+      file, name, e.begin, e.end, data_size);
   return e;
 }
 
@@ -121,14 +128,15 @@ Entry parse_entry(const std::string& file, const std::string& name, const Json& 
 
 Reader::Reader(std::string name, uint64_t size, ReadFn read) : name_(std::move(name)), read_(std::move(read)) {
   const std::string& file = name_;
-  RILL_CHECK(size >= 8, "safetensors: {} is {} bytes, too short to hold the 8-byte header length (truncated?)", file, size);
+  RILL_CHECK(size >= 8, "safetensors: {} is {} bytes, too short to hold the 8-byte header length (truncated?)", file,
+             size);
   uint64_t length = 0;
   read_(0, &length, 8);
   RILL_CHECK(length <= size - 8,
-             "safetensors: {}: header length {} exceeds the {} bytes after it (truncated, or not a safetensors file)", file,
-             length, size - 8);
-  RILL_CHECK(length <= kMaxHeaderBytes, "safetensors: {}: header length {} exceeds the format's limit of {} bytes", file,
-             length, kMaxHeaderBytes);
+             "safetensors: {}: header length {} exceeds the {} bytes after it (truncated, or not a safetensors file)",
+             file, length, size - 8);
+  RILL_CHECK(length <= kMaxHeaderBytes, "safetensors: {}: header length {} exceeds the format's limit of {} bytes",
+             file, length, kMaxHeaderBytes);
   std::string text(static_cast<size_t>(length), '\0');
   read_(8, text.data(), text.size());
 
@@ -168,8 +176,8 @@ Reader::Reader(std::string name, uint64_t size, ReadFn read) : name_(std::move(n
   std::sort(ranges.begin(), ranges.end());
   uint64_t covered = 0;
   for (const auto& [b, e] : ranges) {
-    RILL_CHECK(b == covered, "safetensors: {}: the data section has {} at byte {}", file, b > covered ? "a hole" : "an overlap",
-               covered);
+    RILL_CHECK(b == covered, "safetensors: {}: the data section has {} at byte {}", file,
+               b > covered ? "a hole" : "an overlap", covered);
     covered = e;
   }
   RILL_CHECK(covered == data_size, "safetensors: {}: {} bytes of data follow the last tensor (corrupt file?)", file,
@@ -210,6 +218,8 @@ Contents load(const std::string& path, const std::function<bool(const std::strin
   return read_selected(Reader::open(path), select);
 }
 
-Contents parse(std::string bytes, const std::string& name) { return read_selected(Reader::parse(std::move(bytes), name), {}); }
+Contents parse(std::string bytes, const std::string& name) {
+  return read_selected(Reader::parse(std::move(bytes), name), {});
+}
 
 }  // namespace rill::io::safetensors

@@ -46,9 +46,11 @@ StateDict read_part(const io::safetensors::Reader& file, const std::string& pref
 }
 
 // A decimal integer in [0, max] from the metadata (the whole string must be digits).
-uint64_t parse_uint(const std::string& file, const io::safetensors::Metadata& meta, const std::string& key, uint64_t max) {
+uint64_t parse_uint(const std::string& file, const io::safetensors::Metadata& meta, const std::string& key,
+                    uint64_t max) {
   auto it = meta.find(key);
-  RILL_CHECK(it != meta.end(), "load_checkpoint: {} has no '{}' in its metadata (not a rill training checkpoint?)", file, key);
+  RILL_CHECK(it != meta.end(), "load_checkpoint: {} has no '{}' in its metadata (not a rill training checkpoint?)",
+             file, key);
   const std::string& v = it->second;
   RILL_CHECK(!v.empty() && v.find_first_not_of("0123456789") == std::string::npos,
              "load_checkpoint: {}: metadata '{}' = '{}' is not a non-negative integer", file, key, v);
@@ -58,8 +60,8 @@ uint64_t parse_uint(const std::string& file, const io::safetensors::Metadata& me
     overflow |= __builtin_mul_overflow(value, 10u, &value);
     overflow |= __builtin_add_overflow(value, static_cast<unsigned>(c - '0'), &value);
   }
-  RILL_CHECK(!overflow && value <= max, "load_checkpoint: {}: metadata '{}' = '{}' is out of range (at most {})", file, key,
-             v, max);
+  RILL_CHECK(!overflow && value <= max, "load_checkpoint: {}: metadata '{}' = '{}' is out of range (at most {})", file,
+             key, v, max);
   return value;
 }
 
@@ -104,7 +106,8 @@ int64_t load_checkpoint(const io::safetensors::Reader& file, TrainingState& s) {
   for (const io::safetensors::Entry& e : file.entries()) {
     bool known = false;
     for (const char* prefix : kParts) known |= e.name.rfind(prefix, 0) == 0;
-    RILL_CHECK(known, "{}: tensor '{}' belongs to no part of a training checkpoint (model., ema., optimizer.)", what, e.name);
+    RILL_CHECK(known, "{}: tensor '{}' belongs to no part of a training checkpoint (model., ema., optimizer.)", what,
+               e.name);
   }
   const io::safetensors::Metadata& meta = file.metadata();
   const auto format = meta.find("format");
@@ -114,7 +117,8 @@ int64_t load_checkpoint(const io::safetensors::Reader& file, TrainingState& s) {
   Generator::State generator{};
   if (s.generator) {
     const uint64_t any = std::numeric_limits<uint64_t>::max();  // every (seed, offset) is a valid stream position
-    generator = {parse_uint(file.name(), meta, "generator.seed", any), parse_uint(file.name(), meta, "generator.offset", any)};
+    generator = {parse_uint(file.name(), meta, "generator.seed", any),
+                 parse_uint(file.name(), meta, "generator.offset", any)};
   }
 
   // 2. The tensors of the parts asked for (and only those), checked against them.

@@ -12,9 +12,9 @@
 
 #include <string>
 
+#include "io/safetensors.h"
 #include "nn/ema.h"
 #include "nn/optim.h"
-#include "io/safetensors.h"
 #include "tensor/random.h"
 
 namespace rill::nn {

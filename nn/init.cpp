@@ -8,7 +8,8 @@
 namespace rill::nn::init {
 
 std::pair<int64_t, int64_t> fan_in_and_out(const Tensor& w) {
-  RILL_CHECK(w.dim() >= 2, "init: fan in/out need a weight with at least 2 dimensions, got shape {}", shape_str(w.shape()));
+  RILL_CHECK(w.dim() >= 2, "init: fan in/out need a weight with at least 2 dimensions, got shape {}",
+             shape_str(w.shape()));
   const int64_t receptive = w.numel() / (w.size(0) * w.size(1));
   return {w.size(1) * receptive, w.size(0) * receptive};
 }

@@ -15,7 +15,8 @@ MLP::MLP(int64_t dim_, int64_t width) : dim(dim_) {
 }
 
 Tensor MLP::forward(const Tensor& t, const Tensor& x, const Tensor& labels) {
-  RILL_CHECK(!labels.defined(), "MLP: this model is unconditional, but labels of shape {} were given", shape_str(labels.shape()));
+  RILL_CHECK(!labels.defined(), "MLP: this model is unconditional, but labels of shape {} were given",
+             shape_str(labels.shape()));
   RILL_CHECK(x.dim() == 2 && x.size(1) == dim, "MLP: expected x [B, {}], got shape {}", dim, shape_str(x.shape()));
   const Tensor t_col = t.dim() == 1 ? unsqueeze(t, 1) : t;
   RILL_CHECK(t_col.shape() == Shape({x.size(0), 1}), "MLP: expected t [{}] or [{}, 1], got shape {}", x.size(0),

@@ -94,8 +94,8 @@ void Module::check_state_dict(const StateDict& state) const {
     }
     const Tensor& g = it->second;
     if (g.shape() != t.shape() || g.dtype() != t.dtype())
-      mismatched.push_back(fmt::format("{} (checkpoint {} {}, model {} {})", name, g.dtype(), shape_str(g.shape()), t.dtype(),
-                                       shape_str(t.shape())));
+      mismatched.push_back(fmt::format("{} (checkpoint {} {}, model {} {})", name, g.dtype(), shape_str(g.shape()),
+                                       t.dtype(), shape_str(t.shape())));
     given.erase(it);
   }
   for (const auto& [name, t] : given) unexpected.push_back(name);

@@ -2,9 +2,9 @@
 // models, optimizers, schedules, EMA and checkpoints.
 #pragma once
 
+#include "io/safetensors.h"
 #include "nn/checkpoint.h"
 #include "nn/ema.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
-#include "io/safetensors.h"
 #include "nn/schedule.h"

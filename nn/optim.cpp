@@ -53,13 +53,14 @@ void Optimizer::check_state_dict(const StateDict& state) const {
     const std::string kind = name.substr(0, dot), param = dot == std::string::npos ? "" : name.substr(dot + 1);
     RILL_CHECK(std::find(kinds.begin(), kinds.end(), kind) != kinds.end(),
                "{}: '{}' is state this optimizer does not keep (a checkpoint of another optimizer?)", what, name);
-    const auto match = std::find_if(params_.begin(), params_.end(), [&](const NamedTensor& p) { return p.first == param; });
+    const auto match =
+        std::find_if(params_.begin(), params_.end(), [&](const NamedTensor& p) { return p.first == param; });
     RILL_CHECK(match != params_.end(), "{}: '{}' names no parameter of this optimizer", what, name);
     const Tensor& p = match->second;
     if (kind == "step") {
       // Adam's per-parameter count of the updates it has had (for the bias corrections).
-      RILL_CHECK(t.dtype() == DType::Float64 && t.dim() == 0, "{}: '{}' is {} {}, expected a float64 scalar", what, name,
-                 t.dtype(), shape_str(t.shape()));
+      RILL_CHECK(t.dtype() == DType::Float64 && t.dim() == 0, "{}: '{}' is {} {}, expected a float64 scalar", what,
+                 name, t.dtype(), shape_str(t.shape()));
       // A whole number >= 1 (the count is created at the first update), at most 2^53,
       // beyond which doubles no longer hold every whole number.
       const double count = t.item();
@@ -67,20 +68,20 @@ void Optimizer::check_state_dict(const StateDict& state) const {
                  "{}: '{}' = {} is not a whole number of steps", what, name, count);
       max_count = std::max(max_count, count);
     } else {
-      RILL_CHECK(t.shape() == p.shape() && t.dtype() == p.dtype(), "{}: '{}' is {} {}, the parameter is {} {}", what, name,
-                 t.dtype(), shape_str(t.shape()), p.dtype(), shape_str(p.shape()));
+      RILL_CHECK(t.shape() == p.shape() && t.dtype() == p.dtype(), "{}: '{}' is {} {}, the parameter is {} {}", what,
+                 name, t.dtype(), shape_str(t.shape()), p.dtype(), shape_str(p.shape()));
     }
   }
   // The optimizer's own step count, which no parameter's count can exceed.
   const auto step_it = given.find("step");
   RILL_CHECK(step_it != given.end(), "{}: the state has no 'step' entry", what);
   const Tensor& step_tensor = step_it->second;
-  RILL_CHECK(step_tensor.dtype() == DType::Int64 && step_tensor.numel() == 1, "{}: 'step' is {} {}, expected one int64", what,
-             step_tensor.dtype(), shape_str(step_tensor.shape()));
+  RILL_CHECK(step_tensor.dtype() == DType::Int64 && step_tensor.numel() == 1, "{}: 'step' is {} {}, expected one int64",
+             what, step_tensor.dtype(), shape_str(step_tensor.shape()));
   const int64_t step = step_tensor.to_vector<int64_t>()[0];
   RILL_CHECK(step >= 0, "{}: 'step' is {}, negative", what, step);
-  RILL_CHECK(max_count <= static_cast<double>(step), "{}: a parameter's step count ({}) exceeds the optimizer's step ({})",
-             what, max_count, step);
+  RILL_CHECK(max_count <= static_cast<double>(step),
+             "{}: a parameter's step count ({}) exceeds the optimizer's step ({})", what, max_count, step);
 
   // Complete: a parameter has all of its state or none (an optimizer creates a
   // parameter's state on its first gradient, all kinds at once).
@@ -114,7 +115,8 @@ void Optimizer::load_state_dict(const StateDict& state) {
 }
 
 SGD::SGD(std::vector<NamedTensor> params, SGDOptions o) : Optimizer(std::move(params), o.lr), options(o) {
-  RILL_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0");
+  RILL_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0),
+             "SGD: Nesterov momentum needs momentum > 0 and dampening 0");
 }
 
 void SGD::step() {

@@ -20,25 +20,27 @@ ResBlock::ResBlock(int64_t cin, int64_t cout, int64_t emb_dim, int64_t groups, d
 }
 
 Tensor ResBlock::forward(const Tensor& x, const Tensor& emb) {
-  Tensor h = conv1->forward(norm1->forward_silu(x));  // silu(norm1(x)), fused
-  const Tensor e = emb_proj->forward(silu(emb));                          // [N, cout]
-  h = add(h, reshape(e, {e.size(0), e.size(1), 1, 1}));                  // per-channel shift
+  Tensor h = conv1->forward(norm1->forward_silu(x));     // silu(norm1(x)), fused
+  const Tensor e = emb_proj->forward(silu(emb));         // [N, cout]
+  h = add(h, reshape(e, {e.size(0), e.size(1), 1, 1}));  // per-channel shift
   h = conv2->forward(drop->forward(norm2->forward_silu(h)));
   return add(h, skip ? skip->forward(x) : x);
 }
 
 UNet::UNet(UNetConfig cfg) : config(std::move(cfg)) {
   const auto& c = config;
-  RILL_CHECK(!c.mult.empty() && c.base > 0 && c.res_blocks > 0, "UNet: need base > 0, res_blocks > 0 and at least one level");
+  RILL_CHECK(!c.mult.empty() && c.base > 0 && c.res_blocks > 0,
+             "UNet: need base > 0, res_blocks > 0 and at least one level");
   const int64_t E = 4 * c.base;
   const Conv2dOptions same{1, 1, 1}, stride2{2, 1, 1};
 
   // Time (and label) embedding.
   time_features_ = std::make_shared<SinusoidalTimeEmbedding>(c.base);
-  time_mlp_ = register_module("time_mlp", std::make_shared<Sequential>(std::vector<std::shared_ptr<UnaryModule>>{
-                                              std::make_shared<Linear>(c.base, E), std::make_shared<SiLU>(),
-                                              std::make_shared<Linear>(E, E)}));
-  if (c.num_classes > 0) label_embed_ = register_module("label_embed", std::make_shared<Embedding>(c.num_classes + 1, E));
+  time_mlp_ = register_module(
+      "time_mlp", std::make_shared<Sequential>(std::vector<std::shared_ptr<UnaryModule>>{
+                      std::make_shared<Linear>(c.base, E), std::make_shared<SiLU>(), std::make_shared<Linear>(E, E)}));
+  if (c.num_classes > 0)
+    label_embed_ = register_module("label_embed", std::make_shared<Embedding>(c.num_classes + 1, E));
 
   // Down path; skip_channels tracks what each push puts on the skip stack.
   conv_in_ = register_module("conv_in", std::make_shared<Conv2d>(c.in_ch, c.base, 3, same));
@@ -50,7 +52,7 @@ UNet::UNet(UNetConfig cfg) : config(std::move(cfg)) {
     const int64_t out = c.base * c.mult[i];
     for (int64_t j = 0; j < c.res_blocks; ++j) {
       level->blocks.push_back(level->register_module("blocks." + std::to_string(j),
-                                                            std::make_shared<ResBlock>(ch, out, E, c.groups, c.dropout)));
+                                                     std::make_shared<ResBlock>(ch, out, E, c.groups, c.dropout)));
       ch = out;
       skip_channels.push_back(ch);
     }
@@ -101,7 +103,8 @@ Tensor UNet::forward(const Tensor& t, const Tensor& x, const Tensor& labels) {
   Tensor emb = time_mlp_->forward(time_features_->forward(ops::reshape(t, {N})));  // [N, E]
   if (label_embed_) {
     // A missing label is the null label (index num_classes): classifier-free guidance.
-    const Tensor y = labels.defined() ? labels : full({N}, static_cast<double>(config.num_classes), {DType::Int64, x.device()});
+    const Tensor y =
+        labels.defined() ? labels : full({N}, static_cast<double>(config.num_classes), {DType::Int64, x.device()});
     RILL_CHECK(y.shape() == Shape{N}, "UNet: expected labels [{}], got shape {}", N, shape_str(y.shape()));
     emb = add(emb, label_embed_->forward(y));
   } else {

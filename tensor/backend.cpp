@@ -49,8 +49,7 @@ void Backend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tenso
   const int64_t N = x.size(0), C = x.size(1), F = weight.size(0);
   const Tensor g = ops::reshape(grad_y, {N, F, -1});  // [N, F, L]
   const Tensor wm = ops::reshape(weight, {F, -1});    // [F, C*kh*kw]
-  if (grad_x.defined())
-    copy(ops::col2im(ops::matmul(ops::transpose(wm, 0, 1), g), w, C, x.size(2), x.size(3)), grad_x);
+  if (grad_x.defined()) copy(ops::col2im(ops::matmul(ops::transpose(wm, 0, 1), g), w, C, x.size(2), x.size(3)), grad_x);
   if (grad_weight.defined())
     copy(ops::sum(ops::matmul(g, ops::transpose(ops::im2col(x, w), 1, 2)), {0}), ops::reshape(grad_weight, {F, -1}));
   if (grad_bias.defined()) copy(ops::sum(g, {0, 2}), grad_bias);
@@ -69,7 +68,8 @@ void Backend::group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, co
   // h = (x - mean) * rstd * gamma + beta, per group [N, G, Cg*S], then per channel [N, C, S].
   const int64_t N = x.size(0), C = x.size(1);
   const Tensor xhat = ops::reshape(
-      ops::mul(ops::sub(ops::reshape(x, {N, groups, -1}), ops::unsqueeze(mean, 2)), ops::unsqueeze(rstd, 2)), x.shape());
+      ops::mul(ops::sub(ops::reshape(x, {N, groups, -1}), ops::unsqueeze(mean, 2)), ops::unsqueeze(rstd, 2)),
+      x.shape());
   Tensor h = xhat;
   if (gamma.defined()) h = ops::mul(h, ops::reshape(gamma, {C, 1}));
   if (beta.defined()) h = ops::add(h, ops::reshape(beta, {C, 1}));

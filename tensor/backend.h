@@ -88,8 +88,7 @@ class Backend {
                       int64_t correction) = 0;
   // x, out: contiguous, viewed as [outer, n, inner]; normalises along n.
   // For LogSumExp out is [outer, inner].
-  virtual void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
-                       int64_t inner) = 0;
+  virtual void softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner) = 0;
 
   // ---- normalisation (tensor/norm.h has the formulas) ----------------------------
   // x: [N, C, S] contiguous, G groups of C/G channels; gamma, beta: [C] or undefined.
@@ -98,16 +97,16 @@ class Backend {
                           const Tensor& y, const Tensor& mean, const Tensor& rstd) = 0;
   // grad_y, x: [N, C, S] contiguous -> grad_x [N, C, S]; grad_gamma, grad_beta [C] (when defined).
   virtual void group_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
-                                   const Tensor& gamma, int64_t groups, const Tensor& grad_x,
-                                   const Tensor& grad_gamma, const Tensor& grad_beta) = 0;
+                                   const Tensor& gamma, int64_t groups, const Tensor& grad_x, const Tensor& grad_gamma,
+                                   const Tensor& grad_beta) = 0;
   // y = silu(group_norm(x)), the U-Net's norm-then-activation, and its backward (which
   // also needs beta: it recomputes the pre-activation). Defaults (backend.cpp) compose
   // group_norm, silu and silu_backward; the CPU fuses each into one pass.
   virtual void group_norm_silu(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
                                const Tensor& y, const Tensor& mean, const Tensor& rstd);
   virtual void group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
-                                        const Tensor& gamma, const Tensor& beta, int64_t groups,
-                                        const Tensor& grad_x, const Tensor& grad_gamma, const Tensor& grad_beta);
+                                        const Tensor& gamma, const Tensor& beta, int64_t groups, const Tensor& grad_x,
+                                        const Tensor& grad_gamma, const Tensor& grad_beta);
   // x: [R, D] contiguous, each row normalised; gamma, beta: [D] or undefined.
   virtual void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& y,
                           const Tensor& mean, const Tensor& rstd) = 0;
@@ -122,8 +121,8 @@ class Backend {
 
   // ---- indexing -----------------------------------------------------------------
   // x: [outer, n, inner], index: [m] int64 (values in [0, n)) -> out: [outer, m, inner].
-  virtual void index_select(const Tensor& x, const Tensor& index, const Tensor& out, int64_t outer,
-                            int64_t n, int64_t inner) = 0;
+  virtual void index_select(const Tensor& x, const Tensor& index, const Tensor& out, int64_t outer, int64_t n,
+                            int64_t inner) = 0;
   // out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; out has index's shape.
   virtual void gather(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& out) = 0;
   // out (a contiguous copy of self) [..., index[..., i, ...], ...] += src[..., i, ...].
@@ -142,8 +141,7 @@ class Backend {
   // All inputs contiguous. These two have a default implementation (backend.cpp) made
   // of im2col, matmul and sum on this backend, which a backend overrides for speed
   // (tensor/cpu/conv.cpp lowers one image at a time).
-  virtual void conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w,
-                      const Tensor& y);
+  virtual void conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w, const Tensor& y);
   // From grad_y [N, F, Ho, Wo], each gradient that is defined (the others are not needed;
   // the defined ones arrive uninitialised):
   //   grad_weight = sum_n grad_y[n] @ im2col(x)[n]^T           [F, C, kh, kw]
@@ -154,8 +152,7 @@ class Backend {
   // x: [N, C, H, W] -> out: [N, C, H*s, W*s], out[.., y, x] = x[.., y/s, x/s].
   virtual void upsample_nearest2d(const Tensor& x, const Tensor& out, int64_t scale) = 0;
   // grad_out: [N, C, H*s, W*s] -> grad_x: [N, C, H, W], each s x s block summed.
-  virtual void upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x,
-                                           int64_t scale) = 0;
+  virtual void upsample_nearest2d_backward(const Tensor& grad_out, const Tensor& grad_x, int64_t scale) = 0;
   // Average over each window, padding counted as zeros in the divisor (PyTorch's
   // count_include_pad=True). x: [N, C, H, W] -> out: [N, C, Ho, Wo].
   virtual void avg_pool2d(const Tensor& x, const Tensor& out, const Window2d& w) = 0;

@@ -34,11 +34,13 @@ std::string blas_core_advice() {
   const std::string better = suggested_blas_core();
   if (better.empty()) return "";
   const char* forced = std::getenv("OPENBLAS_CORETYPE");
-  const std::string chosen = forced ? fmt::format("OPENBLAS_CORETYPE={} selects OpenBLAS's '{}' kernels", forced, blas_core())
-                                    : fmt::format("OpenBLAS chose its '{}' kernels", blas_core());
-  return fmt::format("{}, but this CPU runs its faster '{}' kernels (2x sgemm with AVX-512, 5x over the generic "
-                     "one): set OPENBLAS_CORETYPE={} before starting",
-                     chosen, better, better);
+  const std::string chosen =
+      forced ? fmt::format("OPENBLAS_CORETYPE={} selects OpenBLAS's '{}' kernels", forced, blas_core())
+             : fmt::format("OpenBLAS chose its '{}' kernels", blas_core());
+  return fmt::format(
+      "{}, but this CPU runs its faster '{}' kernels (2x sgemm with AVX-512, 5x over the generic "
+      "one): set OPENBLAS_CORETYPE={} before starting",
+      chosen, better, better);
 }
 
 std::string blas_info() {

@@ -16,8 +16,6 @@ Device Device::parse(const std::string& s) {
   throw Error(fmt::format("Device::parse: bad device string '{}' (expected cpu, cuda or cuda:N)", s));
 }
 
-std::string Device::str() const {
-  return is_cpu() ? std::string("cpu") : fmt::format("cuda:{}", index);
-}
+std::string Device::str() const { return is_cpu() ? std::string("cpu") : fmt::format("cuda:{}", index); }
 
 }  // namespace rill

@@ -19,15 +19,16 @@ namespace rill {
 
 enum class DType { Float32, Float64, Int64 };
 
-constexpr size_t dtype_size(DType d) {
-  return d == DType::Float32 ? 4 : 8;
-}
+constexpr size_t dtype_size(DType d) { return d == DType::Float32 ? 4 : 8; }
 
 constexpr std::string_view dtype_name(DType d) {
   switch (d) {
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
-    case DType::Int64: return "int64";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
+    case DType::Int64:
+      return "int64";
   }
   return "?";
 }
@@ -47,17 +48,35 @@ constexpr T bound_cast(double v) {
 }
 
 // The C++ type that stores a dtype, and back.
-template <typename T> struct dtype_of;
-template <> struct dtype_of<float> { static constexpr DType value = DType::Float32; };
-template <> struct dtype_of<double> { static constexpr DType value = DType::Float64; };
-template <> struct dtype_of<int64_t> { static constexpr DType value = DType::Int64; };
-template <typename T> inline constexpr DType dtype_v = dtype_of<T>::value;
+template <typename T>
+struct dtype_of;
+template <>
+struct dtype_of<float> {
+  static constexpr DType value = DType::Float32;
+};
+template <>
+struct dtype_of<double> {
+  static constexpr DType value = DType::Float64;
+};
+template <>
+struct dtype_of<int64_t> {
+  static constexpr DType value = DType::Int64;
+};
+template <typename T>
+inline constexpr DType dtype_v = dtype_of<T>::value;
 
 // Accumulator type for sums: float32 sums accumulate in double so that reductions
 // over millions of elements stay accurate (and tests can compare tightly).
-template <typename T> struct acc_type { using type = T; };
-template <> struct acc_type<float> { using type = double; };
-template <typename T> using acc_t = typename acc_type<T>::type;
+template <typename T>
+struct acc_type {
+  using type = T;
+};
+template <>
+struct acc_type<float> {
+  using type = double;
+};
+template <typename T>
+using acc_t = typename acc_type<T>::type;
 
 }  // namespace rill
 
@@ -76,18 +95,24 @@ namespace rill {
 template <typename F>
 decltype(auto) dispatch(DType d, const char* op, F&& f) {
   switch (d) {
-    case DType::Float32: return f.template operator()<float>();
-    case DType::Float64: return f.template operator()<double>();
-    case DType::Int64: return f.template operator()<int64_t>();
+    case DType::Float32:
+      return f.template operator()<float>();
+    case DType::Float64:
+      return f.template operator()<double>();
+    case DType::Int64:
+      return f.template operator()<int64_t>();
   }
   throw Error(fmt::format("{}: unknown dtype", op));
 }
 template <typename F>
 decltype(auto) dispatch_float(DType d, const char* op, F&& f) {
   switch (d) {
-    case DType::Float32: return f.template operator()<float>();
-    case DType::Float64: return f.template operator()<double>();
-    case DType::Int64: break;
+    case DType::Float32:
+      return f.template operator()<float>();
+    case DType::Float64:
+      return f.template operator()<double>();
+    case DType::Int64:
+      break;
   }
   throw Error(fmt::format("{}: expected a floating dtype (float32 or float64), got {}", op, d));
 }

@@ -1,15 +1,14 @@
 #include "tensor/elementwise.h"
 
-#include "tensor/profiler.h"
 #include "tensor/factory.h"
+#include "tensor/profiler.h"
 #include "tensor/view.h"
 
 namespace rill::ops {
 namespace {
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
-  RILL_CHECK(a.device() == b.device(), "{}: tensors are on different devices ({} and {})", op, a.device(),
-             b.device());
+  RILL_CHECK(a.device() == b.device(), "{}: tensors are on different devices ({} and {})", op, a.device(), b.device());
 }
 
 }  // namespace
@@ -45,8 +44,7 @@ Tensor softplus(const Tensor& x) { return unary(UnaryOp::Softplus, x); }
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = op_name(op);
   check_same_device(name, a, b);
-  RILL_CHECK(a.dtype() == b.dtype(), "{}: dtypes {} and {} differ (cast one with ops::to)", name, a.dtype(),
-             b.dtype());
+  RILL_CHECK(a.dtype() == b.dtype(), "{}: dtypes {} and {} differ (cast one with ops::to)", name, a.dtype(), b.dtype());
   RILL_CHECK(accepts(op, a.dtype()), "{}: expected a floating dtype (float32 or float64), got {}", name, a.dtype());
   const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
   Tensor out = Tensor::empty(shape, a.options());
@@ -80,8 +78,7 @@ Tensor minimum(const Tensor& a, double b) { return minimum(a, scalar_tensor(b, a
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_same_device("where", cond, a);
   check_same_device("where", a, b);
-  RILL_CHECK(a.dtype() == b.dtype(), "where: dtypes {} and {} differ (cast one with ops::to)", a.dtype(),
-             b.dtype());
+  RILL_CHECK(a.dtype() == b.dtype(), "where: dtypes {} and {} differ (cast one with ops::to)", a.dtype(), b.dtype());
   const Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
   Tensor out = Tensor::empty(shape, a.options());
   const profiler::Scope scope("where");

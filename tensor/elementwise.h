@@ -18,19 +18,19 @@ namespace rill::ops {
 Tensor unary(UnaryOp op, const Tensor& x, double scalar = 0.0);
 Tensor neg(const Tensor& x);
 Tensor abs(const Tensor& x);
-Tensor sign(const Tensor& x);      // -1, 0 or 1
+Tensor sign(const Tensor& x);  // -1, 0 or 1
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
-Tensor rsqrt(const Tensor& x);     // 1 / sqrt(x)
+Tensor rsqrt(const Tensor& x);  // 1 / sqrt(x)
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
 Tensor tanh(const Tensor& x);
-Tensor erf(const Tensor& x);       // 2/sqrt(pi) * integral_0^x e^(-t^2) dt
-Tensor sigmoid(const Tensor& x);   // 1 / (1 + e^-x)
-Tensor relu(const Tensor& x);      // max(x, 0)
-Tensor silu(const Tensor& x);      // x * sigmoid(x)
-Tensor gelu(const Tensor& x);      // x * Phi(x), the exact (erf) form
+Tensor erf(const Tensor& x);      // 2/sqrt(pi) * integral_0^x e^(-t^2) dt
+Tensor sigmoid(const Tensor& x);  // 1 / (1 + e^-x)
+Tensor relu(const Tensor& x);     // max(x, 0)
+Tensor silu(const Tensor& x);     // x * sigmoid(x)
+Tensor gelu(const Tensor& x);     // x * Phi(x), the exact (erf) form
 Tensor pow(const Tensor& x, double exponent);
 Tensor softplus(const Tensor& x);  // log(1 + e^x)
 

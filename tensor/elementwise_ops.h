@@ -21,6 +21,9 @@
 // Formulas call std:: math functions, which CUDA also provides in device code, with one
 // exception: e^x inside the activations goes through exp_vec below, the CPU's vectorisable
 // exp (this is the hook for a device-specific form of a formula).
+// This file is laid out by hand as a table (one line per formula, the X-macro lists as
+// rows): clang-format leaves it alone.
+// clang-format off
 #pragma once
 
 #include <cmath>
@@ -346,3 +349,4 @@ struct fmt::formatter<rill::BinaryOp> : fmt::formatter<std::string_view> {
     return fmt::formatter<std::string_view>::format(rill::op_name(op), ctx);
   }
 };
+// clang-format on

@@ -23,7 +23,7 @@ class Error : public std::runtime_error {
 
 // Throws rill::Error(fmt::format(...)) when `cond` is false. The message is only
 // formatted on failure, so checks cost one branch in the common case.
-#define RILL_CHECK(cond, ...)                                      \
-  do {                                                             \
-    if (!(cond)) throw ::rill::Error(::fmt::format(__VA_ARGS__));  \
+#define RILL_CHECK(cond, ...)                                     \
+  do {                                                            \
+    if (!(cond)) throw ::rill::Error(::fmt::format(__VA_ARGS__)); \
   } while (0)

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "tensor/backend.h"
-#include "tensor/profiler.h"
 #include "tensor/philox.h"
+#include "tensor/profiler.h"
 #include "tensor/view.h"
 
 namespace rill {
@@ -27,8 +27,7 @@ Tensor scalar_tensor(double value, TensorOptions options) { return full({}, valu
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
   RILL_CHECK(step != 0, "arange: step must be nonzero");
-  RILL_CHECK(std::isfinite(start) && std::isfinite(end), "arange: start {} and end {} must be finite",
-             start, end);
+  RILL_CHECK(std::isfinite(start) && std::isfinite(end), "arange: start {} and end {} must be finite", start, end);
   const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((end - start) / step)));
   std::vector<double> values(n);
   for (int64_t i = 0; i < n; ++i) values[i] = start + static_cast<double>(i) * step;
@@ -44,9 +43,9 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   // Fill from both ends so that the last value is exactly `end` (as PyTorch does).
   // (A single step is the start, as in PyTorch.)
   for (int64_t i = 0; i < steps; ++i)
-    values[i] = steps == 1 ? start
-              : i < steps / 2 ? start + step * static_cast<double>(i)
-                              : end - step * static_cast<double>(steps - 1 - i);
+    values[i] = steps == 1      ? start
+                : i < steps / 2 ? start + step * static_cast<double>(i)
+                                : end - step * static_cast<double>(steps - 1 - i);
   return ops::to(tensor(values, {steps}, options.device), options.dtype);
 }
 
@@ -61,9 +60,8 @@ Tensor eye(int64_t n, int64_t m, TensorOptions options) {
 template <typename T>
 Tensor tensor(const std::vector<T>& data, Shape shape, Device device) {
   if (shape.empty()) shape = {static_cast<int64_t>(data.size())};
-  RILL_CHECK(numel(shape) == static_cast<int64_t>(data.size()),
-             "tensor: {} values do not fill shape {} ({} elements)", data.size(), shape_str(shape),
-             numel(shape));
+  RILL_CHECK(numel(shape) == static_cast<int64_t>(data.size()), "tensor: {} values do not fill shape {} ({} elements)",
+             data.size(), shape_str(shape), numel(shape));
   Tensor out = Tensor::empty(shape, {dtype_v<T>, device});
   backend(device).copy_from_host(out.raw_data(), data.data(), data.size() * sizeof(T));
   return out;

@@ -32,7 +32,7 @@ std::string element(double x, bool integer, FloatStyle style) {
 }
 
 struct Printer {
-  const Tensor& x;        // on the host
+  const Tensor& x;  // on the host
   std::vector<double> values;
   bool integer;
   FloatStyle style;
@@ -66,16 +66,20 @@ struct Printer {
     for (size_t k = 0; k < idx.size(); ++k) {
       if (k > 0) {
         out += ',';
-        if (d == x.dim() - 1) out += ' ';
-        else out += std::string(static_cast<size_t>(x.dim() - 1 - d), '\n') + std::string(indent + 1, ' ');
+        if (d == x.dim() - 1)
+          out += ' ';
+        else
+          out += std::string(static_cast<size_t>(x.dim() - 1 - d), '\n') + std::string(indent + 1, ' ');
       }
       if (idx[k] < 0) {
         out += "...";
         continue;
       }
       const int64_t flat = base + idx[k] * strides[d];
-      if (d == x.dim() - 1) out += cell(flat);
-      else print(out, d + 1, flat, indent + 1);
+      if (d == x.dim() - 1)
+        out += cell(flat);
+      else
+        print(out, d + 1, flat, indent + 1);
     }
     out += ']';
   }
@@ -91,8 +95,10 @@ std::string to_string(const Tensor& x) {
   for (double v : p.values) p.width = std::max(p.width, element(v, p.integer, p.style).size());
 
   std::string out = "tensor(";
-  if (x.dim() == 0) out += element(p.values[0], p.integer, p.style);
-  else p.print(out, 0, 0, 7);
+  if (x.dim() == 0)
+    out += element(p.values[0], p.integer, p.style);
+  else
+    p.print(out, 0, 0, 7);
   if (x.numel() == 0 && x.dim() > 0) out = fmt::format("tensor([], size={}", shape_str(x.shape()));
   if (x.dtype() != DType::Float32) out += fmt::format(", dtype={}", x.dtype());
   if (!x.device().is_cpu()) out += fmt::format(", device='{}'", x.device());

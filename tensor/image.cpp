@@ -1,7 +1,7 @@
 #include "tensor/image.h"
 
-#include "tensor/profiler.h"
 #include "tensor/factory.h"
+#include "tensor/profiler.h"
 #include "tensor/view.h"
 
 namespace rill::ops {
@@ -18,7 +18,8 @@ void check_window(const char* op, const Window2d& w, int64_t H, int64_t W) {
              w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.dilation_h, w.dilation_w, w.pad_h, w.pad_w);
   // (Checked on the numerator: C++ division truncates toward zero, so a negative one
   // would still give out_h = 1.)
-  RILL_CHECK(H + 2 * w.pad_h - w.dilation_h * (w.kernel_h - 1) - 1 >= 0 && W + 2 * w.pad_w - w.dilation_w * (w.kernel_w - 1) - 1 >= 0,
+  RILL_CHECK(H + 2 * w.pad_h - w.dilation_h * (w.kernel_h - 1) - 1 >= 0 &&
+                 W + 2 * w.pad_w - w.dilation_w * (w.kernel_w - 1) - 1 >= 0,
              "{}: a {}x{} kernel (dilation {}x{}, padding {}x{}) does not fit a {}x{} input", op, w.kernel_h,
              w.kernel_w, w.dilation_h, w.dilation_w, w.pad_h, w.pad_w, H, W);
 }
@@ -56,8 +57,9 @@ Tensor col2im(const Tensor& cols, const Window2d& w, int64_t C, int64_t H, int64
 }
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w) {
-  RILL_CHECK(x.dim() == 4 && weight.dim() == 4, "conv2d: expected input [N, C, H, W] and weight [F, C, kh, kw], got {} and {}",
-             shape_str(x.shape()), shape_str(weight.shape()));
+  RILL_CHECK(x.dim() == 4 && weight.dim() == 4,
+             "conv2d: expected input [N, C, H, W] and weight [F, C, kh, kw], got {} and {}", shape_str(x.shape()),
+             shape_str(weight.shape()));
   RILL_CHECK(x.size(1) == weight.size(1), "conv2d: input has {} channels but weight {} expects {}", x.size(1),
              shape_str(weight.shape()), weight.size(1));
   RILL_CHECK(weight.size(2) == w.kernel_h && weight.size(3) == w.kernel_w, "conv2d: weight {} for a {}x{} window",
@@ -80,8 +82,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const W
   return y;
 }
 
-Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Window2d& w,
-                            bool need_x, bool need_weight, bool need_bias) {
+Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& weight, const Window2d& w, bool need_x,
+                            bool need_weight, bool need_bias) {
   const int64_t N = x.size(0), F = weight.size(0);
   const Shape y_shape{N, F, w.out_h(x.size(2)), w.out_w(x.size(3))};
   RILL_CHECK(grad_y.shape() == y_shape && grad_y.dtype() == x.dtype(),
@@ -115,8 +117,8 @@ Tensor upsample_nearest2d_backward(const Tensor& grad_out, int64_t scale) {
   RILL_CHECK(scale >= 1 && grad_out.size(2) % scale == 0 && grad_out.size(3) % scale == 0,
              "upsample_nearest2d_backward: gradient shape {} is not a multiple of scale {}",
              shape_str(grad_out.shape()), scale);
-  Tensor grad_x = Tensor::empty({grad_out.size(0), grad_out.size(1), grad_out.size(2) / scale, grad_out.size(3) / scale},
-                                grad_out.options());
+  Tensor grad_x = Tensor::empty(
+      {grad_out.size(0), grad_out.size(1), grad_out.size(2) / scale, grad_out.size(3) / scale}, grad_out.options());
   const profiler::Scope scope("upsample_nearest2d_backward");
   backend(grad_out.device()).upsample_nearest2d_backward(contiguous(grad_out), grad_x, scale);
   return grad_x;

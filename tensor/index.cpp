@@ -21,7 +21,8 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
                first.device());
     bool same = x.dim() == first.dim();
     for (int64_t d = 0; same && d < x.dim(); ++d) same = d == dim || x.shape()[d] == first.shape()[d];
-    RILL_CHECK(same, "cat: tensor {} has shape {}, incompatible with tensor 0's {} (all sizes but dimension {} must match)",
+    RILL_CHECK(same,
+               "cat: tensor {} has shape {}, incompatible with tensor 0's {} (all sizes but dimension {} must match)",
                i, shape_str(x.shape()), shape_str(first.shape()), dim);
     shape[dim] += x.shape()[dim];
   }
@@ -146,8 +147,9 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   RILL_CHECK(src.dim() == index.dim(), "scatter_add: src shape {} and index shape {} differ in rank",
              shape_str(src.shape()), shape_str(index.shape()));
   for (int64_t d = 0; d < src.dim(); ++d)
-    RILL_CHECK(index.shape()[d] <= src.shape()[d], "scatter_add: index shape {} is larger than src shape {} at dimension {}",
-               shape_str(index.shape()), shape_str(src.shape()), d);
+    RILL_CHECK(index.shape()[d] <= src.shape()[d],
+               "scatter_add: index shape {} is larger than src shape {} at dimension {}", shape_str(index.shape()),
+               shape_str(src.shape()), d);
   check_index("scatter_add", index, self.shape()[dim], dim);
   Tensor out = clone(self);
   const profiler::Scope scope("scatter_add");

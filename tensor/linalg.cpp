@@ -13,8 +13,9 @@ extern "C" void dsyev_(const char* jobz, const char* uplo, const int* n, double*
 namespace rill::ops {
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
-  RILL_CHECK(a_in.dim() >= 1 && b_in.dim() >= 1, "matmul: both operands need at least 1 dimension, got shapes {} and {}",
-             shape_str(a_in.shape()), shape_str(b_in.shape()));
+  RILL_CHECK(a_in.dim() >= 1 && b_in.dim() >= 1,
+             "matmul: both operands need at least 1 dimension, got shapes {} and {}", shape_str(a_in.shape()),
+             shape_str(b_in.shape()));
   RILL_CHECK(a_in.device() == b_in.device(), "matmul: operands on different devices ({} and {})", a_in.device(),
              b_in.device());
   RILL_CHECK(a_in.dtype() == b_in.dtype(), "matmul: dtypes {} and {} differ (cast one with ops::to)", a_in.dtype(),
@@ -23,8 +24,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
 
   // Promote vectors to matrices; remember which axis to drop at the end.
   const bool a_vec = a_in.dim() == 1, b_vec = b_in.dim() == 1;
-  const Tensor a = a_vec ? unsqueeze(a_in, 0) : a_in;   // [k] -> [1, k]
-  const Tensor b = b_vec ? unsqueeze(b_in, 1) : b_in;   // [k] -> [k, 1]
+  const Tensor a = a_vec ? unsqueeze(a_in, 0) : a_in;  // [k] -> [1, k]
+  const Tensor b = b_vec ? unsqueeze(b_in, 1) : b_in;  // [k] -> [k, 1]
   const int64_t n = a.size(-2), k = a.size(-1), k2 = b.size(-2), m = b.size(-1);
   RILL_CHECK(k == k2, "matmul: shapes {} and {} cannot be multiplied ({} != {})", shape_str(a_in.shape()),
              shape_str(b_in.shape()), k, k2);
@@ -56,7 +57,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
 namespace rill::ops {
 
 Eigh eigh(const Tensor& a) {
-  RILL_CHECK(a.dim() == 2 && a.size(0) == a.size(1), "eigh: expected a square matrix, got shape {}", shape_str(a.shape()));
+  RILL_CHECK(a.dim() == 2 && a.size(0) == a.size(1), "eigh: expected a square matrix, got shape {}",
+             shape_str(a.shape()));
   RILL_CHECK(a.dtype() == DType::Float64 && a.device().is_cpu(), "eigh: expected a float64 CPU tensor, got {} on {}",
              a.dtype(), a.device());
   const int n = static_cast<int>(a.size(0));

@@ -51,8 +51,8 @@ NormBackward group_norm_backward_of(const char* op, bool silu, const Tensor& gra
                                     const NormForward& saved, int64_t groups, const Tensor& gamma, const Tensor& beta) {
   RILL_CHECK(grad_y.shape() == x.shape(), "{}: gradient shape {} differs from input shape {}", op,
              shape_str(grad_y.shape()), shape_str(x.shape()));
-  RILL_CHECK(grad_y.dtype() == x.dtype() && grad_y.device() == x.device(), "{}: gradient is {} on {}, input is {} on {}",
-             op, grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
+  RILL_CHECK(grad_y.dtype() == x.dtype() && grad_y.device() == x.device(),
+             "{}: gradient is {} on {}, input is {} on {}", op, grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
   // (The plain kernel returns dbeta only alongside dgamma; the fused one whenever there is a bias.)
   NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), silu ? empty_if(beta) : empty_if(gamma)};
   const Tensor xs = as_ncs(x);
@@ -102,8 +102,9 @@ NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Ten
   NormForward out{Tensor::empty(x.shape(), x.options()), Tensor::empty({R}, x.options()),
                   Tensor::empty({R}, x.options())};
   const profiler::Scope scope("layer_norm");
-  backend(x.device()).layer_norm(reshape(contiguous(x), {R, D}), maybe_contiguous(gamma), maybe_contiguous(beta), eps,
-                                 view(out.y, {R, D}), out.mean, out.rstd);
+  backend(x.device())
+      .layer_norm(reshape(contiguous(x), {R, D}), maybe_contiguous(gamma), maybe_contiguous(beta), eps,
+                  view(out.y, {R, D}), out.mean, out.rstd);
   return out;
 }
 
@@ -111,13 +112,14 @@ NormBackward layer_norm_backward(const Tensor& grad_y, const Tensor& x, const No
   RILL_CHECK(grad_y.shape() == x.shape(), "layer_norm_backward: gradient shape {} differs from input shape {}",
              shape_str(grad_y.shape()), shape_str(x.shape()));
   RILL_CHECK(grad_y.dtype() == x.dtype() && grad_y.device() == x.device(),
-             "layer_norm_backward: gradient is {} on {}, input is {} on {}", grad_y.dtype(), grad_y.device(), x.dtype(), x.device());
+             "layer_norm_backward: gradient is {} on {}, input is {} on {}", grad_y.dtype(), grad_y.device(), x.dtype(),
+             x.device());
   const int64_t R = saved.mean.numel(), D = x.numel() / std::max<int64_t>(R, 1);
   NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), empty_if(gamma)};
   const profiler::Scope scope("layer_norm_backward");
-  backend(x.device()).layer_norm_backward(reshape(contiguous(grad_y), {R, D}), reshape(contiguous(x), {R, D}),
-                                          saved.mean, saved.rstd, maybe_contiguous(gamma), view(out.grad_x, {R, D}),
-                                          out.grad_gamma, out.grad_beta);
+  backend(x.device())
+      .layer_norm_backward(reshape(contiguous(grad_y), {R, D}), reshape(contiguous(x), {R, D}), saved.mean, saved.rstd,
+                           maybe_contiguous(gamma), view(out.grad_x, {R, D}), out.grad_gamma, out.grad_beta);
   return out;
 }
 

@@ -37,8 +37,8 @@ NormBackward group_norm_backward(const Tensor& grad_y, const Tensor& x, const No
 // grad_beta whenever beta is defined (the plain one only alongside grad_gamma).
 NormForward group_norm_silu(const Tensor& x, int64_t groups, const Tensor& gamma, const Tensor& beta,
                             double eps = 1e-5);
-NormBackward group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved,
-                                      int64_t groups, const Tensor& gamma, const Tensor& beta);
+NormBackward group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, int64_t groups,
+                                      const Tensor& gamma, const Tensor& beta);
 
 // Normalises over the trailing axes `normalized_shape` of x; gamma, beta: normalized_shape or undefined.
 NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& gamma, const Tensor& beta,

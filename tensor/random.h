@@ -23,7 +23,9 @@ class Generator {
   void manual_seed(uint64_t seed) { seed_ = seed, offset_ = 0; }
 
   // State for checkpoints: restoring (seed, offset) replays the same stream.
-  struct State { uint64_t seed, offset; };
+  struct State {
+    uint64_t seed, offset;
+  };
   State state() const { return {seed_, offset_}; }
   void set_state(State s) { seed_ = s.seed, offset_ = s.offset; }
 

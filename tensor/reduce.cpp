@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "tensor/backend.h"
-#include "tensor/profiler.h"
 #include "tensor/factory.h"
+#include "tensor/profiler.h"
 #include "tensor/view.h"
 
 namespace rill::ops {
@@ -12,12 +12,18 @@ namespace {
 
 const char* reduce_name(ReduceOp op) {
   switch (op) {
-    case ReduceOp::Sum: return "sum";
-    case ReduceOp::Mean: return "mean";
-    case ReduceOp::Max: return "max";
-    case ReduceOp::Min: return "min";
-    case ReduceOp::Argmax: return "argmax";
-    case ReduceOp::Var: return "var";
+    case ReduceOp::Sum:
+      return "sum";
+    case ReduceOp::Mean:
+      return "mean";
+    case ReduceOp::Max:
+      return "max";
+    case ReduceOp::Min:
+      return "min";
+    case ReduceOp::Argmax:
+      return "argmax";
+    case ReduceOp::Var:
+      return "var";
   }
   return "reduce";
 }
@@ -39,8 +45,10 @@ Tensor reduce_flat(ReduceOp op, const Tensor& x, std::vector<bool> reduced, int6
   std::vector<bool> kinds;
   for (int64_t d = 0; d < x.dim(); ++d) {
     if (x.shape()[d] == 1) continue;
-    if (!kinds.empty() && kinds.back() == reduced[d]) sizes.back() *= x.shape()[d];
-    else sizes.push_back(x.shape()[d]), kinds.push_back(reduced[d]);
+    if (!kinds.empty() && kinds.back() == reduced[d])
+      sizes.back() *= x.shape()[d];
+    else
+      sizes.push_back(x.shape()[d]), kinds.push_back(reduced[d]);
   }
   const int64_t blocks = std::count(kinds.begin(), kinds.end(), true);
   const auto product = [&](size_t from, size_t to) {
@@ -51,8 +59,10 @@ Tensor reduce_flat(ReduceOp op, const Tensor& x, std::vector<bool> reduced, int6
   const bool staged = op == ReduceOp::Sum || op == ReduceOp::Mean || op == ReduceOp::Max || op == ReduceOp::Min;
   if (blocks <= 1 || staged) {
     // The last reduced block (or none: then n = 1 and this is an elementwise cast).
-    const size_t last = blocks == 0 ? sizes.size() : std::find(kinds.rbegin(), kinds.rend(), true).base() - kinds.begin() - 1;
-    const int64_t outer = product(0, last), n = last < sizes.size() ? sizes[last] : 1, inner = product(last + 1, sizes.size());
+    const size_t last =
+        blocks == 0 ? sizes.size() : std::find(kinds.rbegin(), kinds.rend(), true).base() - kinds.begin() - 1;
+    const int64_t outer = product(0, last), n = last < sizes.size() ? sizes[last] : 1,
+                  inner = product(last + 1, sizes.size());
     const bool sum_like = op == ReduceOp::Sum || op == ReduceOp::Mean;
     const DType stage_dtype = blocks > 1 && sum_like && x.dtype() == DType::Float32 ? DType::Float64 : out_dtype;
     Tensor out = Tensor::empty({outer * inner}, {stage_dtype, x.device()});
@@ -92,8 +102,10 @@ Tensor reduce(ReduceOp op, const Tensor& x, Axes axes, bool keepdim, int64_t cor
   Shape kept_shape, keepdim_shape;
   int64_t K = 1;
   for (int64_t d = 0; d < nd; ++d) {
-    if (!reduced[d]) kept_shape.push_back(x.shape()[d]), keepdim_shape.push_back(x.shape()[d]);
-    else keepdim_shape.push_back(1), K *= x.shape()[d];
+    if (!reduced[d])
+      kept_shape.push_back(x.shape()[d]), keepdim_shape.push_back(x.shape()[d]);
+    else
+      keepdim_shape.push_back(1), K *= x.shape()[d];
   }
 
   const bool needs_elements = op == ReduceOp::Max || op == ReduceOp::Min || op == ReduceOp::Argmax;
@@ -101,8 +113,8 @@ Tensor reduce(ReduceOp op, const Tensor& x, Axes axes, bool keepdim, int64_t cor
              shape_str(x.shape()));
   RILL_CHECK(is_floating(x.dtype()) || (op != ReduceOp::Mean && op != ReduceOp::Var),
              "{}: expected a floating dtype (float32 or float64), got {}", name, x.dtype());
-  RILL_CHECK(op != ReduceOp::Var || K - correction > 0, "var: {} elements with correction {} leave no degrees of freedom", K,
-             correction);
+  RILL_CHECK(op != ReduceOp::Var || K - correction > 0,
+             "var: {} elements with correction {} leave no degrees of freedom", K, correction);
   const DType out_dtype = op == ReduceOp::Argmax ? DType::Int64 : x.dtype();
   const profiler::Scope scope(name);
   const Tensor out = reduce_flat(op, x, reduced, correction, out_dtype);
@@ -124,7 +136,8 @@ Tensor argmax(const Tensor& x) { return reduce(ReduceOp::Argmax, reshape(x, {-1}
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   const int64_t lead = x.dim() - static_cast<int64_t>(shape.size());
-  RILL_CHECK(lead >= 0, "sum_to: cannot sum shape {} down to a longer shape {}", shape_str(x.shape()), shape_str(shape));
+  RILL_CHECK(lead >= 0, "sum_to: cannot sum shape {} down to a longer shape {}", shape_str(x.shape()),
+             shape_str(shape));
   Axes axes;
   for (int64_t d = 0; d < x.dim(); ++d) {
     if (d < lead) {
@@ -144,8 +157,7 @@ namespace {
 
 // x viewed as [outer, n, inner] around `dim` (contiguous), normalised along n.
 Tensor softmax_like(SoftmaxOp op, const char* name, const Tensor& x, int64_t dim, bool keepdim) {
-  RILL_CHECK(is_floating(x.dtype()), "{}: expected a floating dtype (float32 or float64), got {}", name,
-             x.dtype());
+  RILL_CHECK(is_floating(x.dtype()), "{}: expected a floating dtype (float32 or float64), got {}", name, x.dtype());
   dim = wrap_dim(name, dim, x.dim());
   const Tensor c = contiguous(x);
   int64_t outer = 1, inner = 1;
@@ -154,8 +166,10 @@ Tensor softmax_like(SoftmaxOp op, const char* name, const Tensor& x, int64_t dim
   for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.shape()[d];
   Shape out_shape = x.shape();
   if (op == SoftmaxOp::LogSumExp && x.dim() > 0) {
-    if (keepdim) out_shape[dim] = 1;
-    else out_shape.erase(out_shape.begin() + dim);
+    if (keepdim)
+      out_shape[dim] = 1;
+    else
+      out_shape.erase(out_shape.begin() + dim);
   }
   Tensor out = Tensor::empty(out_shape, x.options());
   const profiler::Scope scope(name);

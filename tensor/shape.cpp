@@ -43,8 +43,7 @@ std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
   // A scalar accepts dim 0 and -1, as in PyTorch.
   const int64_t n = std::max<int64_t>(ndim, 1);
-  RILL_CHECK(dim >= -n && dim < n, "{}: dimension {} out of range for a tensor with {} dimensions",
-             op, dim, ndim);
+  RILL_CHECK(dim >= -n && dim < n, "{}: dimension {} out of range for a tensor with {} dimensions", op, dim, ndim);
   return dim < 0 ? dim + n : dim;
 }
 
@@ -56,8 +55,8 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
     const int64_t sa = i < a.size() ? a[a.size() - 1 - i] : 1;
     const int64_t sb = i < b.size() ? b[b.size() - 1 - i] : 1;
     RILL_CHECK(sa == sb || sa == 1 || sb == 1,
-               "{}: shapes {} and {} cannot be broadcast (size {} vs {} at dimension {} from the right)",
-               op, shape_str(a), shape_str(b), sa, sb, i);
+               "{}: shapes {} and {} cannot be broadcast (size {} vs {} at dimension {} from the right)", op,
+               shape_str(a), shape_str(b), sa, sb, i);
     out[n - 1 - i] = sa == 1 ? sb : sa;
   }
   return out;

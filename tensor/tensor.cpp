@@ -62,14 +62,13 @@ bool Tensor::is_contiguous() const {
 }
 
 double Tensor::item() const {
-  RILL_CHECK(numel() == 1, "item: tensor of shape {} has {} elements, expected exactly 1",
-             shape_str(shape()), numel());
+  RILL_CHECK(numel() == 1, "item: tensor of shape {} has {} elements, expected exactly 1", shape_str(shape()), numel());
   return to_vector<double>()[0];
 }
 
 double Tensor::at(const std::vector<int64_t>& index) const {
-  RILL_CHECK(static_cast<int64_t>(index.size()) == dim(), "at: got {} indices for a tensor of shape {}",
-             index.size(), shape_str(shape()));
+  RILL_CHECK(static_cast<int64_t>(index.size()) == dim(), "at: got {} indices for a tensor of shape {}", index.size(),
+             shape_str(shape()));
   Tensor element = *this;
   for (int64_t i = dim() - 1; i >= 0; --i) element = ops::select(element, i, index[i]);
   return element.item();

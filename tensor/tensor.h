@@ -47,8 +47,8 @@ struct TensorOptions {
   DType dtype = DType::Float32;
   Device device = Device::cpu();
   TensorOptions() = default;
-  TensorOptions(DType d) : dtype(d) {}                         // NOLINT: implicit on purpose
-  TensorOptions(Device dev) : device(dev) {}                   // NOLINT
+  TensorOptions(DType d) : dtype(d) {}        // NOLINT: implicit on purpose
+  TensorOptions(Device dev) : device(dev) {}  // NOLINT
   TensorOptions(DType d, Device dev) : dtype(d), device(dev) {}
 };
 
@@ -89,24 +89,26 @@ class Tensor {
   void bump_version() const { impl().storage->bump_version(); }
 
   // Typed pointer to element [0, 0, ...]; T must match dtype().
-  template <typename T> T* data() const {
-    RILL_CHECK(dtype_v<T> == dtype(), "Tensor::data: tensor has dtype {}, asked for {}", dtype(),
-               dtype_v<T>);
+  template <typename T>
+  T* data() const {
+    RILL_CHECK(dtype_v<T> == dtype(), "Tensor::data: tensor has dtype {}, asked for {}", dtype(), dtype_v<T>);
     return static_cast<T*>(raw_data());
   }
-  void* raw_data() const {
-    return static_cast<char*>(impl().storage->data()) + impl().offset * element_size();
-  }
+  void* raw_data() const { return static_cast<char*>(impl().storage->data()) + impl().offset * element_size(); }
 
   // Element access for tests and small programs (CPU only, checked).
   // item(): the single element of a one-element tensor, as double.
   double item() const;
-  template <typename T> T item() const { return static_cast<T>(item()); }
+  template <typename T>
+  T item() const {
+    return static_cast<T>(item());
+  }
   // at({i, j}): element by index (negative indices count from the end), as double.
   double at(const std::vector<int64_t>& index) const;
 
   // A copy of the elements in row-major order, converted to T (any device).
-  template <typename T> std::vector<T> to_vector() const;
+  template <typename T>
+  std::vector<T> to_vector() const;
 
   // The autograd slot (see autograd/). Shared by all copies of this handle.
   std::shared_ptr<AutogradMeta>& autograd_meta() const { return impl().autograd; }

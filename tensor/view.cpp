@@ -14,8 +14,7 @@ namespace {
 // or nullopt if no such strides exist. Walks the old axes from the right in
 // "chunks" of axes that are contiguous with each other; each chunk must be split
 // exactly by a run of new axes. (The same algorithm as PyTorch's computeStride.)
-std::optional<Strides> view_strides(const Shape& old_shape, const Strides& old_strides,
-                                    const Shape& new_shape) {
+std::optional<Strides> view_strides(const Shape& old_shape, const Strides& old_strides, const Shape& new_shape) {
   if (old_shape.empty() || numel(old_shape) == 0) return contiguous_strides(new_shape);
   Strides out(new_shape.size());
   int64_t view_d = static_cast<int64_t>(new_shape.size()) - 1;
@@ -24,8 +23,7 @@ std::optional<Strides> view_strides(const Shape& old_shape, const Strides& old_s
   for (int64_t d = static_cast<int64_t>(old_shape.size()) - 1; d >= 0; --d) {
     tensor_numel *= old_shape[d];
     // A chunk ends where the next-outer axis is not laid out right after this one.
-    const bool chunk_ends =
-        d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride);
+    const bool chunk_ends = d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride);
     if (!chunk_ends) continue;
     while (view_d >= 0 && (view_numel < tensor_numel || new_shape[view_d] == 1)) {
       out[view_d] = view_numel * chunk_base_stride;
@@ -57,13 +55,12 @@ Shape infer_shape(const char* op, const Tensor& x, Shape shape) {
     Shape known_sizes = shape;
     known_sizes[infer_at] = 1;
     const int64_t known = checked_numel(known_sizes, op);
-    RILL_CHECK(known != 0 && x.numel() % known == 0,
-               "{}: shape {} is invalid for input of shape {} ({} elements)", op, shape_str(shape),
-               shape_str(x.shape()), x.numel());
+    RILL_CHECK(known != 0 && x.numel() % known == 0, "{}: shape {} is invalid for input of shape {} ({} elements)", op,
+               shape_str(shape), shape_str(x.shape()), x.numel());
     shape[infer_at] = x.numel() / known;
   }
-  RILL_CHECK(checked_numel(shape, op) == x.numel(), "{}: shape {} is invalid for input of shape {} ({} elements)",
-             op, shape_str(shape), shape_str(x.shape()), x.numel());
+  RILL_CHECK(checked_numel(shape, op) == x.numel(), "{}: shape {} is invalid for input of shape {} ({} elements)", op,
+             shape_str(shape), shape_str(x.shape()), x.numel());
   return shape;
 }
 
@@ -88,8 +85,8 @@ Tensor view(const Tensor& x, Shape shape) {
 
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   const int64_t n = x.dim();
-  RILL_CHECK(static_cast<int64_t>(dims.size()) == n,
-             "permute: got {} dims {} for a tensor with {} dimensions", dims.size(), shape_str(dims), n);
+  RILL_CHECK(static_cast<int64_t>(dims.size()) == n, "permute: got {} dims {} for a tensor with {} dimensions",
+             dims.size(), shape_str(dims), n);
   Shape shape(n);
   Strides strides(n);
   std::vector<bool> seen(n, false);
@@ -110,7 +107,9 @@ std::vector<int64_t> transpose_dims(int64_t ndim, int64_t dim0, int64_t dim1) {
   return dims;
 }
 
-Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) { return permute(x, transpose_dims(x.dim(), dim0, dim1)); }
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  return permute(x, transpose_dims(x.dim(), dim0, dim1));
+}
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   RILL_CHECK(x.dim() > 0, "narrow: cannot narrow a 0-dimensional tensor");
@@ -118,8 +117,8 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   const int64_t size = x.shape()[dim];
   if (start < 0) start += size;
   RILL_CHECK(start >= 0 && length >= 0 && start + length <= size,
-             "narrow: range [{}, {}) out of bounds for dimension {} of size {} (shape {})", start,
-             start + length, dim, size, shape_str(x.shape()));
+             "narrow: range [{}, {}) out of bounds for dimension {} of size {} (shape {})", start, start + length, dim,
+             size, shape_str(x.shape()));
   Shape shape = x.shape();
   shape[dim] = length;
   return Tensor::make_view(x, shape, x.strides(), x.offset() + start * x.strides()[dim]);
@@ -147,9 +146,8 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   RILL_CHECK(x.dim() > 0, "select: cannot select from a 0-dimensional tensor");
   dim = wrap_dim("select", dim, x.dim());
   const int64_t size = x.shape()[dim];
-  RILL_CHECK(index >= -size && index < size,
-             "select: index {} out of range for dimension {} of size {} (shape {})", index, dim, size,
-             shape_str(x.shape()));
+  RILL_CHECK(index >= -size && index < size, "select: index {} out of range for dimension {} of size {} (shape {})",
+             index, dim, size, shape_str(x.shape()));
   if (index < 0) index += size;
   Shape shape = x.shape();
   Strides strides = x.strides();
@@ -166,8 +164,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   Strides out_strides(n);
   for (int64_t i = 0; i < n; ++i) {
     if (i < lead) {  // new leading axis: every index reads the same memory
-      RILL_CHECK(shape[i] >= 0, "expand: size -1 not allowed for new leading dimension {} in {}", i,
-                 shape_str(shape));
+      RILL_CHECK(shape[i] >= 0, "expand: size -1 not allowed for new leading dimension {} in {}", i, shape_str(shape));
       out_shape[i] = shape[i];
       out_strides[i] = 0;
       continue;
@@ -175,8 +172,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     const int64_t have = x.shape()[i - lead];
     const int64_t want = shape[i] == -1 ? have : shape[i];
     RILL_CHECK(want >= 0, "expand: invalid size {} in {}", shape[i], shape_str(shape));
-    RILL_CHECK(have == want || have == 1,
-               "expand: shape {} cannot be expanded to {} (size {} vs {} at dimension {})",
+    RILL_CHECK(have == want || have == 1, "expand: shape {} cannot be expanded to {} (size {} vs {} at dimension {})",
                shape_str(x.shape()), shape_str(shape), have, want, i);
     out_shape[i] = want;
     out_strides[i] = (have == want) ? x.strides()[i - lead] : 0;
@@ -263,8 +259,7 @@ Tensor to(const Tensor& x, Device device) {
 void copy_(const Tensor& dst, const Tensor& src) {
   RILL_CHECK(dst.shape() == src.shape(), "copy_: destination shape {} differs from source shape {}",
              shape_str(dst.shape()), shape_str(src.shape()));
-  RILL_CHECK(dst.device() == src.device(), "copy_: destination on {} but source on {}", dst.device(),
-             src.device());
+  RILL_CHECK(dst.device() == src.device(), "copy_: destination on {} but source on {}", dst.device(), src.device());
   for (int64_t d = 0; d < dst.dim(); ++d)
     RILL_CHECK(dst.strides()[d] != 0 || dst.shape()[d] <= 1,
                "copy_: the destination is a broadcast view (stride 0 along dimension {}): its elements overlap", d);

@@ -2,8 +2,6 @@
 // float64 by plain loops, and check error messages.
 #pragma once
 
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -12,14 +10,15 @@
 #include <vector>
 
 #include "tensor/ops.h"
+#include <catch2/catch.hpp>
 
 // Ends the running test as skipped: ctest then reports "Skipped", never "Passed", for a
 // test that could not check anything here (no GPU, a dataset not installed, a variable
 // not set). tests/CMakeLists.txt gives every test SKIP_REGULAR_EXPRESSION on the marker.
-#define RILL_SKIP(why)                         \
-  do {                                         \
-    WARN("[rill test skipped] " << why);       \
-    return;                                    \
+#define RILL_SKIP(why)                   \
+  do {                                   \
+    WARN("[rill test skipped] " << why); \
+    return;                              \
   } while (0)
 
 namespace rill::test {
@@ -78,11 +77,11 @@ inline Tensor leaf(const Shape& shape, double scale = 1.0) {
 }  // namespace rill::test
 
 // gradcheck(f, inputs) must pass; on failure the report names the worst entry.
-#define REQUIRE_GRADCHECK(f, ...)                                  \
-  do {                                                             \
+#define REQUIRE_GRADCHECK(f, ...)                                         \
+  do {                                                                    \
     const ::rill::GradcheckResult r_ = ::rill::gradcheck(f, __VA_ARGS__); \
-    INFO(r_.report);                                               \
-    REQUIRE(r_.ok);                                                \
+    INFO(r_.report);                                                      \
+    REQUIRE(r_.ok);                                                       \
   } while (0)
 
 #include "nn/nn.h"

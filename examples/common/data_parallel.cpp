@@ -11,7 +11,9 @@
 
 namespace rill::examples {
 
-DataParallel DataParallel::from_launcher(int64_t bucket_bytes) { return DataParallel(distributed::init(), bucket_bytes); }
+DataParallel DataParallel::from_launcher(int64_t bucket_bytes) {
+  return DataParallel(distributed::init(), bucket_bytes);
+}
 
 DataParallel::DataParallel(std::shared_ptr<distributed::Communicator> comm, int64_t bucket_bytes)
     : comm_(std::move(comm)), bucket_bytes_(bucket_bytes) {
@@ -39,7 +41,8 @@ std::string broadcast_bytes(distributed::Communicator& comm, const std::string& 
   const Tensor length = tensor(std::vector<int64_t>{static_cast<int64_t>(bytes.size())});
   comm.broadcast_(length, 0);
   const auto n = static_cast<size_t>(length.to_vector<int64_t>()[0]);
-  const Tensor data = comm.rank() == 0 ? bytes_to_tensor(bytes) : zeros({static_cast<int64_t>((n + 7) / 8)}, DType::Int64);
+  const Tensor data =
+      comm.rank() == 0 ? bytes_to_tensor(bytes) : zeros({static_cast<int64_t>((n + 7) / 8)}, DType::Int64);
   comm.broadcast_(data, 0);
   return std::string(static_cast<const char*>(data.raw_data()), n);
 }
@@ -51,7 +54,8 @@ void append_tensors(std::vector<Tensor>& out, const nn::StateDict& dict) {
 
 }  // namespace
 
-void DataParallel::sync_training_state(nn::TrainingState& state, const RunDir* dir, bool load, const std::string& flag) const {
+void DataParallel::sync_training_state(nn::TrainingState& state, const RunDir* dir, bool load,
+                                       const std::string& flag) const {
   if (size() == 1) {
     if (load) dir->load_checkpoint(state, flag);
     return;
@@ -85,7 +89,8 @@ double DataParallel::average_gradients(const std::vector<Tensor>& params, double
   for (int64_t k = 0; k < n; ++k) {
     if (summary[1 + k] == 0) continue;  // no rank has a gradient for it: it stays without one
     Tensor& grad = params[k].autograd_meta()->grad;
-    if (!grad.defined()) grad = zeros(params[k].shape(), params[k].options());  // another rank's rows reached it, ours did not
+    if (!grad.defined())
+      grad = zeros(params[k].shape(), params[k].options());   // another rank's rows reached it, ours did not
     if (!grad.is_contiguous()) grad = ops::contiguous(grad);  // buckets copy flat pieces
     grads.push_back(grad);
   }
@@ -107,8 +112,8 @@ void startup_report(const std::string& program, int threads, Device device, cons
   }
   startup_report(program, per_process, device);
   if (dp.size() > 1)
-    fmt::print("{}: {} processes ({} communicator), global batch {}: {} rows per process; rank 0 writes the files\n", program,
-               dp.size(), dp.comm().name(), batch, batch / dp.size());
+    fmt::print("{}: {} processes ({} communicator), global batch {}: {} rows per process; rank 0 writes the files\n",
+               program, dp.size(), dp.comm().name(), batch, batch / dp.size());
 }
 
 }  // namespace rill::examples

@@ -50,8 +50,8 @@ flowmatch::OdeOptions sampling_options(const std::string& solver_name, int64_t n
   const flowmatch::Solver solver = flowmatch::parse_solver(solver_name);
   if (solver == flowmatch::Solver::Dopri5) return flowmatch::OdeOptions::adaptive(rtol, atol);
   const int64_t per_step = flowmatch::evals_per_step(solver);
-  RILL_CHECK(nfe >= per_step, "--nfe {} is fewer than one {} step evaluates ({}); give --nfe {} or more", nfe, solver_name,
-             per_step, per_step);
+  RILL_CHECK(nfe >= per_step, "--nfe {} is fewer than one {} step evaluates ({}); give --nfe {} or more", nfe,
+             solver_name, per_step, per_step);
   return flowmatch::OdeOptions::fixed(solver, nfe / per_step);
 }
 

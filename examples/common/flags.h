@@ -9,20 +9,23 @@
 // every bound, so a plain range check lets it through).
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "flowmatch/ode.h"
+#include <CLI/CLI.hpp>
 
 namespace rill::examples {
 
 // A finite number for which ok(v) holds; `what` completes "is not a finite number ...".
 CLI::Validator finite_number(const std::string& what, std::function<bool(double)> ok);
-inline CLI::Validator positive() { return finite_number("> 0", [](double v) { return v > 0; }); }
+inline CLI::Validator positive() {
+  return finite_number("> 0", [](double v) { return v > 0; });
+}
 inline CLI::Validator at_least(double lo) {
   return finite_number(fmt::format(">= {}", lo), [lo](double v) { return v >= lo; });
 }
@@ -30,7 +33,9 @@ inline CLI::Validator at_least(double lo) {
 inline CLI::Validator in_half_open(double lo, double hi) {
   return finite_number(fmt::format("in [{}, {})", lo, hi), [lo, hi](double v) { return v >= lo && v < hi; });
 }
-inline CLI::Validator any_finite() { return finite_number("", [](double) { return true; }); }
+inline CLI::Validator any_finite() {
+  return finite_number("", [](double) { return true; });
+}
 // One of the names (the message lists them).
 CLI::Validator one_of(const std::vector<std::string>& names);
 // cpu, cuda or cuda:N.

@@ -9,7 +9,8 @@
 
 namespace rill::examples {
 
-Canvas::Canvas(int size, double extent) : size_(size), extent_(extent), rgb_(static_cast<size_t>(size * size * 3), 255) {}
+Canvas::Canvas(int size, double extent)
+    : size_(size), extent_(extent), rgb_(static_cast<size_t>(size * size * 3), 255) {}
 
 std::array<int, 2> Canvas::to_pixel(double x, double y) const {
   const double s = (size_ - 1) / (2 * extent_);
@@ -45,7 +46,8 @@ void Canvas::trajectories(const std::vector<Tensor>& states, int64_t count, Colo
       const int steps = std::max(1, 2 * std::max(std::abs(x1 - x0), std::abs(y1 - y0)));
       for (int j = 0; j < steps; ++j) {
         const double f = static_cast<double>(j) / steps;
-        blend(static_cast<int>(std::lround(x0 + f * (x1 - x0))), static_cast<int>(std::lround(y0 + f * (y1 - y0))), color, alpha);
+        blend(static_cast<int>(std::lround(x0 + f * (x1 - x0))), static_cast<int>(std::lround(y0 + f * (y1 - y0))),
+              color, alpha);
       }
     }
 }

@@ -11,13 +11,18 @@ namespace rill::examples {
 namespace {
 std::string clock_time(double seconds) {
   const int64_t s = static_cast<int64_t>(std::max(0.0, seconds));
-  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) : fmt::format("{}:{:02}", s / 60, s % 60);
+  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                   : fmt::format("{}:{:02}", s / 60, s % 60);
 }
 }  // namespace
 
 Progress::Progress(int64_t total, int64_t first_step, int64_t every)
-    : total_(total), first_(first_step), every_(every), tty_(::isatty(::fileno(stdout)) != 0),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : total_(total),
+      first_(first_step),
+      every_(every),
+      tty_(::isatty(::fileno(stdout)) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 double Progress::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -38,7 +43,8 @@ void Progress::update(int64_t step, double loss) {
     const int filled = static_cast<int>(kWidth * done / std::max<int64_t>(total_, 1));
     std::string bar(filled, '=');
     if (filled < kWidth) bar += '>' + std::string(kWidth - filled - 1, ' ');
-    fmt::print("\r[{}] {:>6}/{}  loss {:.4f}  {:.1f} it/s  ETA {}   ", bar, done, total_, smoothed_, rate, clock_time(eta));
+    fmt::print("\r[{}] {:>6}/{}  loss {:.4f}  {:.1f} it/s  ETA {}   ", bar, done, total_, smoothed_, rate,
+               clock_time(eta));
     std::fflush(stdout);
   } else if (done % every_ == 0 || done == total_) {
     fmt::print("step {:>6}/{}  loss {:.4f}  {:.1f} it/s  elapsed {}  ETA {}\n", done, total_, smoothed_, rate,

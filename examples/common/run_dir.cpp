@@ -58,15 +58,18 @@ RunDir::RunDir(const std::string& path, const std::string& program) : path_(path
     const std::string holder = read_all(lock_fd_);
     ::close(lock_fd_);
     lock_fd_ = -1;
-    RILL_CHECK(why != EWOULDBLOCK, "output folder {} is in use by another run ({}); wait for it to finish or choose "
-               "another --out", path, holder.empty() ? "its lock file is empty" : holder);
+    RILL_CHECK(why != EWOULDBLOCK,
+               "output folder {} is in use by another run ({}); wait for it to finish or choose "
+               "another --out",
+               path, holder.empty() ? "its lock file is empty" : holder);
     throw Error(fmt::format("cannot lock {}: {}", lock, std::strerror(why)));
   }
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char when[32];
   std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", std::localtime(&now));
   const std::string owner = fmt::format("pid {}, {}, started {}\n", ::getpid(), program, when);
-  RILL_CHECK(::ftruncate(lock_fd_, 0) == 0 && ::pwrite(lock_fd_, owner.data(), owner.size(), 0) == static_cast<ssize_t>(owner.size()),
+  RILL_CHECK(::ftruncate(lock_fd_, 0) == 0 &&
+                 ::pwrite(lock_fd_, owner.data(), owner.size(), 0) == static_cast<ssize_t>(owner.size()),
              "cannot write {}: {}", lock, std::strerror(errno));
 
   // Temporary files of writers that died mid-write. Any rill writer into this folder holds
@@ -76,7 +79,8 @@ RunDir::RunDir(const std::string& path, const std::string& program) : path_(path
     if (writer <= 0 || writer == ::getpid() || !entry.is_regular_file()) continue;
     if (::kill(writer, 0) == 0 || errno != ESRCH) continue;  // that process still exists
     fs::remove(entry.path(), ec);
-    if (!ec) fmt::print("{}: removed {}, left by a writer (pid {}) that died\n", program, entry.path().string(), writer);
+    if (!ec)
+      fmt::print("{}: removed {}, left by a writer (pid {}) that died\n", program, entry.path().string(), writer);
   }
 }
 
@@ -88,7 +92,9 @@ std::string RunDir::file(const std::string& name) const { return (fs::path(path_
 
 void RunDir::write_config(const Json& config) const { io::write_text_file(file("config.json"), config.dump(2) + "\n"); }
 
-void RunDir::write_metrics(const Json& metrics) const { io::write_text_file(file("metrics.json"), metrics.dump(2) + "\n"); }
+void RunDir::write_metrics(const Json& metrics) const {
+  io::write_text_file(file("metrics.json"), metrics.dump(2) + "\n");
+}
 
 void RunDir::open_metrics_csv(int64_t resume_step) {
   const std::string p = file("metrics.csv");
@@ -100,7 +106,8 @@ void RunDir::open_metrics_csv(int64_t resume_step) {
     std::string line;
     while (std::getline(in, line)) {
       const size_t comma = line.find(',');
-      if (comma == 0 || comma == std::string::npos || line.find_first_not_of("0123456789") != comma) continue;  // header
+      if (comma == 0 || comma == std::string::npos || line.find_first_not_of("0123456789") != comma)
+        continue;  // header
       if (std::stoll(line.substr(0, comma)) < resume_step) kept += line + "\n";
     }
   }

@@ -16,10 +16,10 @@
 
 #include <cstdint>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "nn/checkpoint.h"
+#include <nlohmann/json.hpp>
 
 namespace rill::examples {
 
@@ -36,8 +36,8 @@ class RunDir {
 
   std::string file(const std::string& name) const;
   const std::string& program() const { return program_; }  // the prefix of its messages
-  void write_config(const Json& config) const;  // config.json
-  void write_metrics(const Json& metrics) const;  // metrics.json
+  void write_config(const Json& config) const;             // config.json
+  void write_metrics(const Json& metrics) const;           // metrics.json
 
   // metrics.csv: a new file with its header (resume_step == 0), or the existing file kept
   // up to the rows of steps before resume_step.

@@ -1,8 +1,8 @@
 #include "examples/common/train2d.h"
 
 #include "autograd/autograd.h"
-#include "examples/common/train_loop.h"
 #include "data/toy2d.h"
+#include "examples/common/train_loop.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
 #include "tensor/ops.h"
@@ -21,14 +21,19 @@ void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFM
   const auto schedule = nn::LRSchedule::cosine(o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
   nn::TrainingState state{&model, &opt, nullptr, &gen, 0};
   LoopOptions loop;
-  loop.program = name, loop.total_steps = loop.last_step = o.steps, loop.print_every = std::max<int64_t>(1, o.steps / 4);
+  loop.program = name, loop.total_steps = loop.last_step = o.steps,
+  loop.print_every = std::max<int64_t>(1, o.steps / 4);
   if (o.callback)
     loop.before_step = [&](int64_t step) {
       if (step % o.every == 0 || step == o.steps) o.callback(step, model);
     };
-  train_loop(state, schedule, [&](int64_t) {
-    return flowmatch::cfm_loss(std::ref(model), cfm, ops::to(source(o.batch, gen), o.device), ops::to(data(o.batch, gen), o.device), &gen);
-  }, loop);
+  train_loop(
+      state, schedule,
+      [&](int64_t) {
+        return flowmatch::cfm_loss(std::ref(model), cfm, ops::to(source(o.batch, gen), o.device),
+                                   ops::to(data(o.batch, gen), o.device), &gen);
+      },
+      loop);
 }
 
 std::shared_ptr<nn::MLP> train_2d(const std::string& name, const flowmatch::CFMOptions& cfm, const Sampler2d& source,

@@ -40,7 +40,8 @@ LoopResult train_loop(nn::TrainingState& state, const nn::LRSchedule& schedule,
     if (o.dir && (step % o.log_every == 0 || step + 1 == o.total_steps))
       o.dir->log_step(step, value, opt.lr(), progress.elapsed_seconds());
     state.step = step + 1;
-    if (o.dir && ((o.save_every > 0 && state.step % o.save_every == 0) || state.step == o.last_step)) o.dir->checkpoint(state);
+    if (o.dir && ((o.save_every > 0 && state.step % o.save_every == 0) || state.step == o.last_step))
+      o.dir->checkpoint(state);
   }
   if (o.before_step) o.before_step(state.step);
   if (show) progress.finish();

@@ -28,14 +28,14 @@
 namespace rill::examples {
 
 struct LoopOptions {
-  std::string program;                // prefix of messages
-  int64_t total_steps = 0;            // the run's --steps (progress and the last metrics row)
-  int64_t last_step = 0;              // this call trains up to here (--stop-after), <= total_steps
-  int64_t save_every = 0;             // checkpoint period; 0: only at last_step
-  int64_t log_every = 1;              // metrics.csv period
-  int64_t print_every = 100;          // progress period when stdout is not a terminal
-  double max_grad_norm = INFINITY;    // clip the gradient norm to this; INFINITY measures only
-  RunDir* dir = nullptr;              // null: no metrics.csv and no checkpoints (the fm_* programs, ranks > 0)
+  std::string program;              // prefix of messages
+  int64_t total_steps = 0;          // the run's --steps (progress and the last metrics row)
+  int64_t last_step = 0;            // this call trains up to here (--stop-after), <= total_steps
+  int64_t save_every = 0;           // checkpoint period; 0: only at last_step
+  int64_t log_every = 1;            // metrics.csv period
+  int64_t print_every = 100;        // progress period when stdout is not a terminal
+  double max_grad_norm = INFINITY;  // clip the gradient norm to this; INFINITY measures only
+  RunDir* dir = nullptr;            // null: no metrics.csv and no checkpoints (the fm_* programs, ranks > 0)
   // Training on several processes: loss_at returns the loss of this rank's rows, the loop
   // averages losses and gradients, and only rank 0 shows progress. Null: one process.
   DataParallel* parallel = nullptr;

@@ -34,9 +34,9 @@ class CachingAllocator {
   static constexpr size_t kMaxCachedBytes = size_t{4} << 30;  // 4 GiB
 
   struct Stats {
-    size_t allocated_bytes = 0;  // handed out and not yet freed
-    size_t cached_bytes = 0;     // kept for reuse
-    size_t hits = 0, misses = 0; // large requests served from / not from the cache
+    size_t allocated_bytes = 0;   // handed out and not yet freed
+    size_t cached_bytes = 0;      // kept for reuse
+    size_t hits = 0, misses = 0;  // large requests served from / not from the cache
   };
 
   explicit CachingAllocator(bool caching = true) : caching_(caching) {}

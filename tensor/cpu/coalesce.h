@@ -17,7 +17,7 @@ namespace rill::cpu {
 // shape: the common shape; strides[k]: operand k's strides (in any unit, bytes or elements).
 template <size_t N>
 struct Coalesced {
-  Shape shape;                  // after merging, outermost first
+  Shape shape;                     // after merging, outermost first
   std::array<Strides, N> strides;  // in the unit given (loops.h: bytes; cuda/loops.cuh: elements)
 };
 

@@ -40,8 +40,8 @@ struct ConvShape {
 
 ConvShape conv_shape(const Tensor& x, const Tensor& weight, const Window2d& w) {
   const int64_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2], W = x.shape()[3], F = weight.shape()[0];
-  const bool pointwise = w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 &&
-                         w.pad_w == 0;
+  const bool pointwise =
+      w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 && w.pad_w == 0;
   return {N, C, H, W, F, C * w.kernel_h * w.kernel_w, w.out_h(H) * w.out_w(W), pointwise};
 }
 
@@ -50,9 +50,7 @@ ConvShape conv_shape(const Tensor& x, const Tensor& weight, const Window2d& w) {
 int conv_teams(int64_t N) { return static_cast<int>(std::clamp<int64_t>(N, 1, get_num_threads())); }
 
 // The images of team `t` out of `teams`: a contiguous static block.
-std::pair<int64_t, int64_t> images_of(int t, int teams, int64_t N) {
-  return {N * t / teams, N * (t + 1) / teams};
-}
+std::pair<int64_t, int64_t> images_of(int t, int teams, int64_t N) { return {N * t / teams, N * (t + 1) / teams}; }
 
 template <typename T>
 void im2col_image(const T* x, const ConvShape& s, const Window2d& w, T* cols) {
@@ -69,8 +67,7 @@ void col2im_image(const T* cols, const ConvShape& s, const Window2d& w, T* x) {
 
 }  // namespace
 
-void CpuBackend::conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w,
-                        const Tensor& y) {
+void CpuBackend::conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w, const Tensor& y) {
   const ConvShape s = conv_shape(x, weight, w);
   const int teams = conv_teams(s.N);
   if (!s.pointwise && cpu::shifted_conv_applies(w)) return cpu::shifted_conv2d(x, weight, bias, w, y, teams);
@@ -90,7 +87,8 @@ void CpuBackend::conv2d(const Tensor& x, const Tensor& weight, const Tensor& bia
         const T* xn = px + n * s.C * s.H * s.W;
         if (!s.pointwise) im2col_image(xn, s, w, cols);
         T* yn = py + n * s.F * s.L;
-        cpu::gemm(CblasNoTrans, CblasNoTrans, s.F, s.L, s.CK, T(1), pw, s.CK, s.pointwise ? xn : cols, s.L, T(0), yn, s.L);
+        cpu::gemm(CblasNoTrans, CblasNoTrans, s.F, s.L, s.CK, T(1), pw, s.CK, s.pointwise ? xn : cols, s.L, T(0), yn,
+                  s.L);
         if (pb)
           for (int64_t f = 0; f < s.F; ++f)
             for (int64_t l = 0; l < s.L; ++l) yn[f * s.L + l] += pb[f];
@@ -120,8 +118,8 @@ void CpuBackend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Te
       const int t = teams > 1 ? omp_get_thread_num() : 0;
       T* cols = static_cast<T*>(scratch.raw_data()) + t * s.CK * s.L;
       T* dw = !grad_weight.defined() ? nullptr
-              : t == 0             ? static_cast<T*>(grad_weight.raw_data())
-                                   : static_cast<T*>(partial_dw.raw_data()) + (t - 1) * s.F * s.CK;
+              : t == 0               ? static_cast<T*>(grad_weight.raw_data())
+                                     : static_cast<T*>(partial_dw.raw_data()) + (t - 1) * s.F * s.CK;
       const auto [first, last] = images_of(t, teams, s.N);
       if (dw && first == last) std::fill(dw, dw + s.F * s.CK, T(0));
       for (int64_t n = first; n < last; ++n) {
@@ -140,8 +138,8 @@ void CpuBackend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Te
           }
         if (grad_x.defined()) {  // dx[n] = col2im(Wm^T @ g[n])
           T* dxn = static_cast<T*>(grad_x.raw_data()) + n * s.C * s.H * s.W;
-          cpu::gemm(CblasTrans, CblasNoTrans, s.CK, s.L, s.F, T(1), pw, s.CK, gn, s.L, T(0),
-                    s.pointwise ? dxn : cols, s.L);
+          cpu::gemm(CblasTrans, CblasNoTrans, s.CK, s.L, s.F, T(1), pw, s.CK, gn, s.L, T(0), s.pointwise ? dxn : cols,
+                    s.L);
           if (!s.pointwise) col2im_image(cols, s, w, dxn);
         }
       }

@@ -113,7 +113,7 @@ void shifted_conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor
       T* dxp = xp + g.C * g.plane;
       T* gw = dxp + g.C * g.plane;
       T* dwk = gw + g.F * g.Lw;
-      std::fill(gw, gw + g.F * g.Lw, T(0));  // junk columns stay 0
+      std::fill(gw, gw + g.F * g.Lw, T(0));     // junk columns stay 0
       std::fill(xp, xp + g.C * g.plane, T(0));  // the zero border, once
       if (need_w) std::fill(dwk, dwk + taps, T(0));
       const auto [first, last] = images_of(t, teams, g.N);

@@ -47,23 +47,22 @@ void map2(const Tensor& a, const Tensor& b, const Tensor& out, F f) {
     });
     return;
   }
-  for_each_row<3>(out.shape(),
-                  {static_cast<char*>(out.raw_data()), static_cast<char*>(a.raw_data()),
-                   static_cast<char*>(b.raw_data())},
-                  {byte_strides(out), byte_strides(a), byte_strides(b)}, [&](auto p, auto s, int64_t n) {
-                    for (int64_t i = 0; i < n; ++i)
-                      *reinterpret_cast<T*>(p[0] + i * s[0]) = f(*reinterpret_cast<const T*>(p[1] + i * s[1]),
-                                                                 *reinterpret_cast<const T*>(p[2] + i * s[2]));
-                  });
+  for_each_row<3>(
+      out.shape(),
+      {static_cast<char*>(out.raw_data()), static_cast<char*>(a.raw_data()), static_cast<char*>(b.raw_data())},
+      {byte_strides(out), byte_strides(a), byte_strides(b)}, [&](auto p, auto s, int64_t n) {
+        for (int64_t i = 0; i < n; ++i)
+          *reinterpret_cast<T*>(p[0] + i * s[0]) =
+              f(*reinterpret_cast<const T*>(p[1] + i * s[1]), *reinterpret_cast<const T*>(p[2] + i * s[2]));
+      });
 }
 
 }  // namespace
 
 void CpuBackend::copy(const Tensor& src, const Tensor& dst) {
   dispatch(dst.dtype(), "copy", [&]<typename Out>() {
-    dispatch(src.dtype(), "copy", [&]<typename In>() {
-      map1<Out, In>(src, dst, [](In v) { return static_cast<Out>(v); });
-    });
+    dispatch(src.dtype(), "copy",
+             [&]<typename In>() { map1<Out, In>(src, dst, [](In v) { return static_cast<Out>(v); }); });
   });
 }
 

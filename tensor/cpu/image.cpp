@@ -13,9 +13,7 @@ namespace {
 
 // The sizes of an [N, C, H, W] tensor as plain variables: Clang before 16 cannot use
 // structured bindings inside OpenMP regions, and the fuzzing build uses Clang 14.
-#define RILL_DIMS4(t)                                           \
-  const int64_t N = (t).shape()[0], C = (t).shape()[1],         \
-                H = (t).shape()[2], W = (t).shape()[3]
+#define RILL_DIMS4(t) const int64_t N = (t).shape()[0], C = (t).shape()[1], H = (t).shape()[2], W = (t).shape()[3]
 
 }  // namespace
 

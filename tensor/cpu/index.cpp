@@ -10,8 +10,8 @@ namespace rill {
 using cpu::byte_strides;
 using cpu::for_each_row;
 
-void CpuBackend::index_select(const Tensor& x, const Tensor& index, const Tensor& out, int64_t outer,
-                              int64_t n, int64_t inner) {
+void CpuBackend::index_select(const Tensor& x, const Tensor& index, const Tensor& out, int64_t outer, int64_t n,
+                              int64_t inner) {
   // x: [outer, n, inner] contiguous, index: [m] contiguous -> out[o, i, :] = x[o, index[i], :]
   const int64_t m = index.numel();
   const int64_t row_bytes = inner * static_cast<int64_t>(x.element_size());
@@ -39,17 +39,15 @@ void CpuBackend::gather(const Tensor& x, int64_t dim, const Tensor& index, const
   // out[..., i, ...] = x[..., index[..., i, ...], ...]  (position i along dim)
   const int64_t step = x.strides()[dim] * static_cast<int64_t>(x.element_size());
   dispatch(x.dtype(), "gather", [&]<typename T>() {
-    for_each_row<3>(index.shape(),
-                    {static_cast<char*>(out.raw_data()), static_cast<char*>(index.raw_data()),
-                     static_cast<char*>(x.raw_data())},
-                    {byte_strides(out), byte_strides(index), gather_strides(x, dim)},
-                    [&](auto p, auto s, int64_t n) {
-                      for (int64_t i = 0; i < n; ++i) {
-                        const int64_t j = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
-                        *reinterpret_cast<T*>(p[0] + i * s[0]) =
-                            *reinterpret_cast<const T*>(p[2] + i * s[2] + j * step);
-                      }
-                    });
+    for_each_row<3>(
+        index.shape(),
+        {static_cast<char*>(out.raw_data()), static_cast<char*>(index.raw_data()), static_cast<char*>(x.raw_data())},
+        {byte_strides(out), byte_strides(index), gather_strides(x, dim)}, [&](auto p, auto s, int64_t n) {
+          for (int64_t i = 0; i < n; ++i) {
+            const int64_t j = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
+            *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const T*>(p[2] + i * s[2] + j * step);
+          }
+        });
   });
 }
 
@@ -59,18 +57,17 @@ void CpuBackend::scatter_add(const Tensor& out, int64_t dim, const Tensor& index
   // (which also keeps the summation order, and thus the result, deterministic).
   const int64_t step = out.strides()[dim] * static_cast<int64_t>(out.element_size());
   dispatch(out.dtype(), "scatter_add", [&]<typename T>() {
-    for_each_row<3>(index.shape(),
-                    {static_cast<char*>(out.raw_data()), static_cast<char*>(index.raw_data()),
-                     static_cast<char*>(src.raw_data())},
-                    {gather_strides(out, dim), byte_strides(index), byte_strides(src)},
-                    [&](auto p, auto s, int64_t n) {
-                      for (int64_t i = 0; i < n; ++i) {
-                        const int64_t j = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
-                        *reinterpret_cast<T*>(p[0] + i * s[0] + j * step) +=
-                            *reinterpret_cast<const T*>(p[2] + i * s[2]);
-                      }
-                    },
-                    /*parallel=*/false);
+    for_each_row<3>(
+        index.shape(),
+        {static_cast<char*>(out.raw_data()), static_cast<char*>(index.raw_data()), static_cast<char*>(src.raw_data())},
+        {gather_strides(out, dim), byte_strides(index), byte_strides(src)},
+        [&](auto p, auto s, int64_t n) {
+          for (int64_t i = 0; i < n; ++i) {
+            const int64_t j = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
+            *reinterpret_cast<T*>(p[0] + i * s[0] + j * step) += *reinterpret_cast<const T*>(p[2] + i * s[2]);
+          }
+        },
+        /*parallel=*/false);
   });
 }
 

@@ -7,10 +7,9 @@
 // the run's first element of operand k and s[k] is its byte stride along the run.
 //
 // Before looping, axes are "coalesced" (tensor/cpu/coalesce.h): a contiguous tensor
-// becomes a single run; a broadcast over the last axis becomes runs with stride 0. Rows are split across OpenMP threads when the
-// loop is large (and `parallel` is true: kernels whose rows write to shared
-// places, like scatter_add, pass false); rows are independent, so results do not
-// depend on the thread count.
+// becomes a single run; a broadcast over the last axis becomes runs with stride 0. Rows are split across OpenMP threads
+// when the loop is large (and `parallel` is true: kernels whose rows write to shared places, like scatter_add, pass
+// false); rows are independent, so results do not depend on the thread count.
 #pragma once
 
 #include <array>
@@ -23,8 +22,8 @@
 namespace rill::cpu {
 
 template <size_t N, typename Body>
-void for_each_row(const Shape& shape, const std::array<char*, N>& ptrs,
-                  const std::array<Strides, N>& byte_strides, Body&& body, bool parallel = true) {
+void for_each_row(const Shape& shape, const std::array<char*, N>& ptrs, const std::array<Strides, N>& byte_strides,
+                  Body&& body, bool parallel = true) {
   if (numel(shape) == 0) return;
   const Coalesced<N> c = coalesce<N>(shape, byte_strides);
   if (c.shape.empty()) {  // a single element

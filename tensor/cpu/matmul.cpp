@@ -30,7 +30,8 @@ void gemm(const MatrixLayout& la, const MatrixLayout& lb, int64_t n, int64_t m, 
 void CpuBackend::matmul(const Tensor& a_in, const Tensor& b_in, const Tensor& out) {
   const int64_t B = out.shape()[0], n = out.shape()[1], m = out.shape()[2], k = a_in.shape()[2];
   if (out.numel() == 0) return;
-  RILL_CHECK(n < INT32_MAX && m < INT32_MAX && k < INT32_MAX, "matmul: sizes {} x {} x {} exceed what BLAS (32-bit ints) takes", n, k, m);
+  RILL_CHECK(n < INT32_MAX && m < INT32_MAX && k < INT32_MAX,
+             "matmul: sizes {} x {} x {} exceed what BLAS (32-bit ints) takes", n, k, m);
   if (k == 0) return fill(out, 0.0);
   MatrixLayout la{}, lb{};
   const Tensor a = gemm_operand(a_in, la);

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "tensor/cpu/cpu_backend.h"
-#include "tensor/cpu/vecmath.h"
 #include "tensor/cpu/parallel.h"
+#include "tensor/cpu/vecmath.h"
 
 namespace rill {
 namespace {
@@ -145,16 +145,14 @@ void group_norm_backward_impl(const Tensor& grad_y, const Tensor& x, const Tenso
 
 void CpuBackend::group_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
                             const Tensor& y, const Tensor& mean, const Tensor& rstd) {
-  dispatch_float(x.dtype(), "group_norm", [&]<typename T>() {
-    group_norm_impl<T, false>(x, gamma, beta, groups, eps, y, mean, rstd);
-  });
+  dispatch_float(x.dtype(), "group_norm",
+                 [&]<typename T>() { group_norm_impl<T, false>(x, gamma, beta, groups, eps, y, mean, rstd); });
 }
 
 void CpuBackend::group_norm_silu(const Tensor& x, const Tensor& gamma, const Tensor& beta, int64_t groups, double eps,
                                  const Tensor& y, const Tensor& mean, const Tensor& rstd) {
-  dispatch_float(x.dtype(), "group_norm_silu", [&]<typename T>() {
-    group_norm_impl<T, true>(x, gamma, beta, groups, eps, y, mean, rstd);
-  });
+  dispatch_float(x.dtype(), "group_norm_silu",
+                 [&]<typename T>() { group_norm_impl<T, true>(x, gamma, beta, groups, eps, y, mean, rstd); });
 }
 
 void CpuBackend::group_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
@@ -165,9 +163,9 @@ void CpuBackend::group_norm_backward(const Tensor& grad_y, const Tensor& x, cons
   });
 }
 
-void CpuBackend::group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean,
-                                          const Tensor& rstd, const Tensor& gamma, const Tensor& beta, int64_t groups,
-                                          const Tensor& grad_x, const Tensor& grad_gamma, const Tensor& grad_beta) {
+void CpuBackend::group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                                          const Tensor& gamma, const Tensor& beta, int64_t groups, const Tensor& grad_x,
+                                          const Tensor& grad_gamma, const Tensor& grad_beta) {
   dispatch_float(x.dtype(), "group_norm_silu_backward", [&]<typename T>() {
     group_norm_backward_impl<T, true>(grad_y, x, mean, rstd, gamma, beta, groups, grad_x, grad_gamma, grad_beta);
   });
@@ -216,7 +214,8 @@ void CpuBackend::layer_norm_backward(const Tensor& grad_y, const Tensor& x, cons
       mean_dxhat /= static_cast<Acc>(D), mean_dxhat_xhat /= static_cast<Acc>(D);
       for (int64_t j = 0; j < D; ++j) {
         const Acc xhat = (px[r * D + j] - mu) * rs;
-        pdx[r * D + j] = static_cast<T>(rs * (pdy[r * D + j] * (pg ? pg[j] : T(1)) - mean_dxhat - xhat * mean_dxhat_xhat));
+        pdx[r * D + j] =
+            static_cast<T>(rs * (pdy[r * D + j] * (pg ? pg[j] : T(1)) - mean_dxhat - xhat * mean_dxhat_xhat));
       }
     }
     // dgamma[j] = sum_r dy * xhat, dbeta[j] = sum_r dy (rows in order: deterministic)

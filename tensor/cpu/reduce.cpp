@@ -13,8 +13,8 @@
 #include <limits>
 
 #include "tensor/cpu/cpu_backend.h"
-#include "tensor/cpu/vecmath.h"
 #include "tensor/cpu/parallel.h"
+#include "tensor/cpu/vecmath.h"
 
 namespace rill {
 namespace {
@@ -125,8 +125,7 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& x, const Tensor& out, int64_t
   });
 }
 
-void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n,
-                         int64_t inner) {
+void CpuBackend::softmax(SoftmaxOp op, const Tensor& x, const Tensor& out, int64_t outer, int64_t n, int64_t inner) {
   dispatch_float(x.dtype(), "softmax", [&]<typename T>() {
     using Acc = acc_t<T>;
     const T* px = static_cast<const T*>(x.raw_data());

@@ -59,7 +59,8 @@ TEST_CASE("no_grad, detach and requires_grad_ control what is recorded", "[autog
   CHECK_FALSE(requires_grad(d));
   CHECK(d.storage() != nullptr);
   REQUIRE_ERROR(requires_grad_(x * 2.0), "requires_grad_: [2] is the result of an op (MulBackward); only leaves");
-  REQUIRE_ERROR(requires_grad_(zeros({2}, DType::Int64)), "requires_grad_: only floating tensors can require gradients");
+  REQUIRE_ERROR(requires_grad_(zeros({2}, DType::Int64)),
+                "requires_grad_: only floating tensors can require gradients");
   REQUIRE_ERROR(autograd::backward(sum(d)), "backward: output 0 (shape []) does not require grad");
   REQUIRE_ERROR(autograd::backward(x * 2.0), "backward: a gradient can be implied only for a one-element output");
   // With an explicit grad, a non-scalar root works: a vector-Jacobian product.
@@ -78,8 +79,8 @@ TEST_CASE("a second backward through a freed graph is refused unless retained", 
 
 TEST_CASE("autograd::grad returns VJPs without touching .grad", "[autograd][engine]") {
   const Tensor x = requires_grad_(tensor(std::vector<double>{1, 2, 3}));
-  const Tensor h = sin(x);       // an intermediate input
-  const Tensor y = h * h;        // y_i = sin(x_i)^2
+  const Tensor h = sin(x);  // an intermediate input
+  const Tensor y = h * h;   // y_i = sin(x_i)^2
   const Tensor v = tensor(std::vector<double>{1, -1, 2});
   const auto grads = autograd::grad({y}, {x, h}, {v}, /*retain_graph=*/true);
   const auto xv = values(x);

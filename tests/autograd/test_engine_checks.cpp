@@ -33,8 +33,7 @@ TEST_CASE("backward must return exactly one gradient per input", "[autograd][eng
   const Tensor a = leaf({2}), b = leaf({2});
   Tensor y;
   scripted_sum({a, b}, y, [](const Tensor& g) { return std::vector<Tensor>{g}; });
-  REQUIRE_ERROR(autograd::backward(sum(y)),
-                "backward: ScriptedBackward returned 1 gradients for its 2 inputs");
+  REQUIRE_ERROR(autograd::backward(sum(y)), "backward: ScriptedBackward returned 1 gradients for its 2 inputs");
   scripted_sum({a}, y, [](const Tensor& g) { return std::vector<Tensor>{g, g}; });
   REQUIRE_ERROR(autograd::backward(sum(y)), "backward: ScriptedBackward returned 2 gradients for its 1 inputs");
   scripted_sum({a, b}, y, [](const Tensor&) { return std::vector<Tensor>{}; });
@@ -67,15 +66,17 @@ TEST_CASE("backward must return gradients of the input's dtype and device", "[au
   // The edge records what the gradient is checked against.
   CHECK(node->next[0].dtype == DType::Float64);
   CHECK(node->next[0].device == Device::cpu());
-  REQUIRE_ERROR(autograd::backward(sum(y)),
-                "backward: ScriptedBackward returned a gradient of dtype float32 on cpu for input 0, which is float64 on cpu");
+  REQUIRE_ERROR(
+      autograd::backward(sum(y)),
+      "backward: ScriptedBackward returned a gradient of dtype float32 on cpu for input 0, which is float64 on cpu");
   CHECK_FALSE(grad_of(a).defined());  // nothing reached the leaf
   // Device: with no GPU at hand, the input is declared to live on cuda:0 on its edge
   // (what connect() would record for a CUDA input); the CPU gradient must be refused.
   node = scripted_sum({a}, y, [](const Tensor& g) { return std::vector<Tensor>{g}; });
   node->next[0].device = Device::cuda(0);
-  REQUIRE_ERROR(autograd::backward(sum(y)),
-                "backward: ScriptedBackward returned a gradient of dtype float64 on cpu for input 0, which is float64 on cuda:0");
+  REQUIRE_ERROR(
+      autograd::backward(sum(y)),
+      "backward: ScriptedBackward returned a gradient of dtype float64 on cpu for input 0, which is float64 on cuda:0");
   // Control: the same node with the edge as recorded passes the gradient through.
   node = scripted_sum({a}, y, [](const Tensor& g) { return std::vector<Tensor>{g}; });
   autograd::backward(sum(y));

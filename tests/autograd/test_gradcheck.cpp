@@ -98,8 +98,8 @@ TEST_CASE("gradcheck fails a backward that returns NaN or infinity, naming the e
   // A numeric derivative that is not finite fails too, even if the analytic one is:
   // log at x = 0 (its forward is NaN at -eps); every other entry is right.
   const Tensor x = requires_grad_(tensor(std::vector<double>{0.0, 1.5}));
-  const GradcheckResult r = gradcheck(
-      [](const std::vector<Tensor>& in) { return unary_op<FiniteLogBackward>(in[0], ops::log(in[0])); }, {x});
+  const GradcheckResult r =
+      gradcheck([](const std::vector<Tensor>& in) { return unary_op<FiniteLogBackward>(in[0], ops::log(in[0])); }, {x});
   CHECK_FALSE(r.ok);
   CHECK_THAT(r.report, Catch::Contains("input 0 (shape [2]) element [0] -> output element [0]"));
   CHECK_THAT(r.report, Catch::Contains("analytic 1, numeric "));  // NaN prints as nan or -nan
@@ -113,14 +113,13 @@ TEST_CASE("gradcheck fails a backward that returns NaN or infinity, naming the e
 
 TEST_CASE("gradcheck fails a backward with the wrong sign or a 2x scale", "[autograd][gradcheck]") {
   const GradcheckResult sign = gradcheck(
-      [](const std::vector<Tensor>& in) { return unary_op<NegatedSinBackward>(in[0], ops::sin(in[0])); },
-      {leaf({3})});
+      [](const std::vector<Tensor>& in) { return unary_op<NegatedSinBackward>(in[0], ops::sin(in[0])); }, {leaf({3})});
   CHECK_FALSE(sign.ok);
   CHECK_THAT(sign.report, Catch::Contains("gradcheck FAILED (9 Jacobian entries)"));
   CHECK_THAT(sign.report, Catch::Contains("input 0 (shape [3])"));
-  const GradcheckResult scale = gradcheck(
-      [](const std::vector<Tensor>& in) { return unary_op<DoubledExpBackward>(in[0], ops::exp(in[0])); },
-      {leaf({2, 2})});
+  const GradcheckResult scale =
+      gradcheck([](const std::vector<Tensor>& in) { return unary_op<DoubledExpBackward>(in[0], ops::exp(in[0])); },
+                {leaf({2, 2})});
   CHECK_FALSE(scale.ok);
   CHECK_THAT(scale.report, Catch::Contains("gradcheck FAILED (16 Jacobian entries)"));
   CHECK(scale.max_abs_error > 0.1);
@@ -147,14 +146,15 @@ TEST_CASE("gradcheck fails a transposed gradient of a square input", "[autograd]
 TEST_CASE("a missing or wrong broadcast reduction is caught", "[autograd][gradcheck]") {
   // Returning g ([2, 3]) for b ([3]) unreduced: the engine refuses the shape before
   // gradcheck can compare values, and the error names the node, the input and both shapes.
-  REQUIRE_ERROR(gradcheck([](const std::vector<Tensor>& in) { return broadcast_add<UnreducedAddBackward>(in[0], in[1]); },
-                          {leaf({2, 3}), leaf({3}, 0.5)}),
-                "backward: UnreducedAddBackward returned a gradient of shape [2, 3] for input 1 of shape [3]");
+  REQUIRE_ERROR(
+      gradcheck([](const std::vector<Tensor>& in) { return broadcast_add<UnreducedAddBackward>(in[0], in[1]); },
+                {leaf({2, 3}), leaf({3}, 0.5)}),
+      "backward: UnreducedAddBackward returned a gradient of shape [2, 3] for input 1 of shape [3]");
   // Reduced to the right shape but with a mean instead of the sum: only the values are
   // wrong (half of them), and gradcheck reports input 1.
-  const GradcheckResult r = gradcheck(
-      [](const std::vector<Tensor>& in) { return broadcast_add<AveragedAddBackward>(in[0], in[1]); },
-      {leaf({2, 3}), leaf({3}, 0.5)});
+  const GradcheckResult r =
+      gradcheck([](const std::vector<Tensor>& in) { return broadcast_add<AveragedAddBackward>(in[0], in[1]); },
+                {leaf({2, 3}), leaf({3}, 0.5)});
   CHECK_FALSE(r.ok);
   CHECK_THAT(r.report, Catch::Contains("gradcheck FAILED (54 Jacobian entries)"));
   CHECK_THAT(r.report, Catch::Contains("input 1 (shape [3])"));

@@ -26,16 +26,16 @@ TEST_CASE("gradcheck: a tiny conv net with GroupNorm, SiLU, attention, upsample 
   auto net = [&](const Inputs& p) {
     const Tensor h1 = silu(group_norm(conv2d(x, p[0], p[1], {1, 1, 1}), 2, p[2], p[3]));  // [2, 4, 4, 4]
     const Tensor h2 = conv2d(h1, p[4], p[5], {2, 1, 1});                                  // [2, 4, 2, 2]
-    const Tensor qkv = reshape(conv2d(h2, p[6], p[7]), {2, 3, 4, 4});                    // [N, 3, C, HW]
-    const Tensor q = transpose(select(qkv, 1, 0), 1, 2);                                 // [N, HW, C]
-    const Tensor k = select(qkv, 1, 1);                                                  // [N, C, HW]
-    const Tensor v = transpose(select(qkv, 1, 2), 1, 2);                                 // [N, HW, C]
-    const Tensor attn = softmax(matmul(q, k) / std::sqrt(4.0), -1);                      // [N, HW, HW]
+    const Tensor qkv = reshape(conv2d(h2, p[6], p[7]), {2, 3, 4, 4});                     // [N, 3, C, HW]
+    const Tensor q = transpose(select(qkv, 1, 0), 1, 2);                                  // [N, HW, C]
+    const Tensor k = select(qkv, 1, 1);                                                   // [N, C, HW]
+    const Tensor v = transpose(select(qkv, 1, 2), 1, 2);                                  // [N, HW, C]
+    const Tensor attn = softmax(matmul(q, k) / std::sqrt(4.0), -1);                       // [N, HW, HW]
     const Tensor a = reshape(transpose(matmul(attn, v), 1, 2), {2, 4, 2, 2});
-    const Tensor up = upsample_nearest2d(h2 + a, 2);                                     // [2, 4, 4, 4]
-    return conv2d(cat({up, h1}, 1), p[8], p[9]);                                         // [2, 2, 4, 4]
+    const Tensor up = upsample_nearest2d(h2 + a, 2);  // [2, 4, 4, 4]
+    return conv2d(cat({up, h1}, 1), p[8], p[9]);      // [2, 2, 4, 4]
   };
-  const Inputs params = {leaf({4, 2, 3, 3}, 0.3), leaf({4}, 0.1), leaf({4}, 0.5), leaf({4}, 0.2),
+  const Inputs params = {leaf({4, 2, 3, 3}, 0.3), leaf({4}, 0.1), leaf({4}, 0.5),           leaf({4}, 0.2),
                          leaf({4, 4, 3, 3}, 0.2), leaf({4}, 0.1), leaf({12, 4, 1, 1}, 0.4), leaf({12}, 0.1),
                          leaf({2, 8, 1, 1}, 0.4), leaf({2}, 0.1)};
   // A scalar summary keeps the Jacobian small: sum of the output times a fixed pattern.

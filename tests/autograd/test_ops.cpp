@@ -22,23 +22,40 @@ Tensor positive(const Tensor& x) { return add(abs(x), 0.5); }
 using UnaryFn = Tensor (*)(const Tensor&);
 UnaryFn differentiable(UnaryOp op) {
   switch (op) {
-    case UnaryOp::Neg: return [](const Tensor& x) { return neg(x); };
-    case UnaryOp::Abs: return [](const Tensor& x) { return abs(x); };
-    case UnaryOp::Sign: return [](const Tensor& x) { return sign(x); };  // gradient 0
-    case UnaryOp::Exp: return [](const Tensor& x) { return exp(x); };
-    case UnaryOp::Log: return [](const Tensor& x) { return log(positive(x)); };
-    case UnaryOp::Sqrt: return [](const Tensor& x) { return sqrt(positive(x)); };
-    case UnaryOp::Rsqrt: return [](const Tensor& x) { return rsqrt(positive(x)); };
-    case UnaryOp::Sin: return [](const Tensor& x) { return sin(x); };
-    case UnaryOp::Cos: return [](const Tensor& x) { return cos(x); };
-    case UnaryOp::Tanh: return [](const Tensor& x) { return tanh(x); };
-    case UnaryOp::Erf: return [](const Tensor& x) { return erf(x); };
-    case UnaryOp::Sigmoid: return [](const Tensor& x) { return sigmoid(x); };
-    case UnaryOp::Relu: return [](const Tensor& x) { return relu(x); };
-    case UnaryOp::Silu: return [](const Tensor& x) { return silu(x); };
-    case UnaryOp::Gelu: return [](const Tensor& x) { return gelu(x); };
-    case UnaryOp::Softplus: return [](const Tensor& x) { return softplus(x); };
-    case UnaryOp::Pow: return [](const Tensor& x) { return pow(positive(x), 2.5); };
+    case UnaryOp::Neg:
+      return [](const Tensor& x) { return neg(x); };
+    case UnaryOp::Abs:
+      return [](const Tensor& x) { return abs(x); };
+    case UnaryOp::Sign:
+      return [](const Tensor& x) { return sign(x); };  // gradient 0
+    case UnaryOp::Exp:
+      return [](const Tensor& x) { return exp(x); };
+    case UnaryOp::Log:
+      return [](const Tensor& x) { return log(positive(x)); };
+    case UnaryOp::Sqrt:
+      return [](const Tensor& x) { return sqrt(positive(x)); };
+    case UnaryOp::Rsqrt:
+      return [](const Tensor& x) { return rsqrt(positive(x)); };
+    case UnaryOp::Sin:
+      return [](const Tensor& x) { return sin(x); };
+    case UnaryOp::Cos:
+      return [](const Tensor& x) { return cos(x); };
+    case UnaryOp::Tanh:
+      return [](const Tensor& x) { return tanh(x); };
+    case UnaryOp::Erf:
+      return [](const Tensor& x) { return erf(x); };
+    case UnaryOp::Sigmoid:
+      return [](const Tensor& x) { return sigmoid(x); };
+    case UnaryOp::Relu:
+      return [](const Tensor& x) { return relu(x); };
+    case UnaryOp::Silu:
+      return [](const Tensor& x) { return silu(x); };
+    case UnaryOp::Gelu:
+      return [](const Tensor& x) { return gelu(x); };
+    case UnaryOp::Softplus:
+      return [](const Tensor& x) { return softplus(x); };
+    case UnaryOp::Pow:
+      return [](const Tensor& x) { return pow(positive(x), 2.5); };
   }
   return nullptr;
 }
@@ -51,20 +68,29 @@ struct BinaryGradient {
 std::optional<BinaryGradient> differentiable(BinaryOp op) {
   constexpr const char* comparison = "comparisons have no gradient (autograd/binary.h)";
   switch (op) {
-    case BinaryOp::Add: return BinaryGradient{[](const Tensor& a, const Tensor& b) { return add(a, b); }};
-    case BinaryOp::Sub: return BinaryGradient{[](const Tensor& a, const Tensor& b) { return sub(a, b); }};
-    case BinaryOp::Mul: return BinaryGradient{[](const Tensor& a, const Tensor& b) { return mul(a, b); }};
-    case BinaryOp::Div: return BinaryGradient{[](const Tensor& a, const Tensor& b) { return div(a, positive(b)); }};
-    case BinaryOp::Pow: return BinaryGradient{[](const Tensor& a, const Tensor& b) { return pow(positive(a), b); }};
-    case BinaryOp::Maximum: return BinaryGradient{[](const Tensor& a, const Tensor& b) { return maximum(a, b); }};
-    case BinaryOp::Minimum: return BinaryGradient{[](const Tensor& a, const Tensor& b) { return minimum(a, b); }};
+    case BinaryOp::Add:
+      return BinaryGradient{[](const Tensor& a, const Tensor& b) { return add(a, b); }};
+    case BinaryOp::Sub:
+      return BinaryGradient{[](const Tensor& a, const Tensor& b) { return sub(a, b); }};
+    case BinaryOp::Mul:
+      return BinaryGradient{[](const Tensor& a, const Tensor& b) { return mul(a, b); }};
+    case BinaryOp::Div:
+      return BinaryGradient{[](const Tensor& a, const Tensor& b) { return div(a, positive(b)); }};
+    case BinaryOp::Pow:
+      return BinaryGradient{[](const Tensor& a, const Tensor& b) { return pow(positive(a), b); }};
+    case BinaryOp::Maximum:
+      return BinaryGradient{[](const Tensor& a, const Tensor& b) { return maximum(a, b); }};
+    case BinaryOp::Minimum:
+      return BinaryGradient{[](const Tensor& a, const Tensor& b) { return minimum(a, b); }};
     case BinaryOp::Eq:
     case BinaryOp::Ne:
     case BinaryOp::Lt:
     case BinaryOp::Le:
     case BinaryOp::Gt:
-    case BinaryOp::Ge: return BinaryGradient{nullptr, comparison};
-    case BinaryOp::SiluBackward: return BinaryGradient{nullptr, "silu's backward kernel: the silu gradcheck covers it"};
+    case BinaryOp::Ge:
+      return BinaryGradient{nullptr, comparison};
+    case BinaryOp::SiluBackward:
+      return BinaryGradient{nullptr, "silu's backward kernel: the silu gradcheck covers it"};
   }
   return std::nullopt;
 }
@@ -99,15 +125,17 @@ TEST_CASE("gradcheck: binary ops with broadcasting and strided inputs", "[autogr
       REQUIRE(d.has_value());
       if (const auto f = d->f) {
         REQUIRE_GRADCHECK([f](const Inputs& in) { return f(in[0], in[1]); }, {leaf({4, 1, 3}), leaf({2, 1}, 0.7)});
-        REQUIRE_GRADCHECK([f](const Inputs& in) { return f(transpose(in[0], 0, 1), in[1]); }, {leaf({3, 2}), leaf({3}, 0.6)});
+        REQUIRE_GRADCHECK([f](const Inputs& in) { return f(transpose(in[0], 0, 1), in[1]); },
+                          {leaf({3, 2}), leaf({3}, 0.6)});
       } else {
         CHECK(d->none != nullptr);  // no gradient, on purpose and with a reason
       }
     }
   }
   SECTION("operators with scalars") {
-    REQUIRE_GRADCHECK([](const Inputs& in) { return (2.0 - in[0]) * 3.0 / (in[0] * in[0] + 1.0) + 1.0 / (in[0] * in[0] + 2.0); },
-                      {leaf({4})});
+    REQUIRE_GRADCHECK(
+        [](const Inputs& in) { return (2.0 - in[0]) * 3.0 / (in[0] * in[0] + 1.0) + 1.0 / (in[0] * in[0] + 2.0); },
+        {leaf({4})});
   }
   SECTION("where") {
     const Tensor cond = ops::gt(pattern({3, 4}), zeros({}, DType::Float64));
@@ -150,8 +178,8 @@ TEST_CASE("gradcheck: views and copies", "[autograd][ops]") {
   REQUIRE_GRADCHECK([](const Inputs& in) { return select(in[0], 1, -1); }, {x});
   REQUIRE_GRADCHECK([](const Inputs& in) { return contiguous(transpose(in[0], 1, 2)); }, {x});
   REQUIRE_GRADCHECK([](const Inputs& in) { return clone(in[0]) * clone(in[0]); }, {x});
-  REQUIRE_GRADCHECK([](const Inputs& in) { return to(to(in[0], DType::Float32), DType::Float64); },
-                    {leaf({3}, 0.25)}, GradcheckOptions{1e-3, 1e-4, 1e-3});  // float32 round trip: coarser
+  REQUIRE_GRADCHECK([](const Inputs& in) { return to(to(in[0], DType::Float32), DType::Float64); }, {leaf({3}, 0.25)},
+                    GradcheckOptions{1e-3, 1e-4, 1e-3});  // float32 round trip: coarser
 }
 
 TEST_CASE("gradcheck: matmul and linear", "[autograd][ops]") {
@@ -161,10 +189,13 @@ TEST_CASE("gradcheck: matmul and linear", "[autograd][ops]") {
   REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1]); }, {leaf({2, 1, 3, 4}), leaf({3, 4, 2}, 0.5)});
   REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1]); }, {leaf({4}), leaf({2, 4, 3}, 0.5)});
   REQUIRE_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1]); }, {leaf({3, 4}), leaf({4}, 0.5)});
-  REQUIRE_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1], in[2]); }, {leaf({5, 3}), leaf({2, 3}, 0.5), leaf({2})});
+  REQUIRE_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1], in[2]); },
+                    {leaf({5, 3}), leaf({2, 3}, 0.5), leaf({2})});
   REQUIRE_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1]); }, {leaf({2, 5, 3}), leaf({4, 3}, 0.5)});
-  REQUIRE_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1], in[2]); }, {leaf({3}), leaf({2, 3}, 0.5), leaf({2})});
-  REQUIRE_ERROR(linear(zeros({2, 3}), zeros({4, 5})), "linear: input of shape [2, 3] does not match weight of shape [4, 5]");
+  REQUIRE_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1], in[2]); },
+                    {leaf({3}), leaf({2, 3}, 0.5), leaf({2})});
+  REQUIRE_ERROR(linear(zeros({2, 3}), zeros({4, 5})),
+                "linear: input of shape [2, 3] does not match weight of shape [4, 5]");
 }
 
 TEST_CASE("gradcheck: conv2d with stride, padding, dilation and bias", "[autograd][ops]") {
@@ -181,7 +212,8 @@ TEST_CASE("gradcheck: conv2d with stride, padding, dilation and bias", "[autogra
     for (int i = 0; i < 3; ++i)
       for (int j = 0; j < 3; ++j) expected += w.at({0, c, i, j}) * x.at({0, c, 1 + i, 0 + j});
   CHECK(conv2d(x, w).at({0, 0, 1, 0}) == Approx(expected).epsilon(1e-14));
-  REQUIRE_ERROR(conv2d(zeros({1, 2, 4, 4}), zeros({1, 3, 3, 3})), "conv2d: input has 2 channels but weight [1, 3, 3, 3] expects 3");
+  REQUIRE_ERROR(conv2d(zeros({1, 2, 4, 4}), zeros({1, 3, 3, 3})),
+                "conv2d: input has 2 channels but weight [1, 3, 3, 3] expects 3");
 }
 
 TEST_CASE("group_norm and layer_norm: fused backward equals the composite and passes gradcheck", "[autograd][ops]") {
@@ -209,11 +241,13 @@ TEST_CASE("group_norm and layer_norm: fused backward equals the composite and pa
   for (int i = 0; i < 3; ++i) require_close(gf[i], values(gc[i]), 1e-11);
   REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm(in[0], 2, in[1], in[2]); }, {x, w, b});
   REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm(in[0], 4); }, {leaf({2, 4, 3})});
-  REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm(in[0], 1, Tensor(), in[1]); }, {leaf({2, 4, 3}), leaf({4})});
+  REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm(in[0], 1, Tensor(), in[1]); },
+                    {leaf({2, 4, 3}), leaf({4})});
   // The fused silu(group_norm(x)), with and without affine, and with a bias only.
   REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm_silu(in[0], 2, in[1], in[2]); }, {x, w, b});
   REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm_silu(in[0], 4); }, {leaf({2, 4, 3})});
-  REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm_silu(in[0], 1, Tensor(), in[1]); }, {leaf({2, 4, 3}), leaf({4})});
+  REQUIRE_GRADCHECK([](const Inputs& in) { return group_norm_silu(in[0], 1, Tensor(), in[1]); },
+                    {leaf({2, 4, 3}), leaf({4})});
 
   const Tensor lx = leaf({3, 2, 5}), lw = leaf({2, 5}, 0.6), lb = leaf({2, 5}, 0.2);
   const Tensor lup = pattern({3, 2, 5}, DType::Float64, 0.8);
@@ -223,16 +257,19 @@ TEST_CASE("group_norm and layer_norm: fused backward equals the composite and pa
   const auto lgc = autograd::grad({lc}, {lx, lw, lb}, {lup});
   for (int i = 0; i < 3; ++i) require_close(lgf[i], values(lgc[i]), 1e-11);
   REQUIRE_GRADCHECK([](const Inputs& in) { return layer_norm(in[0], {2, 5}, in[1], in[2]); }, {lx, lw, lb});
-  REQUIRE_GRADCHECK([](const Inputs& in) { return layer_norm(in[0], {5}, Tensor(), in[1]); }, {leaf({4, 5}), leaf({5})});
+  REQUIRE_GRADCHECK([](const Inputs& in) { return layer_norm(in[0], {5}, Tensor(), in[1]); },
+                    {leaf({4, 5}), leaf({5})});
 }
 
 TEST_CASE("gradcheck: cat, stack, split, index_select, gather, embedding", "[autograd][ops]") {
   REQUIRE_GRADCHECK([](const Inputs& in) { return cat({in[0], in[1] * 2.0, in[0]}, 1); }, {leaf({2, 3}), leaf({2, 2})});
   REQUIRE_GRADCHECK([](const Inputs& in) { return stack({in[0], in[1]}, 2); }, {leaf({2, 3}), leaf({2, 3}, 0.5)});
-  REQUIRE_GRADCHECK([](const Inputs& in) {
-    const auto parts = split(in[0], 2, 1);  // sizes 2, 2, 1
-    return parts[0] * parts[1] + sum(parts[2]);
-  }, {leaf({3, 5})});
+  REQUIRE_GRADCHECK(
+      [](const Inputs& in) {
+        const auto parts = split(in[0], 2, 1);  // sizes 2, 2, 1
+        return parts[0] * parts[1] + sum(parts[2]);
+      },
+      {leaf({3, 5})});
   REQUIRE_GRADCHECK([](const Inputs& in) { return chunk(in[0], 2, 0)[1]; }, {leaf({5, 2})});
   const Tensor index = tensor(std::vector<int64_t>{2, 0, 2, 1});
   REQUIRE_GRADCHECK([&](const Inputs& in) { return index_select(in[0], 1, index); }, {leaf({2, 3, 2})});
@@ -252,10 +289,12 @@ TEST_CASE("gradcheck: upsample, average pooling", "[autograd][ops]") {
 
 TEST_CASE("gradcheck: dropout, mse_loss, cross_entropy", "[autograd][ops]") {
   // The same generator state for every evaluation, so the mask stays fixed.
-  REQUIRE_GRADCHECK([](const Inputs& in) {
-    Generator gen(3);
-    return dropout(in[0], 0.4, true, &gen);
-  }, {leaf({4, 5})});
+  REQUIRE_GRADCHECK(
+      [](const Inputs& in) {
+        Generator gen(3);
+        return dropout(in[0], 0.4, true, &gen);
+      },
+      {leaf({4, 5})});
   Generator gen(3);
   const Tensor d = dropout(ones({10000}, DType::Float64), 0.25, true, &gen);
   const auto dv = values(d);
@@ -271,6 +310,7 @@ TEST_CASE("gradcheck: dropout, mse_loss, cross_entropy", "[autograd][ops]") {
   const Tensor logits = tensor(std::vector<double>{1, 2, 3}, {1, 3});
   CHECK(cross_entropy(logits, tensor(std::vector<int64_t>{0})).item() ==
         Approx(-(1 - std::log(std::exp(1) + std::exp(2) + std::exp(3)))));
-  REQUIRE_ERROR(cross_entropy(logits, tensor(std::vector<int64_t>{3})), "gather: index values span [3, 3], out of range");
+  REQUIRE_ERROR(cross_entropy(logits, tensor(std::vector<int64_t>{3})),
+                "gather: index values span [3, 3], out of range");
   REQUIRE_ERROR(mse_loss(zeros({2}), zeros({3})), "mse_loss: input shape [2] differs from target shape [3]");
 }

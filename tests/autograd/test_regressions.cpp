@@ -34,9 +34,11 @@ TEST_CASE("0-dimensional tensors give errors or correct results, never crashes",
 
 TEST_CASE("backward and the norm kernels check the gradient's dtype", "[autograd][regression]") {
   const Tensor x = requires_grad_(ones({2, 3}));
-  REQUIRE_ERROR(autograd::backward(x * 2.0, ones({2, 3}, DType::Float64)), "backward: grad is float64 on cpu but the output is float32 on cpu");
+  REQUIRE_ERROR(autograd::backward(x * 2.0, ones({2, 3}, DType::Float64)),
+                "backward: grad is float64 on cpu but the output is float32 on cpu");
   const ops::NormForward f = ops::layer_norm(ones({2, 3}), {3}, {}, {});
-  REQUIRE_ERROR(ops::layer_norm_backward(ones({2, 3}, DType::Float64), ones({2, 3}), f, {}), "layer_norm_backward: gradient is float64 on cpu, input is float32");
+  REQUIRE_ERROR(ops::layer_norm_backward(ones({2, 3}, DType::Float64), ones({2, 3}), f, {}),
+                "layer_norm_backward: gradient is float64 on cpu, input is float32");
 }
 
 TEST_CASE("differentiable dot product of two vectors", "[autograd][regression]") {
@@ -54,7 +56,8 @@ TEST_CASE("a window larger than the padded input is refused", "[tensor][regressi
   Window2d w;
   w.kernel_h = w.kernel_w = 5;
   w.stride_h = w.stride_w = 3;
-  REQUIRE_ERROR(ops::im2col(zeros({1, 1, 3, 3}), w), "im2col: a 5x5 kernel (dilation 1x1, padding 0x0) does not fit a 3x3 input");
+  REQUIRE_ERROR(ops::im2col(zeros({1, 1, 3, 3}), w),
+                "im2col: a 5x5 kernel (dilation 1x1, padding 0x0) does not fit a 3x3 input");
   REQUIRE_ERROR(ops::avg_pool2d(zeros({1, 1, 3, 3}), 5, 3), "does not fit a 3x3 input");
 }
 
@@ -68,7 +71,8 @@ TEST_CASE("int64 clamp saturates huge bounds - int64 sums are exact", "[tensor][
 
 TEST_CASE("copy_ refuses broadcast destinations and handles overlapping memory", "[tensor][regression]") {
   const Tensor base = zeros({1, 3});
-  REQUIRE_ERROR(ops::copy_(ops::expand(base, {4, 3}), ones({4, 3})), "copy_: the destination is a broadcast view (stride 0 along dimension 0)");
+  REQUIRE_ERROR(ops::copy_(ops::expand(base, {4, 3}), ones({4, 3})),
+                "copy_: the destination is a broadcast view (stride 0 along dimension 0)");
   const Tensor x = arange(6, DType::Float64);
   ops::copy_(ops::narrow(x, 0, 1, 5), ops::narrow(x, 0, 0, 5));  // shift right by one, in place
   require_close(x, {0, 0, 1, 2, 3, 4});

@@ -15,10 +15,11 @@ namespace {
 
 // The error backward raises when `node` finds `which` at `now` instead of `saved`.
 std::string modified(const std::string& node, const std::string& which, uint64_t saved, uint64_t now) {
-  return fmt::format("backward: {} needs {} (saved at version {}) but it was modified in place (now version {}); "
-                     "an in-place op (fill_, copy_, an optimizer step, load_state_dict, ...) changed it after the "
-                     "forward pass",
-                     node, which, saved, now);
+  return fmt::format(
+      "backward: {} needs {} (saved at version {}) but it was modified in place (now version {}); "
+      "an in-place op (fill_, copy_, an optimizer step, load_state_dict, ...) changed it after the "
+      "forward pass",
+      node, which, saved, now);
 }
 
 }  // namespace
@@ -97,7 +98,8 @@ TEST_CASE("backward refuses a saved output or input modified in place", "[autogr
   }
 }
 
-TEST_CASE("backward refuses an index saved by index_select, gather or embedding modified in place", "[autograd][versions]") {
+TEST_CASE("backward refuses an index saved by index_select, gather or embedding modified in place",
+          "[autograd][versions]") {
   const Tensor x = leaf({4, 2});
   {
     const Tensor index = tensor(std::vector<int64_t>{0, 2, 2});
@@ -170,8 +172,10 @@ TEST_CASE("an optimizer step between forward and backward is refused", "[autogra
     nn::Linear lin(3, 2);
     const Tensor x = pattern({4, 3}, DType::Float32);
     std::unique_ptr<nn::Optimizer> opt;
-    if (adam) opt = std::make_unique<nn::Adam>(lin.named_parameters(), nn::AdamOptions{0.01});
-    else opt = std::make_unique<nn::SGD>(lin.named_parameters(), nn::SGDOptions{0.01});
+    if (adam)
+      opt = std::make_unique<nn::Adam>(lin.named_parameters(), nn::AdamOptions{0.01});
+    else
+      opt = std::make_unique<nn::SGD>(lin.named_parameters(), nn::SGDOptions{0.01});
     autograd::backward(sum(lin(x)));
     const Tensor loss = sum(lin(x));  // saves the weight at its current version
     const uint64_t saved = lin.weight.version();
@@ -181,7 +185,8 @@ TEST_CASE("an optimizer step between forward and backward is refused", "[autogra
   }
 }
 
-TEST_CASE("load_state_dict, EMA::copy_to or Module::to between forward and backward are refused", "[autograd][versions][nn]") {
+TEST_CASE("load_state_dict, EMA::copy_to or Module::to between forward and backward are refused",
+          "[autograd][versions][nn]") {
   const Tensor x = pattern({4, 3}, DType::Float32);
   nn::Linear model(3, 2), other(3, 2);
   const uint64_t v = model.weight.version();
@@ -212,7 +217,8 @@ TEST_CASE("a training loop with in-place updates of parameters and gradients run
   // micro-batch's graph alive while the first one's gradients are clipped in place:
   // gradients are never saved tensors, so none of this may raise.
   Generator gen(3);
-  nn::Sequential model({std::make_shared<nn::Linear>(2, 16), std::make_shared<nn::SiLU>(), std::make_shared<nn::Linear>(16, 1)});
+  nn::Sequential model(
+      {std::make_shared<nn::Linear>(2, 16), std::make_shared<nn::SiLU>(), std::make_shared<nn::Linear>(16, 1)});
   nn::Adam opt(model.named_parameters(), {0.02});
   nn::EMA ema(model, 0.9);
   const Tensor X = randn({32, 2}, DType::Float32, &gen);
@@ -224,9 +230,9 @@ TEST_CASE("a training loop with in-place updates of parameters and gradients run
     opt.zero_grad();
     const Tensor loss1 = mse_loss(model(X1), Y1);
     autograd::backward(loss1);
-    const Tensor loss2 = mse_loss(model(X2), Y2);  // its graph saved the weights
+    const Tensor loss2 = mse_loss(model(X2), Y2);   // its graph saved the weights
     nn::clip_grad_norm_(model.parameters(), 10.0);  // writes .grad in place
-    autograd::backward(loss2);                     // accumulates into .grad
+    autograd::backward(loss2);                      // accumulates into .grad
     opt.step();
     ema.update(model);
     const double l = (loss1.item() + loss2.item()) / 2;

@@ -29,10 +29,9 @@ inline std::string no_gpu_reason() {
 #endif
 }
 // In a test body: skip the test (see RILL_SKIP) when there is no GPU.
-#define SKIP_WITHOUT_GPU()                                                     \
-  do {                                                                         \
-    if (const std::string why = ::rill::test::no_gpu_reason(); !why.empty()) \
-      RILL_SKIP(why);                                                          \
+#define SKIP_WITHOUT_GPU()                                                                   \
+  do {                                                                                       \
+    if (const std::string why = ::rill::test::no_gpu_reason(); !why.empty()) RILL_SKIP(why); \
   } while (0)
 
 // x on `device` (a copy when it is elsewhere).
@@ -56,10 +55,10 @@ inline constexpr DType kAllTypes[] = {DType::Float32, DType::Float64, DType::Int
 #define RILL_TEST_CAT2(a, b) a##b
 #define RILL_TEST_CAT(a, b) RILL_TEST_CAT2(a, b)
 #define DEVICE_TEST_CASE(name, tags) DEVICE_TEST_CASE_IMPL(name, tags, RILL_TEST_CAT(rill_device_test_, __LINE__))
-#define DEVICE_TEST_CASE_IMPL(name, tags, body)                          \
-  static void body(::rill::Device device);                               \
-  TEST_CASE(name " (cuda)", tags "[cuda]") {                             \
-    SKIP_WITHOUT_GPU();                                                  \
-    body(::rill::Device::cuda());                                        \
-  }                                                                      \
+#define DEVICE_TEST_CASE_IMPL(name, tags, body) \
+  static void body(::rill::Device device);      \
+  TEST_CASE(name " (cuda)", tags "[cuda]") {    \
+    SKIP_WITHOUT_GPU();                         \
+    body(::rill::Device::cuda());               \
+  }                                             \
   static void body(::rill::Device device)

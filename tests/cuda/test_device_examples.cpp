@@ -43,11 +43,12 @@ void same_curve_on_both_devices(const fs::path& dir, const std::string& command)
 TEST_CASE("examples: toy2d mnist and cifar10 train on CUDA with the CPU's loss curve", "[cuda][examples]") {
   SKIP_WITHOUT_GPU();
   const fs::path dir = temp_dir("cuda_examples");
-  same_curve_on_both_devices(dir / "toy2d", std::string(TOY2D_BIN) +
-                                                " --steps 30 --batch 32 --width 16 --samples 64 --nfe 4 --threads 1");
+  same_curve_on_both_devices(
+      dir / "toy2d", std::string(TOY2D_BIN) + " --steps 30 --batch 32 --width 16 --samples 64 --nfe 4 --threads 1");
   write_tiny_mnist(dir / "mnist_data");
-  same_curve_on_both_devices(dir / "mnist", image_flow("mnist") + " --data " + (dir / "mnist_data").string() +
-                                                " --steps 4 --batch 4 --base 8 --samples 4 --nfe 2 --conditional --threads 1");
+  same_curve_on_both_devices(dir / "mnist",
+                             image_flow("mnist") + " --data " + (dir / "mnist_data").string() +
+                                 " --steps 4 --batch 4 --base 8 --samples 4 --nfe 2 --conditional --threads 1");
   write_cifar10(dir / "cifar_data");
   same_curve_on_both_devices(dir / "cifar10", image_flow("cifar10") + " --data " + (dir / "cifar_data").string() +
                                                   " --steps 3 --batch 4 --base 8 --samples 2 --nfe 2 --threads 1");

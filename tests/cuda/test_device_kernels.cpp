@@ -172,18 +172,18 @@ DEVICE_TEST_CASE("device: matmul plain batched transposed broadcast and strided"
       INFO("a " << shape_str(a.shape()) << ", b " << shape_str(b.shape()));
       require_same(ops::matmul(on(device, a), on(device, b)), ops::matmul(a, b), gemm_tol(d, a.size(-1)));
     };
-    check(P({5, 7}), P({7, 3}));                                            // plain
-    check(P({4, 5, 7}), P({4, 7, 3}));                                      // batched
-    check(ops::transpose(P({7, 5}), 0, 1), P({7, 3}));                      // a transposed
-    check(P({5, 7}), ops::transpose(P({3, 7}), 0, 1));                      // b transposed (x @ w^T)
+    check(P({5, 7}), P({7, 3}));                                                    // plain
+    check(P({4, 5, 7}), P({4, 7, 3}));                                              // batched
+    check(ops::transpose(P({7, 5}), 0, 1), P({7, 3}));                              // a transposed
+    check(P({5, 7}), ops::transpose(P({3, 7}), 0, 1));                              // b transposed (x @ w^T)
     check(ops::transpose(P({4, 7, 5}), 1, 2), ops::transpose(P({4, 3, 7}), 1, 2));  // both, batched
-    check(P({4, 5, 7}), P({7, 3}));                                         // b broadcast over the batch
-    check(P({5, 7}), P({2, 7, 3}));                                         // a broadcast
-    check(ops::slice(P({5, 14}), 1, 0, 14, 2), P({7, 3}));                  // every other column: copied
-    check(P({7}), P({7, 3}));                                               // vector @ matrix
-    check(P({5, 7}), P({7}));                                               // matrix @ vector
-    check(P({1, 300}), P({300, 1}));                                        // long k
-    check(P({64, 200}), P({200, 96}));                                      // larger
+    check(P({4, 5, 7}), P({7, 3}));                                                 // b broadcast over the batch
+    check(P({5, 7}), P({2, 7, 3}));                                                 // a broadcast
+    check(ops::slice(P({5, 14}), 1, 0, 14, 2), P({7, 3}));                          // every other column: copied
+    check(P({7}), P({7, 3}));                                                       // vector @ matrix
+    check(P({5, 7}), P({7}));                                                       // matrix @ vector
+    check(P({1, 300}), P({300, 1}));                                                // long k
+    check(P({64, 200}), P({200, 96}));                                              // larger
   }
 }
 
@@ -217,8 +217,8 @@ DEVICE_TEST_CASE("device: index_select gather scatter_add and embedding", "[devi
     const Tensor index = tensor(iv, {5, 4, 3});
     require_same(ops::gather(on(device, x), 1, on(device, index)), ops::gather(x, 1, index), 0.0);
     const Tensor src = ops::to(pattern({5, 4, 3}, DType::Float64, 2.0), d);
-    require_same(ops::scatter_add(on(device, x), 1, on(device, index), on(device, src)), ops::scatter_add(x, 1, index, src),
-                 tol_for(d));
+    require_same(ops::scatter_add(on(device, x), 1, on(device, index), on(device, src)),
+                 ops::scatter_add(x, 1, index, src), tol_for(d));
     // Strided source and self (transposed views).
     const Tensor xt = ops::transpose(x, 0, 2);  // [3, 6, 5]
     const Tensor it = ops::transpose(index, 0, 2), st = ops::transpose(src, 0, 2);
@@ -250,14 +250,15 @@ DEVICE_TEST_CASE("device: im2col col2im upsample and avg_pool with their adjoint
     }
     require_same(ops::upsample_nearest2d(on(device, x), 2), ops::upsample_nearest2d(x, 2), 0.0);
     const Tensor up_grad = ops::to(pattern({2, 3, 27, 21}, DType::Float64), d);
-    require_same(ops::upsample_nearest2d_backward(on(device, up_grad), 3), ops::upsample_nearest2d_backward(up_grad, 3), tol);
+    require_same(ops::upsample_nearest2d_backward(on(device, up_grad), 3), ops::upsample_nearest2d_backward(up_grad, 3),
+                 tol);
     for (auto [k, s, p] : {std::tuple{2, 2, 0}, std::tuple{3, 2, 1}, std::tuple{3, 1, 1}}) {
       INFO("avg_pool k " << k << " s " << s << " p " << p);
       const Tensor y = ops::avg_pool2d(x, k, s, p);
       require_same(ops::avg_pool2d(on(device, x), k, s, p), y, tol);
       const Tensor gy = ops::to(pattern(y.shape(), DType::Float64), d);
-      require_same(ops::avg_pool2d_backward(on(device, gy), x.shape(), k, s, p), ops::avg_pool2d_backward(gy, x.shape(), k, s, p),
-                   tol);
+      require_same(ops::avg_pool2d_backward(on(device, gy), x.shape(), k, s, p),
+                   ops::avg_pool2d_backward(gy, x.shape(), k, s, p), tol);
     }
   }
 }
@@ -290,11 +291,13 @@ DEVICE_TEST_CASE("device: random numbers equal the CPU's for the same generator"
     require_same(rand({1001}, {d, device}, &dev_gen), rand({1001}, d, &cpu_gen), 0.0);
     // Normal: the same bits through log, sqrt, sin, cos; the device's libm may differ from
     // the host's in the last bit of a double (then float32 rounding hides it).
-    require_same(randn({3, 333}, {d, device}, &dev_gen), randn({3, 333}, d, &cpu_gen), d == DType::Float32 ? 1.2e-7 : 1e-14);
+    require_same(randn({3, 333}, {d, device}, &dev_gen), randn({3, 333}, d, &cpu_gen),
+                 d == DType::Float32 ? 1.2e-7 : 1e-14);
     CHECK(dev_gen.offset() == cpu_gen.offset());
   }
   Generator cpu_gen(99), dev_gen(99);
-  require_same(randint(-5, 1000000, {2000}, {DType::Int64, device}, &dev_gen), randint(-5, 1000000, {2000}, DType::Int64, &cpu_gen),
+  require_same(randint(-5, 1000000, {2000}, {DType::Int64, device}, &dev_gen),
+               randint(-5, 1000000, {2000}, DType::Int64, &cpu_gen), 0.0);
+  require_same(randint(0, 10, {50}, {DType::Float32, device}, &dev_gen), randint(0, 10, {50}, DType::Float32, &cpu_gen),
                0.0);
-  require_same(randint(0, 10, {50}, {DType::Float32, device}, &dev_gen), randint(0, 10, {50}, DType::Float32, &cpu_gen), 0.0);
 }

@@ -48,8 +48,14 @@ DEVICE_TEST_CASE("device: fused Adam AdamW and EMA updates give the CPU's result
       Tensor pd = on(device, p), md = on(device, m), vd = on(device, v);
       for (int t = 1; t <= 4; ++t) {
         const Tensor g = ops::to(pattern({7, 33}, DType::Float64, 0.1 * t), d);
-        const AdamStep s{1e-2, 0.9, 0.999, 1e-8, decay_kind == 0 ? 0.0 : 0.05, decay_kind == 1,
-                         1 - std::pow(0.9, t), 1 - std::pow(0.999, t)};
+        const AdamStep s{1e-2,
+                         0.9,
+                         0.999,
+                         1e-8,
+                         decay_kind == 0 ? 0.0 : 0.05,
+                         decay_kind == 1,
+                         1 - std::pow(0.9, t),
+                         1 - std::pow(0.999, t)};
         ops::adam_step_(p, g, m, v, s);
         ops::adam_step_(pd, on(device, g), md, vd, s);
       }
@@ -72,7 +78,8 @@ DEVICE_TEST_CASE("device: MLP training steps give the CPU's losses", "[device][t
   manual_seed(7);
   nn::MLP dev_model(2, 64);
   dev_model.to(device);
-  const Tensor x = ops::to(pattern({32, 2}), DType::Float32), t = ops::to(ops::abs(pattern({32}, DType::Float64, 0.5)), DType::Float32);
+  const Tensor x = ops::to(pattern({32, 2}), DType::Float32),
+               t = ops::to(ops::abs(pattern({32}, DType::Float64, 0.5)), DType::Float32);
   const Tensor y = ops::to(pattern({32, 2}, DType::Float64, 0.3), DType::Float32);
   nn::Adam cpu_opt(cpu_model.named_parameters(), {1e-2});
   nn::Adam dev_opt(dev_model.named_parameters(), {1e-2});
@@ -91,7 +98,8 @@ DEVICE_TEST_CASE("device: a small conditional U-Net trains like on the CPU", "[d
   manual_seed(3);
   nn::UNet dev_model(cfg);
   dev_model.to(device);
-  const Tensor x = ops::to(pattern({4, 1, 8, 8}), DType::Float32), y = ops::to(pattern({4, 1, 8, 8}, DType::Float64, 0.5), DType::Float32);
+  const Tensor x = ops::to(pattern({4, 1, 8, 8}), DType::Float32),
+               y = ops::to(pattern({4, 1, 8, 8}, DType::Float64, 0.5), DType::Float32);
   const Tensor t = ops::to(tensor(std::vector<double>{0.1, 0.4, 0.7, 0.95}), DType::Float32);
   const Tensor labels = tensor(std::vector<int64_t>{0, 2, 3, 1});  // 3 = the null label
   nn::AdamW cpu_opt(cpu_model.named_parameters(), {1e-3, 0.9, 0.999, 1e-8, 1e-2});

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "helpers.h"
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/loader.h"
 #include "data/toy2d.h"
+#include "helpers.h"
 
 using namespace rill;
 using namespace rill::data;
@@ -31,7 +31,9 @@ std::string idx_bytes(const std::vector<uint32_t>& dims, const std::vector<uint8
   return s;
 }
 
-void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size())); }
+void write(const fs::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
 
 void write_gz(const fs::path& p, const std::string& bytes) {
   gzFile f = gzopen(p.c_str(), "wb");
@@ -99,7 +101,8 @@ TEST_CASE("IDX reader: wrong magic, truncation and count mismatches are reported
   write(dir / "bad_magic", std::string("\0\0\x0d\x03", 4) + good.substr(4));
   REQUIRE_ERROR(read_idx((dir / "bad_magic").string()), "has magic number 0x00000d03, not an unsigned-byte IDX file");
   write(dir / "truncated", good.substr(0, good.size() - 3));
-  REQUIRE_ERROR(read_idx((dir / "truncated").string()), "should hold 8 data bytes for sizes [2, 2, 2] but has 5 (truncated or corrupt)");
+  REQUIRE_ERROR(read_idx((dir / "truncated").string()),
+                "should hold 8 data bytes for sizes [2, 2, 2] but has 5 (truncated or corrupt)");
   write(dir / "tiny", "ab");
   REQUIRE_ERROR(read_idx((dir / "tiny").string()), "is 2 bytes, too short for the IDX magic number");
   write(dir / "header", good.substr(0, 9));
@@ -149,7 +152,8 @@ TEST_CASE("IDX reader: a .gz file must be whole, with nothing after it", "[data]
   REQUIRE_ERROR(load_idx_folder(dir.string()), "has 2 images but");
   write(dir / "train-labels-idx1-ubyte", idx_bytes({2}, {1, 12}));
   REQUIRE_ERROR(load_idx_folder(dir.string()), "holds label 12, outside 0..9");
-  REQUIRE_ERROR(load_idx_folder((dir / "nowhere").string()), "has no train-images-idx3-ubyte (or train-images-idx3-ubyte.gz)");
+  REQUIRE_ERROR(load_idx_folder((dir / "nowhere").string()),
+                "has no train-images-idx3-ubyte (or train-images-idx3-ubyte.gz)");
   fs::remove_all(dir);
 }
 
@@ -169,7 +173,8 @@ TEST_CASE("CIFAR-10 reader: exactly 10000 records per file, labels, truncation",
   const fs::path dir = rill::test::temp_dir("cifar");
   // One real-sized batch file (30.7 MB), hard-linked as the five training batches.
   write(dir / "full.bin", cifar_records(kCifar10BatchRecords, 1));
-  for (int i = 1; i <= 5; ++i) fs::create_hard_link(dir / "full.bin", dir / ("data_batch_" + std::to_string(i) + ".bin"));
+  for (int i = 1; i <= 5; ++i)
+    fs::create_hard_link(dir / "full.bin", dir / ("data_batch_" + std::to_string(i) + ".bin"));
   write(dir / "test_batch.bin", cifar_records(kCifar10BatchRecords, 0));
   const ImageDataset train = load_cifar10_folder(dir.string(), "train");
   CHECK(train.count == 50000);
@@ -186,7 +191,8 @@ TEST_CASE("CIFAR-10 reader: exactly 10000 records per file, labels, truncation",
     CHECK((ds.count == 0 && ds.pixels.empty() && ds.labels.empty()));  // nothing added
   };
   // Cut at a record boundary: whole records, but not a whole batch.
-  refused(cifar_records(9999, 0), "read_cifar10_batch: " + test_batch + " is 30726927 bytes, expected 10000 records of 3073 bytes = 30730000");
+  refused(cifar_records(9999, 0),
+          "read_cifar10_batch: " + test_batch + " is 30726927 bytes, expected 10000 records of 3073 bytes = 30730000");
   refused(cifar_records(2, 0) + "abc", "is 6149 bytes, expected 10000 records");
   refused("", "is 0 bytes");
   std::string bad = cifar_records(kCifar10BatchRecords, 0);
@@ -194,7 +200,8 @@ TEST_CASE("CIFAR-10 reader: exactly 10000 records per file, labels, truncation",
   refused(bad, "record 5 has label 11, outside 0..9");
   fs::remove(dir / "test_batch.bin");
   fs::create_directory(dir / "test_batch.bin");
-  REQUIRE_ERROR(load_cifar10_folder(dir.string(), "test"), "read_cifar10_batch: " + test_batch + " is a directory, not a file");
+  REQUIRE_ERROR(load_cifar10_folder(dir.string(), "test"),
+                "read_cifar10_batch: " + test_batch + " is a directory, not a file");
   fs::remove(dir / "data_batch_3.bin");
   REQUIRE_ERROR(load_cifar10_folder(dir.string(), "train"), "has no data_batch_3.bin");
   // Other record counts only through the in-memory reader (tests, the fuzzer).

@@ -35,9 +35,9 @@ inline Tensor dyadic(const Shape& shape, DType dtype = DType::Float64, double sc
 }  // namespace rill::test
 
 // Binds `comm` to mpi_world(), or ends the case as skipped.
-#define RILL_MPI_WORLD(comm)                                                                          \
-  const std::shared_ptr<::rill::distributed::Communicator> comm = ::rill::test::mpi_world();          \
-  if (!comm)                                                                                          \
+#define RILL_MPI_WORLD(comm)                                                                           \
+  const std::shared_ptr<::rill::distributed::Communicator> comm = ::rill::test::mpi_world();           \
+  if (!comm)                                                                                           \
   RILL_SKIP((::rill::distributed::built_with_mpi() ? "not started by mpiexec (ctest runs these cases " \
-                                                     "as mpiexec -n 2 and -n 3)"                      \
+                                                     "as mpiexec -n 2 and -n 3)"                       \
                                                    : "rill was built without MPI"))

@@ -25,8 +25,10 @@ int main(int argc, char** argv) {
   }
   if (mode == "mismatch") {
     try {
-      if (failing) comm->all_gather(x);
-      else comm->all_reduce_(x);
+      if (failing)
+        comm->all_gather(x);
+      else
+        comm->all_reduce_(x);
     } catch (const Error& e) {
       std::fprintf(stderr, "rank %d: %s\n", comm->rank(), e.what());
       return 1;

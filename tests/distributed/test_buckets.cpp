@@ -29,9 +29,10 @@ std::vector<std::vector<std::array<int64_t, 4>>> pieces_of(const std::vector<dis
 // empty tensor, and a change of dtype in the middle. Rank r's are (r + 1) * pattern.
 std::vector<Tensor> rank_tensors(int rank) {
   const double scale = rank + 1;
-  return {dyadic({3}, DType::Float32, scale),    dyadic({5}, DType::Float32, scale),   dyadic({2}, DType::Float32, scale),
-          dyadic({4, 7}, DType::Float32, scale), dyadic({}, DType::Float32, scale),    dyadic({0, 3}, DType::Float32, scale),
-          dyadic({6}, DType::Float64, scale),    dyadic({2, 3}, DType::Float32, scale)};
+  return {dyadic({3}, DType::Float32, scale), dyadic({5}, DType::Float32, scale),
+          dyadic({2}, DType::Float32, scale), dyadic({4, 7}, DType::Float32, scale),
+          dyadic({}, DType::Float32, scale),  dyadic({0, 3}, DType::Float32, scale),
+          dyadic({6}, DType::Float64, scale), dyadic({2, 3}, DType::Float32, scale)};
 }
 
 }  // namespace
@@ -46,9 +47,11 @@ TEST_CASE("buckets: the plan lays tensors end to end and cuts at bucket_bytes", 
   // multiple of the element size rounds down (7 bytes: 1 float).
   for (int64_t bytes : {4, 7}) CHECK(distributed::plan_buckets(t, bytes).size() == 10);
   // 28 bytes = 7 floats: [t0 + 4 of t1], [1 of t1 + t2].
-  CHECK(pieces_of(distributed::plan_buckets(t, 28)) == std::vector<P>{P{{0, 0, 3, 0}, {1, 0, 4, 3}}, P{{1, 4, 1, 0}, {2, 0, 2, 1}}});
+  CHECK(pieces_of(distributed::plan_buckets(t, 28)) ==
+        std::vector<P>{P{{0, 0, 3, 0}, {1, 0, 4, 3}}, P{{1, 4, 1, 0}, {2, 0, 2, 1}}});
   // Large buckets: everything in one.
-  CHECK(pieces_of(distributed::plan_buckets(t, 1 << 20)) == std::vector<P>{P{{0, 0, 3, 0}, {1, 0, 5, 3}, {2, 0, 2, 8}}});
+  CHECK(pieces_of(distributed::plan_buckets(t, 1 << 20)) ==
+        std::vector<P>{P{{0, 0, 3, 0}, {1, 0, 5, 3}, {2, 0, 2, 8}}});
   // A change of dtype starts a new bucket; an empty tensor takes no piece.
   const std::vector<Tensor> mixed = {zeros({2}), zeros({0}), zeros({2}, DType::Float64), zeros({1})};
   const auto plan = distributed::plan_buckets(mixed, 1 << 20);

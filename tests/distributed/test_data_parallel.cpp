@@ -5,11 +5,11 @@
 // compares. The other cases run plainly.
 #include <cmath>
 
+#include "data/toy2d.h"
 #include "distributed/single_process.h"
 #include "examples/common/data_parallel.h"
 #include "examples/common/train_loop.h"
 #include "flowmatch/flowmatch.h"
-#include "data/toy2d.h"
 #include "nn/nn.h"
 #include "tests/distributed/dist_helpers.h"
 
@@ -100,9 +100,11 @@ TEST_CASE("shard: Shard{0, 1} with either scope is cfm_batch exactly", "[distrib
   }
 }
 
-TEST_CASE("shard: a batch that does not divide among the processes is refused, naming the flag", "[distributed][shard]") {
-  CHECK_THROWS_WITH((fm::Shard{1, 4}.check_batch(10, "--batch")),
-                    Catch::Contains("--batch 10 is not divisible by the 4 processes") && Catch::Contains("multiple of 4"));
+TEST_CASE("shard: a batch that does not divide among the processes is refused, naming the flag",
+          "[distributed][shard]") {
+  CHECK_THROWS_WITH(
+      (fm::Shard{1, 4}.check_batch(10, "--batch")),
+      Catch::Contains("--batch 10 is not divisible by the 4 processes") && Catch::Contains("multiple of 4"));
   fm::CFMOptions o;
   CHECK_THROWS_WITH(fm::cfm_batch_shard(o, zeros({6, 2}), zeros({6, 2}), {0, 4}, fm::OTScope::Global),
                     Catch::Contains("batch 6 is not divisible by the 4 processes"));
@@ -153,10 +155,11 @@ TEST_CASE("mpi: global OT on P ranks gives exactly the pairs, times, noise and l
 
     // Local scope: the pairs of OT within each rank's 8 rows, which differ from the global ones.
     Generator local_gen = g;
-    const fm::CFMBatch local = fm::cfm_batch_shard(o, x0, x1, {comm->rank(), P}, fm::OTScope::Local, &local_gen, labels);
+    const fm::CFMBatch local =
+        fm::cfm_batch_shard(o, x0, x1, {comm->rank(), P}, fm::OTScope::Local, &local_gen, labels);
     Generator blocks_gen = g;
-    const fm::CFMBatch blocks = fm::cfm_batch_of_pairs(o, fm::pair_in_blocks(*o.coupling, x0, x1, P, &blocks_gen, labels),
-                                                       &blocks_gen, labels);
+    const fm::CFMBatch blocks =
+        fm::cfm_batch_of_pairs(o, fm::pair_in_blocks(*o.coupling, x0, x1, P, &blocks_gen, labels), &blocks_gen, labels);
     require_close(gathered(local.sample.ut), blocks.sample.ut, 0);
     CHECK(relative_difference(gathered(local.sample.ut), whole.sample.ut) > 1e-3);
   }
@@ -189,8 +192,9 @@ TEST_CASE("mpi: one MLP training step on P ranks with B/P rows each equals one p
   check_replicas_identical(*comm, parallel.weights);
 }
 
-TEST_CASE("mpi: one conditional U-Net training step on P ranks equals one process (class-aware OT, label dropout, clipping)",
-          "[mpi]") {
+TEST_CASE(
+    "mpi: one conditional U-Net training step on P ranks equals one process (class-aware OT, label dropout, clipping)",
+    "[mpi]") {
   RILL_MPI_WORLD(comm);
   // 200 KB of gradients in buckets of 64 KB: several buckets, tensors split across them.
   examples::DataParallel dp(comm, 64 << 10);
@@ -223,7 +227,7 @@ TEST_CASE("mpi: one conditional U-Net training step on P ranks equals one proces
 
 TEST_CASE("mpi: sync_training_state gives every rank rank 0's weights, buffers and EMA", "[mpi]") {
   RILL_MPI_WORLD(comm);
-  examples::DataParallel dp(comm, 256);  // small buckets: many of them
+  examples::DataParallel dp(comm, 256);              // small buckets: many of them
   manual_seed(static_cast<uint64_t>(comm->rank()));  // different weights on every rank
   nn::MLP model(2, 16);
   nn::EMA ema(model, 0.9);

@@ -8,11 +8,11 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "io/safetensors.h"
 #include "tests/distributed/dist_helpers.h"
 #include "tests/examples/program_helpers.h"
+#include <nlohmann/json.hpp>
 
 using namespace rill;
 namespace fs = std::filesystem;
@@ -30,8 +30,9 @@ struct Job {
 // (tests/distributed/CMakeLists.txt); empty otherwise.
 std::string launcher(int processes) {
   if (processes == 1) return fmt::format("OMP_NUM_THREADS=1 {} timeout 120", RILL_LSAN_ENV);
-  return fmt::format("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 {} timeout 120 {} {} {} {}",
-                     RILL_LSAN_ENV, RILL_MPIEXEC, RILL_MPIEXEC_NUMPROC_FLAG, processes, RILL_MPIEXEC_PREFLAGS);
+  return fmt::format(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 {} timeout 120 {} {} {} {}",
+      RILL_LSAN_ENV, RILL_MPIEXEC, RILL_MPIEXEC_NUMPROC_FLAG, processes, RILL_MPIEXEC_PREFLAGS);
 }
 
 // Runs `command` (environment variables first, then `timeout` and the program) through
@@ -49,8 +50,9 @@ Job shell(const std::string& command) {
 
 // toy2d with these flags, on `processes` processes (1: started plainly, no launcher).
 Job toy2d(int processes, const fs::path& out, const std::string& flags, int batch = 64) {
-  const std::string program = fmt::format("{} --out {} --batch {} --width 32 --samples 64 --nfe 4 --threads 1 --save-every 0 {}",
-                                          TOY2D_BIN, out.string(), batch, flags);
+  const std::string program =
+      fmt::format("{} --out {} --batch {} --width 32 --samples 64 --nfe 4 --threads 1 --save-every 0 {}", TOY2D_BIN,
+                  out.string(), batch, flags);
   return shell(launcher(processes) + " " + program);
 }
 
@@ -155,9 +157,10 @@ TEST_CASE("image_flow --conditional on 2 processes trains the 1-process model", 
   test::write_tiny_mnist(dir / "data");  // 12 images in the real IDX format
   // Global batch 4 from the step-indexed loader, class-aware OT, label dropout, clipping.
   const auto image_flow = [&](int processes, const std::string& out) {
-    return shell(fmt::format("{} {} --data {} --out {} --conditional --steps 4 --batch 4 --base 8 --samples 4 --nfe 2 "
-                             "--save-every 0 --threads 1",
-                             launcher(processes), IMAGE_FLOW_BIN, (dir / "data").string(), (dir / out).string()));
+    return shell(
+        fmt::format("{} {} --data {} --out {} --conditional --steps 4 --batch 4 --base 8 --samples 4 --nfe 2 "
+                    "--save-every 0 --threads 1",
+                    launcher(processes), IMAGE_FLOW_BIN, (dir / "data").string(), (dir / out).string()));
   };
   require_ok(image_flow(1, "one"));
   require_ok(image_flow(2, "two"));

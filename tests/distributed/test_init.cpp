@@ -6,8 +6,8 @@
 
 using namespace rill;
 using namespace rill::test;
-using distributed::CommunicatorKind;
 using distributed::choose_communicator;
+using distributed::CommunicatorKind;
 
 namespace {
 
@@ -18,12 +18,16 @@ class ScopedEnv {
     const char* old = std::getenv(name);
     had_ = old != nullptr;
     if (had_) old_ = old;
-    if (value) ::setenv(name, value, 1);
-    else ::unsetenv(name);
+    if (value)
+      ::setenv(name, value, 1);
+    else
+      ::unsetenv(name);
   }
   ~ScopedEnv() {
-    if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
-    else ::unsetenv(name_.c_str());
+    if (had_)
+      ::setenv(name_.c_str(), old_.c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
   }
 
  private:
@@ -40,8 +44,9 @@ TEST_CASE("init: MPI under a launcher when built, else single-process, and an er
   CHECK(choose_communicator(1, false) == CommunicatorKind::SingleProcess);
   CHECK(choose_communicator(1, true) == CommunicatorKind::Mpi);
   CHECK(choose_communicator(4, true) == CommunicatorKind::Mpi);
-  REQUIRE_ERROR(choose_communicator(4, false),
-                "init: this process was started by an MPI launcher with 4 processes, but this build of rill has no MPI");
+  REQUIRE_ERROR(
+      choose_communicator(4, false),
+      "init: this process was started by an MPI launcher with 4 processes, but this build of rill has no MPI");
 }
 
 TEST_CASE("init: the launcher's process count is read from OMPI_COMM_WORLD_SIZE, then PMI_SIZE", "[distributed]") {
@@ -70,7 +75,8 @@ TEST_CASE("init: started plainly, the communicator is single-process", "[distrib
 TEST_CASE("init_nccl: without NCCL or without a GPU, the error says which", "[distributed]") {
   if (distributed::launcher_size() > 0) RILL_SKIP("started by a launcher");
   if (!distributed::built_with_nccl()) {
-    REQUIRE_ERROR(distributed::init_nccl(distributed::init()), "init_nccl: this build of rill has no NCCL communicator");
+    REQUIRE_ERROR(distributed::init_nccl(distributed::init()),
+                  "init_nccl: this build of rill has no NCCL communicator");
     return;
   }
   // Built with NCCL: on a machine without a GPU the constructor stops before NCCL.

@@ -38,9 +38,9 @@ TEST_CASE("mpi: all_reduce_ with different sizes, dtypes or ops fails on every r
   CHECK_THROWS_WITH(comm->all_reduce_(zeros({first ? 1000 : 1024})),
                     Catch::Contains("rank 0: all_reduce_(float32 [1000], Sum); rank") &&
                         Catch::Contains("all_reduce_(float32 [1024], Sum)"));
-  CHECK_THROWS_WITH(comm->all_reduce_(zeros({8}, first ? DType::Float32 : DType::Float64)),
-                    Catch::Contains("rank 0: all_reduce_(float32 [8], Sum)") &&
-                        Catch::Contains("all_reduce_(float64 [8], Sum)"));
+  CHECK_THROWS_WITH(
+      comm->all_reduce_(zeros({8}, first ? DType::Float32 : DType::Float64)),
+      Catch::Contains("rank 0: all_reduce_(float32 [8], Sum)") && Catch::Contains("all_reduce_(float64 [8], Sum)"));
   CHECK_THROWS_WITH(comm->all_reduce_(zeros({8}), first ? distributed::ReduceOp::Sum : distributed::ReduceOp::Mean),
                     Catch::Contains("all_reduce_(float32 [8], Mean)"));
   check_still_in_step(*comm);

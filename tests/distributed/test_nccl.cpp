@@ -33,9 +33,9 @@ double triangle(int p) { return p * (p + 1) / 2.0; }
 
 }  // namespace
 
-#define RILL_NCCL_WORLD(comm)                                                     \
-  std::string why_;                                                               \
-  const std::shared_ptr<distributed::Communicator> comm = nccl_world(why_);       \
+#define RILL_NCCL_WORLD(comm)                                               \
+  std::string why_;                                                         \
+  const std::shared_ptr<distributed::Communicator> comm = nccl_world(why_); \
   if (!comm) RILL_SKIP(why_)
 
 TEST_CASE("nccl: all_reduce_ Sum and Mean on CUDA tensors", "[nccl]") {
@@ -72,7 +72,8 @@ TEST_CASE("nccl: broadcast_ from the last rank and all_gather in rank order", "[
   comm->broadcast_(x, root);
   require_close(x, values(dyadic({3, 5}, DType::Float32, 64)), 0);
 
-  const Tensor g = ops::to(ops::reshape(arange(100.0 * comm->rank(), 100.0 * comm->rank() + 6), {2, 3}), Device::cuda());
+  const Tensor g =
+      ops::to(ops::reshape(arange(100.0 * comm->rank(), 100.0 * comm->rank() + 6), {2, 3}), Device::cuda());
   const Tensor out = comm->all_gather(g);
   CHECK(out.shape() == Shape{P, 2, 3});
   CHECK(out.device() == Device::cuda());
@@ -85,8 +86,9 @@ TEST_CASE("nccl: broadcast_ from the last rank and all_gather in rank order", "[
 
 TEST_CASE("nccl: CPU tensors and disagreeing calls are refused", "[nccl]") {
   RILL_NCCL_WORLD(comm);
-  REQUIRE_ERROR(comm->all_reduce_(ones({2})), "all_reduce_: the nccl communicator takes cuda tensors, got a float32 "
-                                              "tensor on cpu");
+  REQUIRE_ERROR(comm->all_reduce_(ones({2})),
+                "all_reduce_: the nccl communicator takes cuda tensors, got a float32 "
+                "tensor on cpu");
   if (comm->size() > 1)
     CHECK_THROWS_WITH(comm->all_gather(zeros({comm->rank() + 1}, Device::cuda())),
                       Catch::Contains("rank 0: all_gather(float32 [1]); rank 1: all_gather(float32 [2])"));

@@ -27,8 +27,7 @@ JobResult run_probe(const std::string& mode) {
   // sanitizer build, Open MPI's own leaks are not reported (tests/distributed/CMakeLists.txt).
   const std::string command = fmt::format(
       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 {} timeout 60 {} {} 2 {} {} {} 2>&1",
-      RILL_LSAN_ENV, RILL_MPIEXEC, RILL_MPIEXEC_NUMPROC_FLAG,
-                                          RILL_MPIEXEC_PREFLAGS, RANK_DEATH_PROBE_BIN, mode);
+      RILL_LSAN_ENV, RILL_MPIEXEC, RILL_MPIEXEC_NUMPROC_FLAG, RILL_MPIEXEC_PREFLAGS, RANK_DEATH_PROBE_BIN, mode);
   const auto start = std::chrono::steady_clock::now();
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);

@@ -58,8 +58,9 @@ TEST_CASE("single-process: errors name the op, the tensor and what is wrong", "[
   SingleProcessCommunicator comm;
   REQUIRE_ERROR(comm.all_reduce_(Tensor()), "all_reduce_: undefined tensor");
   REQUIRE_ERROR(comm.all_gather(Tensor()), "all_gather: undefined tensor");
-  REQUIRE_ERROR(comm.all_reduce_(ones({2, 3}, DType::Int64), distributed::ReduceOp::Mean),
-                "all_reduce_: distributed::ReduceOp::Mean needs a floating dtype (float32 or float64), got int64 [2, 3]");
+  REQUIRE_ERROR(
+      comm.all_reduce_(ones({2, 3}, DType::Int64), distributed::ReduceOp::Mean),
+      "all_reduce_: distributed::ReduceOp::Mean needs a floating dtype (float32 or float64), got int64 [2, 3]");
   REQUIRE_ERROR(comm.broadcast_(ones({2}), 1),
                 "broadcast_: root 1 is not a rank of this single-process communicator (ranks 0..0)");
   REQUIRE_ERROR(comm.broadcast_(ones({2}), -1), "root -1 is not a rank");

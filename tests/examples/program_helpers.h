@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "helpers.h"
+#include <nlohmann/json.hpp>
 
 namespace rill::test {
 
@@ -35,7 +35,8 @@ inline Outcome run_status(const fs::path& dir, const std::string& command) {
   const std::string log = (dir / "status_log.txt").string();
   const int rc = std::system((command + " > " + log + " 2>&1").c_str());
   std::ifstream in(log);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())};
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1,
+          std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())};
 }
 
 inline std::string read_file(const fs::path& p) {
@@ -59,14 +60,17 @@ inline void check_png(const fs::path& p) {
   CHECK(head == "\x89PNG\r\n\x1a\n");
 }
 
-inline void write_bytes(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size())); }
-
+inline void write_bytes(const fs::path& p, const std::string& s) {
+  std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size()));
+}
 
 // Tiny MNIST in the real IDX format: 12 images 28x28 with labels 0..9, as train and test sets.
 inline void write_tiny_mnist(const fs::path& data) {
   fs::create_directories(data);
   std::string images("\0\0\x08\x03", 4), labels("\0\0\x08\x01", 4);
-  auto u32 = [](std::string& s, uint32_t v) { for (int k = 24; k >= 0; k -= 8) s += static_cast<char>(v >> k & 0xff); };
+  auto u32 = [](std::string& s, uint32_t v) {
+    for (int k = 24; k >= 0; k -= 8) s += static_cast<char>(v >> k & 0xff);
+  };
   u32(images, 12), u32(images, 28), u32(images, 28), u32(labels, 12);
   for (int i = 0; i < 12; ++i) {
     for (int k = 0; k < 784; ++k) images += static_cast<char>((i * 37 + k) % 256);
@@ -89,7 +93,8 @@ inline void write_cifar10(const fs::path& data) {
     for (size_t k = 0; k < 3072; ++k) rec[1 + k] = static_cast<char>((r * 11 + k) % 256);
   }
   write_bytes(data / "data_batch_1.bin", batch);
-  for (int i = 2; i <= 5; ++i) fs::create_hard_link(data / "data_batch_1.bin", data / ("data_batch_" + std::to_string(i) + ".bin"));
+  for (int i = 2; i <= 5; ++i)
+    fs::create_hard_link(data / "data_batch_1.bin", data / ("data_batch_" + std::to_string(i) + ".bin"));
 }
 
 }  // namespace rill::test

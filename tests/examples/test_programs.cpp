@@ -47,7 +47,9 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
   run(dir, base + " --steps 30 --sample-only --solver dopri5");
   CHECK(read_json(dir / "run" / "metrics.json").at("solver") == "dopri5");
   // A bad flag value is a clear error and a non-zero exit.
-  CHECK(std::system((std::string(TOY2D_BIN) + " --path bogus --out " + (dir / "bad").string() + " > /dev/null 2>&1").c_str()) != 0);
+  CHECK(std::system(
+            (std::string(TOY2D_BIN) + " --path bogus --out " + (dir / "bad").string() + " > /dev/null 2>&1").c_str()) !=
+        0);
   fs::remove_all(dir);
 }
 
@@ -102,7 +104,8 @@ TEST_CASE("the four flow-matching idea programs run and write their figures and 
   const std::vector<Program> programs = {
       {FM_TARGETS_BIN, "--steps 20 --eval-points 32", {"targets_velocity.png", "targets_noise.png", "targets.csv"}},
       {FM_MARGINAL_BIN, "--steps 200 --eval-points 64", {"marginal.png", "marginal.csv"}},
-      {FM_STRAIGHT_BIN, "--steps 20 --eval-points 32 --reflow-pairs 64",
+      {FM_STRAIGHT_BIN,
+       "--steps 20 --eval-points 32 --reflow-pairs 64",
        {"straight_independent.png", "straight_ot.png", "straight_sb.png", "straight_reflow.png", "straight.csv"}},
       {FM_DIFFUSION_BIN, "--steps 20 --eval-points 32", {"diffusion_ode.png", "diffusion_sde.png", "diffusion.csv"}},
   };
@@ -120,6 +123,7 @@ TEST_CASE("the four flow-matching idea programs run and write their figures and 
   // The marginal-field identity: loss = distance to the marginal field + the targets' spread.
   const auto m = read_json(dir / "fm_marginal" / "metrics.json");
   CHECK(m.at("final_marginal_error").get<double>() < m.at("initial_marginal_error").get<double>());
-  CHECK(m.at("final_loss").get<double>() == Approx(m.at("final_marginal_error").get<double>() + m.at("spread").get<double>()).epsilon(0.05));
+  CHECK(m.at("final_loss").get<double>() ==
+        Approx(m.at("final_marginal_error").get<double>() + m.at("spread").get<double>()).epsilon(0.05));
   fs::remove_all(dir);
 }

@@ -183,9 +183,11 @@ TEST_CASE("programs: start-up lines reach a log file before the error that follo
   fs::remove_all(dir);
 }
 
-TEST_CASE("toy2d: stopped and resumed (cosine schedule, 2 threads) equals uninterrupted, files included", "[examples][safety]") {
+TEST_CASE("toy2d: stopped and resumed (cosine schedule, 2 threads) equals uninterrupted, files included",
+          "[examples][safety]") {
   const fs::path dir = temp_dir("resume_toy");
-  const std::string common = std::string(TOY2D_BIN) + " --batch 32 --width 16 --samples 64 --nfe 4 --threads 2"
+  const std::string common = std::string(TOY2D_BIN) +
+                             " --batch 32 --width 16 --samples 64 --nfe 4 --threads 2"
                              " --schedule cosine --steps 40 --save-every 10 --out ";
   run(dir, common + (dir / "straight").string());
   run(dir, common + (dir / "resumed").string() + " --stop-after 15");
@@ -229,7 +231,8 @@ TEST_CASE("toy2d: killed with SIGKILL at any moment, resumes to the uninterrupte
   fs::remove_all(dir);
 }
 
-TEST_CASE("image_flow --conditional: stopped and resumed (cosine, 2 threads) equals uninterrupted", "[examples][safety]") {
+TEST_CASE("image_flow --conditional: stopped and resumed (cosine, 2 threads) equals uninterrupted",
+          "[examples][safety]") {
   const fs::path dir = temp_dir("resume_mnist");
   write_tiny_mnist(dir / "data");
   const std::string common = image_flow("mnist") + " --data " + (dir / "data").string() +
@@ -299,7 +302,8 @@ void require_refused(const fs::path& dir, const std::string& what, const std::st
 
 }  // namespace
 
-TEST_CASE("programs: crafted checkpoints end with status 1, a message, and the folder as it was", "[examples][safety]") {
+TEST_CASE("programs: crafted checkpoints end with status 1, a message, and the folder as it was",
+          "[examples][safety]") {
   const fs::path dir = temp_dir("crafted");
   const fs::path good = dir / "good" / "checkpoint.safetensors";
   run(dir, kToy + " --out " + (dir / "good").string() + " --steps 10");
@@ -328,8 +332,8 @@ TEST_CASE("programs: crafted checkpoints end with status 1, a message, and the f
                   }));
   require_refused(dir, "a tensor of an unknown prefix", "--resume --steps 20", "stray.weight",
                   rewritten([](nn::StateDict& t) { t.emplace_back("stray.weight", zeros({2})); }));
-  require_refused(dir, "a missing Adam moment", "--resume --steps 20", "optimizer load_state_dict: 'exp_avg.net.0.bias' is missing",
-                  rewritten([](nn::StateDict& t) {
+  require_refused(dir, "a missing Adam moment", "--resume --steps 20",
+                  "optimizer load_state_dict: 'exp_avg.net.0.bias' is missing", rewritten([](nn::StateDict& t) {
                     std::erase_if(t, [](const auto& e) { return e.first == "optimizer.exp_avg.net.0.bias"; });
                   }));
   fs::remove_all(dir);

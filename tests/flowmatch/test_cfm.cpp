@@ -29,7 +29,8 @@ TEST_CASE("cfm_batch: labels follow their data rows and drop to null at the give
   const Tensor x1 = ops::cat({ops::unsqueeze(ops::to(labels, DType::Float32), 1), zeros({n, 1})}, 1);
   CFMOptions o;
   o.coupling = exact_ot_coupling();
-  const CFMBatch b = cfm_batch(o, ops::narrow(x0, 0, 0, 256), ops::narrow(x1, 0, 0, 256), &gen, ops::narrow(labels, 0, 0, 256));
+  const CFMBatch b =
+      cfm_batch(o, ops::narrow(x0, 0, 0, 256), ops::narrow(x1, 0, 0, 256), &gen, ops::narrow(labels, 0, 0, 256));
   // x1 of row k = x_t + (1 - t) u_t for the straight path: its first coordinate is the label.
   const Tensor tcol = ops::unsqueeze(b.sample.t, 1);
   const Tensor recovered = ops::add(b.sample.xt, ops::mul(ops::sub(ones_like(tcol), tcol), b.sample.ut));
@@ -42,8 +43,10 @@ TEST_CASE("cfm_batch: labels follow their data rows and drop to null at the give
   const auto lv = d.labels.to_vector<int64_t>(), orig = labels.to_vector<int64_t>();
   int64_t dropped = 0;
   for (int64_t k = 0; k < n; ++k) {
-    if (lv[k] == 3) ++dropped;
-    else CHECK(lv[k] == orig[k]);
+    if (lv[k] == 3)
+      ++dropped;
+    else
+      CHECK(lv[k] == orig[k]);
   }
   CHECK(static_cast<double>(dropped) / n == Approx(0.25).margin(0.03));
   o.null_label = -1;
@@ -58,7 +61,8 @@ TEST_CASE("guided fields mix the conditional and the unconditional velocity", "[
   const Tensor x = tensor(std::vector<double>{1, 2, 3, 4}, {2, 2});
   const Tensor labels = tensor(std::vector<int64_t>{0, 1});
   // w = 3: v = v_null + 3 (v_cond - v_null) = x (10 + 3 (label + 1 - 10))
-  require_close(guided_field(model, labels, 9, 3.0)(0.5, x), {1 * (10 + 3 * -9.0), 2 * (10 + 3 * -9.0), 3 * (10 + 3 * -8.0), 4 * (10 + 3 * -8.0)});
+  require_close(guided_field(model, labels, 9, 3.0)(0.5, x),
+                {1 * (10 + 3 * -9.0), 2 * (10 + 3 * -9.0), 3 * (10 + 3 * -8.0), 4 * (10 + 3 * -8.0)});
   require_close(guided_field(model, labels, 9, 1.0)(0.5, x), {1, 2, 6, 8});
   require_close(guided_field(model, labels, 9, 0.0)(0.5, x), {10, 20, 30, 40});
 }

@@ -65,7 +65,8 @@ TEST_CASE("exact OT coupling: an optimal permutation of the data rows", "[flowma
   CHECK(rill::test::values(p.x1) == rill::test::values(ops::index_select(x1, 0, p.i1)));
 }
 
-TEST_CASE("Sinkhorn's plan has uniform marginals and tends to exact OT as the regularisation shrinks", "[flowmatch][ot]") {
+TEST_CASE("Sinkhorn's plan has uniform marginals and tends to exact OT as the regularisation shrinks",
+          "[flowmatch][ot]") {
   Generator gen(3);
   const int64_t n = 8;
   const Tensor x0 = randn({n, 2}, DType::Float64, &gen), x1 = randn({n, 2}, DType::Float64, &gen);
@@ -110,6 +111,7 @@ TEST_CASE("class-aware OT pairs only within a label, optimally", "[flowmatch][ot
   for (int64_t a = 0; a < 10; ++a)
     for (int64_t b = 0; b < 10; ++b)
       if (lv[i1[a]] == lv[i1[b]])
-        CHECK(cost[i0[a] * 10 + i1[a]] + cost[i0[b] * 10 + i1[b]] <= cost[i0[a] * 10 + i1[b]] + cost[i0[b] * 10 + i1[a]] + 1e-9);
+        CHECK(cost[i0[a] * 10 + i1[a]] + cost[i0[b] * 10 + i1[b]] <=
+              cost[i0[a] * 10 + i1[b]] + cost[i0[b] * 10 + i1[a]] + 1e-9);
   REQUIRE_ERROR(class_ot_coupling()->pair(x0, x1, &gen), "class OT coupling: needs int64 labels [10]");
 }

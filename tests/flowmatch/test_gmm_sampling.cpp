@@ -108,7 +108,8 @@ TEST_CASE("Hutchinson's likelihood has the bias and the variance the estimator p
     const double det = C00 * C11 - C01 * C01;
     const double I00 = C11 / det, I11 = C00 / det, I01 = -C01 / det;
     const double B00 = t * S00 - (1 - t), B11 = t * S11 - (1 - t), B01 = t * S01;
-    const double A00 = B00 * I00 + B01 * I01, A01 = B00 * I01 + B01 * I11, A10 = B01 * I00 + B11 * I01, A11 = B01 * I01 + B11 * I11;
+    const double A00 = B00 * I00 + B01 * I01, A01 = B00 * I01 + B01 * I11, A10 = B01 * I00 + B11 * I01,
+                 A11 = B01 * I01 + B11 * I11;
     const Tensor At = tensor(std::vector<double>{A00, A10, A01, A11}, {2, 2});
     const Tensor m = tensor(std::vector<double>{m0, m1});
     return add(matmul(sub(x, mul(m, t)), At), expand(m, x.shape()));

@@ -39,7 +39,8 @@ TEST_CASE("MMD is zero for one set and grows with the distance between sets", "[
 }
 
 TEST_CASE("straightness is 0 for straight constant-speed paths and positive for curved ones", "[flowmatch][metrics]") {
-  const Tensor x0 = tensor(std::vector<double>{0, 0, 1, 1}, {2, 2}), x1 = tensor(std::vector<double>{2, 1, -1, 3}, {2, 2});
+  const Tensor x0 = tensor(std::vector<double>{0, 0, 1, 1}, {2, 2}),
+               x1 = tensor(std::vector<double>{2, 1, -1, 3}, {2, 2});
   std::vector<Tensor> line, arc;
   for (int k = 0; k <= 10; ++k) {
     const double t = k / 10.0;
@@ -53,7 +54,8 @@ TEST_CASE("straightness is 0 for straight constant-speed paths and positive for 
   double expected = 0;
   for (int k = 0; k < 10; ++k) {
     const double t0 = k / 10.0, t1 = (k + 1) / 10.0;
-    const double vx = (std::cos(M_PI_2 * t1) - std::cos(M_PI_2 * t0)) * 10, vy = (std::sin(M_PI_2 * t1) - std::sin(M_PI_2 * t0)) * 10;
+    const double vx = (std::cos(M_PI_2 * t1) - std::cos(M_PI_2 * t0)) * 10,
+                 vy = (std::sin(M_PI_2 * t1) - std::sin(M_PI_2 * t0)) * 10;
     expected += 0.1 * (std::pow(-1 - vx, 2) + std::pow(1 - vy, 2));
   }
   CHECK(straightness(arc) == Approx(expected).epsilon(1e-12));

@@ -20,7 +20,8 @@ double error_with(Solver s, int64_t steps) {
 }  // namespace
 
 TEST_CASE("fixed-grid solvers reach their theoretical order", "[flowmatch][ode]") {
-  for (auto [solver, order] : {std::pair{Solver::Euler, 1.0}, {Solver::Midpoint, 2.0}, {Solver::Heun, 2.0}, {Solver::RK4, 4.0}}) {
+  for (auto [solver, order] :
+       {std::pair{Solver::Euler, 1.0}, {Solver::Midpoint, 2.0}, {Solver::Heun, 2.0}, {Solver::RK4, 4.0}}) {
     INFO(solver_name(solver));
     // Halving h divides the error by 2^order.
     const double e1 = error_with(solver, 40), e2 = error_with(solver, 80), e3 = error_with(solver, 160);
@@ -44,11 +45,13 @@ TEST_CASE("solvers count evaluations and return requested states", "[flowmatch][
   }
   OdeOptions bad = OdeOptions::fixed(Solver::Euler, 10);
   bad.save_times = {0.55};
-  REQUIRE_ERROR(odeint(kField, y0, 0.0, 1.0, bad), "odeint: save time 0.55 is not a point of the 10-step grid from 0 to 1");
+  REQUIRE_ERROR(odeint(kField, y0, 0.0, 1.0, bad),
+                "odeint: save time 0.55 is not a point of the 10-step grid from 0 to 1");
   REQUIRE_ERROR(parse_solver("rk45"), "parse_solver: unknown solver 'rk45'");
   // A field that returns NaN stops dopri5 at once with the cause, and save times are checked first.
   const VectorField nan_field = [](double, const Tensor& y) { return ops::mul(y, NAN); };
-  REQUIRE_ERROR(odeint(nan_field, y0, 0.0, 1.0, OdeOptions::adaptive(1e-5, 1e-5)), "dopri5's error estimate is nan at t=0");
+  REQUIRE_ERROR(odeint(nan_field, y0, 0.0, 1.0, OdeOptions::adaptive(1e-5, 1e-5)),
+                "dopri5's error estimate is nan at t=0");
   OdeOptions outside = OdeOptions::adaptive(1e-5, 1e-5);
   outside.save_times = {1.5};
   REQUIRE_ERROR(odeint(kField, y0, 0.0, 1.0, outside), "odeint: save time 1.5 lies outside [0, 1]");

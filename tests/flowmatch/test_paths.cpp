@@ -9,10 +9,14 @@ TEST_CASE("every path's u_t is the time derivative of x_t", "[flowmatch][paths]"
   Generator gen(1);
   const Tensor x0 = randn({5, 3}, DType::Float64, &gen), x1 = randn({5, 3}, DType::Float64, &gen);
   const Tensor eps = randn({5, 3}, DType::Float64, &gen);
-  const std::vector<std::shared_ptr<ProbabilityPath>> paths = {
-      independent_path(0.0), independent_path(0.3), target_path(1e-2), schrodinger_bridge_path(0.5),
-      affine_path(linear_schedule()), affine_path(cosine_schedule()), affine_path(polynomial_schedule(3)),
-      affine_path(vp_sde_schedule())};
+  const std::vector<std::shared_ptr<ProbabilityPath>> paths = {independent_path(0.0),
+                                                               independent_path(0.3),
+                                                               target_path(1e-2),
+                                                               schrodinger_bridge_path(0.5),
+                                                               affine_path(linear_schedule()),
+                                                               affine_path(cosine_schedule()),
+                                                               affine_path(polynomial_schedule(3)),
+                                                               affine_path(vp_sde_schedule())};
   for (const auto& path : paths) {
     INFO(path->name());
     for (double tv : {0.1, 0.37, 0.8}) {
@@ -45,7 +49,8 @@ TEST_CASE("sample() draws x_t and u_t consistently", "[flowmatch][paths]") {
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 2; ++j) expected.push_back(tv[i] * b[i * 2 + j] + (1 - tv[i]) * a[i * 2 + j]);
   require_close(s.xt, expected, 1e-6);
-  REQUIRE_ERROR(independent_path()->sample(t, x0, zeros({4, 3}), &gen), "independent path: source shape [4, 2] differs from data shape [4, 3]");
+  REQUIRE_ERROR(independent_path()->sample(t, x0, zeros({4, 3}), &gen),
+                "independent path: source shape [4, 2] differs from data shape [4, 3]");
 }
 
 TEST_CASE("velocity, data, noise and score predictions convert into each other", "[flowmatch][paths]") {
@@ -67,7 +72,8 @@ TEST_CASE("velocity, data, noise and score predictions convert into each other",
   }
 }
 
-TEST_CASE("for a Gaussian mixture, the closed-form velocity and score agree through the conversion", "[flowmatch][paths][gmm]") {
+TEST_CASE("for a Gaussian mixture, the closed-form velocity and score agree through the conversion",
+          "[flowmatch][paths][gmm]") {
   const GaussianMixture gmm({{2, 0}, {-1, 1.5}, {0, -2}}, {0.3, 0.5, 0.4}, {1, 2, 1});
   Generator gen(4);
   const Tensor x = ops::mul(randn({50, 2}, DType::Float64, &gen), 2.0);
@@ -80,9 +86,10 @@ TEST_CASE("for a Gaussian mixture, the closed-form velocity and score agree thro
       require_close(convert_prediction(*s, tt, x, v, Prediction::Velocity, Prediction::Score), values(score), 1e-9);
       // The score is the gradient of log p_t: check against finite differences of the closed-form density.
       const double a = s->alpha(t), sg = s->sigma(t);
-      const GaussianMixture pt({{2 * a, 0}, {-a, 1.5 * a}, {0, -2 * a}},
-                               {std::sqrt(a * a * 0.09 + sg * sg), std::sqrt(a * a * 0.25 + sg * sg), std::sqrt(a * a * 0.16 + sg * sg)},
-                               {1, 2, 1});
+      const GaussianMixture pt(
+          {{2 * a, 0}, {-a, 1.5 * a}, {0, -2 * a}},
+          {std::sqrt(a * a * 0.09 + sg * sg), std::sqrt(a * a * 0.25 + sg * sg), std::sqrt(a * a * 0.16 + sg * sg)},
+          {1, 2, 1});
       const double h = 1e-5;
       for (int64_t j = 0; j < 2; ++j) {
         Tensor e = zeros({1, 2}, DType::Float64);

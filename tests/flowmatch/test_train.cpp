@@ -45,13 +45,14 @@ TEST_CASE("CFM trains an MLP to sample a 2-D mixture, and OT pairing gives strai
   const Trained ot = train_and_sample(exact_ot_coupling());
   const Trained independent = train_and_sample(independent_coupling());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  INFO("OT-CFM: W2 " << ot.w2 << " (floor " << ot.floor << "), straightness " << ot.straightness
-                     << "; I-CFM: W2 " << independent.w2 << ", straightness " << independent.straightness << "; "
-                     << seconds << " s for both");
+  INFO("OT-CFM: W2 " << ot.w2 << " (floor " << ot.floor << "), straightness " << ot.straightness << "; I-CFM: W2 "
+                     << independent.w2 << ", straightness " << independent.straightness << "; " << seconds
+                     << " s for both");
   CHECK(ot.w2 <= 1.5 * ot.floor);
   CHECK(independent.w2 <= 1.5 * independent.floor);
   CHECK(ot.straightness < independent.straightness);
-  fmt::print("flowmatch end-to-end: OT-CFM W2 {:.3f} (two-sample floor {:.3f}), straightness {:.4f}; "
-             "I-CFM W2 {:.3f}, straightness {:.4f}; {:.1f} s\n",
-             ot.w2, ot.floor, ot.straightness, independent.w2, independent.straightness, seconds);
+  fmt::print(
+      "flowmatch end-to-end: OT-CFM W2 {:.3f} (two-sample floor {:.3f}), straightness {:.4f}; "
+      "I-CFM W2 {:.3f}, straightness {:.4f}; {:.1f} s\n",
+      ot.w2, ot.floor, ot.straightness, independent.w2, independent.straightness, seconds);
 }

@@ -47,9 +47,7 @@ TEST_CASE(".npy and PNG output", "[io]") {
   CHECK(bytes.find("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }") != std::string::npos);
   std::string wrong = bytes;
   wrong.replace(wrong.find("<f8"), 3, "<i4");
-  {
-    std::ofstream(dir / "i4.npy", std::ios::binary).write(wrong.data(), static_cast<std::streamsize>(wrong.size()));
-  }
+  { std::ofstream(dir / "i4.npy", std::ios::binary).write(wrong.data(), static_cast<std::streamsize>(wrong.size())); }
   REQUIRE_ERROR(io::load_npy((dir / "i4.npy").string()), "dtype '<i4' is not supported");
   io::save_npy((dir / "v.npy").string(), tensor(std::vector<int64_t>{4, 5}));
   CHECK(io::load_npy((dir / "v.npy").string()).to_vector<int64_t>() == std::vector<int64_t>{4, 5});
@@ -61,7 +59,9 @@ TEST_CASE(".npy and PNG output", "[io]") {
   }
   CHECK(png.substr(1, 3) == "PNG");
   // IHDR: width 3 * (4 + 2) + 2 = 20, height 2 * (4 + 2) + 2 = 14, big-endian at bytes 16..23.
-  auto be32 = [&](size_t at) { return (uint8_t(png[at]) << 24) | (uint8_t(png[at + 1]) << 16) | (uint8_t(png[at + 2]) << 8) | uint8_t(png[at + 3]); };
+  auto be32 = [&](size_t at) {
+    return (uint8_t(png[at]) << 24) | (uint8_t(png[at + 1]) << 16) | (uint8_t(png[at + 2]) << 8) | uint8_t(png[at + 3]);
+  };
   CHECK(be32(16) == 20);
   CHECK(be32(20) == 14);
   fs::remove_all(dir);
@@ -81,49 +81,59 @@ TEST_CASE(".npy reader: a real parser of the header dict, versions, byte order, 
   // Versions 2.0 and 3.0 have a 4-byte header length.
   CHECK(shape_of("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", f4, 2) == Shape{2});
   CHECK(shape_of("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", f4, 3) == Shape{2});
-  CHECK(values(io::parse_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", f4))) == std::vector<double>{1.5, -2});
+  CHECK(values(io::parse_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", f4))) ==
+        std::vector<double>{1.5, -2});
 
   // Big-endian data is byte-swapped.
   const auto big_endian = [](std::string bytes, size_t k) {
-    for (size_t i = 0; i < bytes.size(); i += k) std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(i), bytes.begin() + static_cast<std::ptrdiff_t>(i + k));
+    for (size_t i = 0; i < bytes.size(); i += k)
+      std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(i), bytes.begin() + static_cast<std::ptrdiff_t>(i + k));
     return bytes;
   };
-  CHECK(values(io::parse_npy(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (2,)}", big_endian(f4, 4)))) ==
-        std::vector<double>{1.5, -2});
+  CHECK(values(io::parse_npy(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (2,)}",
+                                       big_endian(f4, 4)))) == std::vector<double>{1.5, -2});
   const Tensor i8 = io::parse_npy(npy_bytes("{'descr': '>i8', 'fortran_order': False, 'shape': (2,)}",
                                             big_endian(raw(std::vector<int64_t>{-3, int64_t{1} << 40}), 8)));
   CHECK(i8.to_vector<int64_t>() == std::vector<int64_t>{-3, int64_t{1} << 40});
   // Fortran order: [[1, 2, 3], [4, 5, 6]] is stored column by column.
-  const Tensor fortran = io::parse_npy(
-      npy_bytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3)}", raw(std::vector<double>{1, 4, 2, 5, 3, 6})));
+  const Tensor fortran = io::parse_npy(npy_bytes("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3)}",
+                                                 raw(std::vector<double>{1, 4, 2, 5, 3, 6})));
   CHECK(fortran.shape() == Shape{2, 3});
   CHECK(fortran.is_contiguous());
   CHECK(values(fortran) == std::vector<double>{1, 2, 3, 4, 5, 6});
 
   // What a regular expression used to misread, and other malformed headers.
-  const auto refused = [&](const std::string& header, const std::string& data, const std::string& message, int major = 1) {
+  const auto refused = [&](const std::string& header, const std::string& data, const std::string& message,
+                           int major = 1) {
     REQUIRE_ERROR(io::parse_npy(npy_bytes(header, data, major), "a.npy"), message);
   };
   const std::string f6 = raw(std::vector<float>(6, 0.f));
-  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,)}", f6, "load_npy: a.npy: malformed header at character 51: negative size in the shape");
-  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,)}", f6, "expected ',' or ')' after a size in the shape");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,)}", f6,
+          "load_npy: a.npy: malformed header at character 51: negative size in the shape");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,)}", f6,
+          "expected ',' or ')' after a size in the shape");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6)}", f6, "a one-element tuple needs a trailing comma");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (06,)}", f6, "a size with a leading zero");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': [6]}", f6, "expected a tuple '(...)' for the shape");
-  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", "", "size in the shape out of range");
-  refused("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,)}", "", "shape [2305843009213693952] is too large");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", "",
+          "size in the shape out of range");
+  refused("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,)}", "",
+          "shape [2305843009213693952] is too large");
   refused("{'descr': '<f4', 'fortran_order': 0, 'shape': (6,)}", f6, "expected True or False");
   refused("{'descr': '<f4', 'shape': (6,)}", f6, "missing key 'fortran_order'");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'shape': (6,)}", f6, "key 'shape' appears twice");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'extra': 1}", f6, "unknown key 'extra'");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)} x", f6, "unexpected text after the closing '}'");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)", f6, "expected '}'");
-  refused("{'descr' '<f4', 'fortran_order': False, 'shape': (6,)}", f6, "malformed header at character 9: expected ':'");
+  refused("{'descr' '<f4', 'fortran_order': False, 'shape': (6,)}", f6,
+          "malformed header at character 9: expected ':'");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,),,}", f6, "expected a quoted string");
   refused("{'descr': '|u1', 'fortran_order': False, 'shape': (6,)}", f6, "dtype '|u1' is not supported");
-  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (7,)}", f6, "28 data bytes for shape [7] float32 but the file has 24");
+  refused("{'descr': '<f4', 'fortran_order': False, 'shape': (7,)}", f6,
+          "28 data bytes for shape [7] float32 but the file has 24");
   refused("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)}", f6, "format version 4.0 is not supported", 4);
-  REQUIRE_ERROR(io::parse_npy(npy_bytes("{}", "").substr(0, 8) + "\xff\x7f{}", "a.npy"), "the 32767-byte header runs past the end of the file");
+  REQUIRE_ERROR(io::parse_npy(npy_bytes("{}", "").substr(0, 8) + "\xff\x7f{}", "a.npy"),
+                "the 32767-byte header runs past the end of the file");
   REQUIRE_ERROR(io::parse_npy("\x93NUMPY\x01", "a.npy"), "a.npy is 7 bytes, too short");
   REQUIRE_ERROR(io::parse_npy("PK\x03\x04 zip archive", "a.npy"), "a.npy is not a .npy file (bad magic)");
   const fs::path dir = rill::test::temp_dir("npy_dir");

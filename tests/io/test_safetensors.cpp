@@ -53,14 +53,15 @@ TEST_CASE("safetensors: round trip of every dtype, shapes and metadata", "[io][s
 
 TEST_CASE("safetensors: the bytes on disk follow the format exactly", "[io][safetensors]") {
   const fs::path dir = rill::test::temp_dir("bytes");
-  io::safetensors::save((dir / "b.safetensors").string(), {{"a", tensor({1.f, 2.f})}, {"b", tensor(std::vector<int64_t>{3})}});
+  io::safetensors::save((dir / "b.safetensors").string(),
+                        {{"a", tensor({1.f, 2.f})}, {"b", tensor(std::vector<int64_t>{3})}});
   const std::string bytes = read_bytes(dir / "b.safetensors");
   const std::string expected_header =
       R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"I64","shape":[1],"data_offsets":[8,16]}})";
   const size_t padded = (expected_header.size() + 7) / 8 * 8;
   uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
-  CHECK(n == padded);                                    // little-endian u64 header length
+  CHECK(n == padded);  // little-endian u64 header length
   CHECK(bytes.substr(8, expected_header.size()) == expected_header);
   CHECK(bytes.substr(8 + expected_header.size(), padded - expected_header.size()) ==
         std::string(padded - expected_header.size(), ' '));  // space padding to 8 bytes
@@ -88,26 +89,39 @@ TEST_CASE("safetensors: truncated and corrupt files are reported, never read", "
   CHECK(io::safetensors::load(p).tensors.size() == 1);
   check("abc", "is 3 bytes, too short to hold the 8-byte header length");
   check(make_file(good_header, data).substr(0, 40), "header length 54 exceeds the 32 bytes after it");
-  check(make_file(good_header, data).substr(0, 8 + 54 + 5), "needs bytes [0, 8) of the data section, which has only 5 (truncated file?)");
+  check(make_file(good_header, data).substr(0, 8 + 54 + 5),
+        "needs bytes [0, 8) of the data section, which has only 5 (truncated file?)");
   check(make_file("{\"a\": [1,", data), "the header is not valid JSON");
-  check(make_file(R"({"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})", std::string(4, '\0')), "tensor 'a' has dtype BF16, which rill does not support");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data), "tensor 'a' (F32 [3]) needs 12 bytes but its data_offsets span 8");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", std::string(12, '\0')), "the data section has a hole at byte 0");
+  check(make_file(R"({"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})", std::string(4, '\0')),
+        "tensor 'a' has dtype BF16, which rill does not support");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data),
+        "tensor 'a' (F32 [3]) needs 12 bytes but its data_offsets span 8");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", std::string(12, '\0')),
+        "the data section has a hole at byte 0");
   check(make_file(good_header, data + "xyz"), "3 bytes of data follow the last tensor");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2]}})", data), "tensor 'a' is not an object with dtype, shape and data_offsets");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[2]}})", data),
+        "tensor 'a' is not an object with dtype, shape and data_offsets");
   // Values of the wrong JSON type are refused, not converted.
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", data), "has shape entry 2.5, not a non-negative integer");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data), "has shape entry -2, not a non-negative integer");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", data),
+        "has shape entry 2.5, not a non-negative integer");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data),
+        "has shape entry -2, not a non-negative integer");
   check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})", data), "has data_offsets entry -8");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,16]}})", data), "has data_offsets a JSON array, not [begin, end]");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,16]}})", data),
+        "has data_offsets a JSON array, not [begin, end]");
   check(make_file(R"({"a":{"dtype":7,"shape":[2],"data_offsets":[0,8]}})", data), "has dtype 7, not a string");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[[[[2]]]],"data_offsets":[0,8]}})", data), "has shape entry a JSON array, not a non-negative integer");
+  check(make_file(R"({"a":{"dtype":"F32","shape":[[[[2]]]],"data_offsets":[0,8]}})", data),
+        "has shape entry a JSON array, not a non-negative integer");
   // Nesting a million deep is parsed, described and freed without recursion (no stack overflow).
   check(make_file(R"({"a":)" + std::string(1000000, '[') + std::string(1000000, ']') + "}", ""),
         "tensor 'a' is not an object with dtype, shape and data_offsets");
-  check(make_file(R"({"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data), "metadata 'k' is 1, not a string");
-  check(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}})", data),
-        "the header names 'a' twice");
+  check(make_file(R"({"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data),
+        "metadata 'k' is 1, not a string");
+  check(
+      make_file(
+          R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}})",
+          data),
+      "the header names 'a' twice");
   // [2^61] float64 is 2^64 bytes, which wrapped to 0 and matched the offsets [0, 0].
   check(make_file(R"({"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}})", ""),
         "tensor 'a': shape [2305843009213693952] is too large (8-byte elements)");
@@ -115,7 +129,8 @@ TEST_CASE("safetensors: truncated and corrupt files are reported, never read", "
   REQUIRE_ERROR(io::safetensors::load((dir / "missing.safetensors").string()), "cannot open");
   REQUIRE_ERROR(io::safetensors::load(dir.string()), "is a directory, not a file");
   // The same parser reads bytes in memory.
-  REQUIRE_ERROR(io::safetensors::parse(make_file(good_header, data + "x"), "bytes"), "safetensors: bytes: 1 bytes of data follow");
+  REQUIRE_ERROR(io::safetensors::parse(make_file(good_header, data + "x"), "bytes"),
+                "safetensors: bytes: 1 bytes of data follow");
   CHECK(io::safetensors::parse(make_file(good_header, data)).tensors.size() == 1);
   fs::remove_all(dir);
 }
@@ -147,7 +162,8 @@ TEST_CASE("safetensors: saving is atomic and leaves no temporary files", "[io][s
   fs::create_directory(dir / "taken");
   REQUIRE_ERROR(io::safetensors::save((dir / "taken").string(), {{"w", tensor({9.f})}}), "cannot move");
   CHECK(fs::is_directory(dir / "taken"));
-  REQUIRE_ERROR(io::safetensors::save((dir / "no" / "such" / "dir.safetensors").string(), {{"w", tensor({9.f})}}), "cannot create");
+  REQUIRE_ERROR(io::safetensors::save((dir / "no" / "such" / "dir.safetensors").string(), {{"w", tensor({9.f})}}),
+                "cannot create");
   for (const auto& entry : fs::directory_iterator(dir)) CHECK(entry.path().string().find(".tmp.") == std::string::npos);
   CHECK(values(io::safetensors::load(p).tensors[0].second) == std::vector<double>{2, 3});
   fs::remove_all(dir);

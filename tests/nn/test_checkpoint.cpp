@@ -1,13 +1,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "helpers.h"
-#include "nn/checkpoint.h"
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/loader.h"
+#include "helpers.h"
 #include "io/npy.h"
 #include "io/png.h"
+#include "nn/checkpoint.h"
 
 using namespace rill;
 using rill::test::values;
@@ -37,7 +37,8 @@ TEST_CASE("a resumed run reaches the same weights as an uninterrupted one", "[nn
   const fs::path dir = rill::test::temp_dir("resume");
   const std::string ckpt = (dir / "train.safetensors").string();
   // A small MLP regression where every step draws its batch from the run's generator.
-  auto train = [&](nn::MLP& model, nn::AdamW& opt, nn::EMA& ema, Generator& gen, int64_t from, int64_t to, bool save_at_end) {
+  auto train = [&](nn::MLP& model, nn::AdamW& opt, nn::EMA& ema, Generator& gen, int64_t from, int64_t to,
+                   bool save_at_end) {
     for (int64_t step = from; step < to; ++step) {
       const Tensor x = randn({32, 2}, {}, &gen), t = rand({32}, {}, &gen);
       opt.zero_grad();
@@ -52,7 +53,7 @@ TEST_CASE("a resumed run reaches the same weights as an uninterrupted one", "[nn
   nn::AdamW opt_a(a.named_parameters(), {0.01});
   nn::EMA ema_a(a, 0.9);
   Generator gen_a(99);
-  train(a, opt_a, ema_a, gen_a, 0, 6, true);   // interrupted here (checkpoint written) ...
+  train(a, opt_a, ema_a, gen_a, 0, 6, true);    // interrupted here (checkpoint written) ...
   train(a, opt_a, ema_a, gen_a, 6, 12, false);  // ... but this run goes on
 
   manual_seed(12);  // a fresh process: different initial weights, fresh generator
@@ -149,32 +150,46 @@ TEST_CASE("load_checkpoint validates the whole file before it changes anything",
   refused(set("ema.bias", tensor({INFINITY, 0.f})), "tensor 'ema.bias' holds inf at element 0");
   refused(set("optimizer.exp_avg.bias", tensor({0.f, -INFINITY})), "tensor 'optimizer.exp_avg.bias' holds -inf");
   // A missing Adam moment: the optimizer would silently restart it from zero.
-  refused([](C c) { std::erase_if(c.tensors, [](const nn::NamedTensor& t) { return t.first == "optimizer.exp_avg_sq.weight"; }); },
-          "'exp_avg_sq.weight' is missing (parameter 'weight' has other state)");
+  refused(
+      [](C c) {
+        std::erase_if(c.tensors, [](const nn::NamedTensor& t) { return t.first == "optimizer.exp_avg_sq.weight"; });
+      },
+      "'exp_avg_sq.weight' is missing (parameter 'weight' has other state)");
   refused([](C c) { std::erase_if(c.tensors, [](const nn::NamedTensor& t) { return t.first == "optimizer.step"; }); },
           "the state has no 'step' entry");
   refused([](C c) { std::erase_if(c.tensors, [](const nn::NamedTensor& t) { return t.first == "ema.weight"; }); },
           "EMA::load_state_dict: 'weight' is missing");
   refused([](C c) { c.tensors.emplace_back("extra.weight", zeros({1})); },
           "tensor 'extra.weight' belongs to no part of a training checkpoint");
-  refused([](C c) { c.tensors.emplace_back("optimizer.momentum.weight", zeros({2, 3})); },
-          "'momentum.weight' is state this optimizer does not keep");
+  refused(
+      [](C c) {
+        c.tensors.emplace_back("optimizer.momentum.weight", zeros({2, 3}));
+      },
+      "'momentum.weight' is state this optimizer does not keep");
   // A valid model with a bad optimizer part: the model used to be overwritten first.
-  refused(set("optimizer.exp_avg.weight", zeros({3, 2})), "'exp_avg.weight' is float32 [3, 2], the parameter is float32 [2, 3]");
-  refused(set("optimizer.step.weight", zeros({2}, DType::Float64)), "'step.weight' is float64 [2], expected a float64 scalar");
-  refused(set("optimizer.step.weight", full({}, 7.0, DType::Float64)), "a parameter's step count (7) exceeds the optimizer's step (3)");
-  refused(set("optimizer.step.weight", full({}, 1.5, DType::Float64)), "'step.weight' = 1.5 is not a whole number of steps");
+  refused(set("optimizer.exp_avg.weight", zeros({3, 2})),
+          "'exp_avg.weight' is float32 [3, 2], the parameter is float32 [2, 3]");
+  refused(set("optimizer.step.weight", zeros({2}, DType::Float64)),
+          "'step.weight' is float64 [2], expected a float64 scalar");
+  refused(set("optimizer.step.weight", full({}, 7.0, DType::Float64)),
+          "a parameter's step count (7) exceeds the optimizer's step (3)");
+  refused(set("optimizer.step.weight", full({}, 1.5, DType::Float64)),
+          "'step.weight' = 1.5 is not a whole number of steps");
   refused(set("optimizer.step", tensor(std::vector<int64_t>{-1})), "'step' is -1, negative");
   refused(set("model.weight", zeros({2, 3}, DType::Float64)),
           "shape or dtype mismatches: [weight (checkpoint float64 [2, 3], model float32 [2, 3])]");
-  refused(set("ema.weight", zeros({2, 3}, DType::Int64)), "EMA::load_state_dict: 'weight' is int64 [2, 3], expected float32 [2, 3]");
+  refused(set("ema.weight", zeros({2, 3}, DType::Int64)),
+          "EMA::load_state_dict: 'weight' is int64 [2, 3], expected float32 [2, 3]");
   // Metadata ranges: a step of 2^63 or more used to wrap to a negative step.
-  refused([](C c) { c.metadata["step"] = "9223372036854775808"; }, "metadata 'step' = '9223372036854775808' is out of range");
+  refused([](C c) { c.metadata["step"] = "9223372036854775808"; },
+          "metadata 'step' = '9223372036854775808' is out of range");
   refused([](C c) { c.metadata["step"] = "99999999999999999999999"; }, "is out of range");
   refused([](C c) { c.metadata["step"] = "-1"; }, "metadata 'step' = '-1' is not a non-negative integer");
-  refused([](C c) { c.metadata["generator.offset"] = "18446744073709551616"; }, "metadata 'generator.offset' = '18446744073709551616' is out of range");
+  refused([](C c) { c.metadata["generator.offset"] = "18446744073709551616"; },
+          "metadata 'generator.offset' = '18446744073709551616' is out of range");
   refused([](C c) { c.metadata.erase("generator.seed"); }, "has no 'generator.seed' in its metadata");
-  refused([](C c) { c.metadata.erase("format"); }, "metadata 'format' is missing, expected 'rill-training-checkpoint-1'");
+  refused([](C c) { c.metadata.erase("format"); },
+          "metadata 'format' is missing, expected 'rill-training-checkpoint-1'");
 
   // The largest values are accepted, and a good file loads.
   {
@@ -210,10 +225,12 @@ TEST_CASE("load_checkpoint: a huge optimizer tensor of 0 bytes is an error, not 
   std::string header = bytes.substr(8, n);
   const std::string from = R"("optimizer.step.weight":{"dtype":"F64","shape":[0])";
   REQUIRE(header.find(from) != std::string::npos);
-  header.replace(header.find(from), from.size(), R"("optimizer.step.weight":{"dtype":"F64","shape":[2305843009213693952])");
+  header.replace(header.find(from), from.size(),
+                 R"("optimizer.step.weight":{"dtype":"F64","shape":[2305843009213693952])");
   write_bytes(p, make_file(header, bytes.substr(8 + n)));
   nn::TrainingState state = run.state();
-  REQUIRE_ERROR(nn::load_checkpoint(p, state), "tensor 'optimizer.step.weight': shape [2305843009213693952] is too large");
+  REQUIRE_ERROR(nn::load_checkpoint(p, state),
+                "tensor 'optimizer.step.weight': shape [2305843009213693952] is too large");
   fs::remove_all(dir);
 }
 
@@ -261,8 +278,10 @@ TEST_CASE("save_checkpoint refuses NaN and infinity and leaves the file on disk 
   const Tensor weight = detach(run.model.weight);
   const Tensor kept = ops::clone(weight);
   ops::fill_(weight, NAN);
-  REQUIRE_ERROR(nn::save_checkpoint(p, run.state()), "save_checkpoint: refusing to write " + p + " at step " + std::to_string(run.state().step) +
-                                                      ": tensor 'model.weight' holds nan at element 0 (a diverged run?); the file on disk is left as it was");
+  REQUIRE_ERROR(
+      nn::save_checkpoint(p, run.state()),
+      "save_checkpoint: refusing to write " + p + " at step " + std::to_string(run.state().step) +
+          ": tensor 'model.weight' holds nan at element 0 (a diverged run?); the file on disk is left as it was");
   CHECK(read_bytes(p) == bytes);
   ops::copy_(weight, kept);
   ops::fill_(detach(run.ema.state_dict()[1].second), INFINITY);
@@ -299,8 +318,10 @@ TEST_CASE("the fuzzers' seeds are valid files, and their past findings are refus
       }
     };
     INFO(path);
-    if (finding) CHECK_THROWS_AS(load(), Error);
-    else CHECK_NOTHROW(load());
+    if (finding)
+      CHECK_THROWS_AS(load(), Error);
+    else
+      CHECK_NOTHROW(load());
     ++files;
   }
   CHECK(files >= 19);

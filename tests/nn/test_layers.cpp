@@ -6,11 +6,11 @@ using rill::test::pattern;
 using rill::test::require_close;
 using rill::test::values;
 
-#define REQUIRE_OK(result)      \
-  do {                          \
-    const auto r_ = (result);   \
-    INFO(r_.report);            \
-    REQUIRE(r_.ok);             \
+#define REQUIRE_OK(result)    \
+  do {                        \
+    const auto r_ = (result); \
+    INFO(r_.report);          \
+    REQUIRE(r_.ok);           \
   } while (0)
 
 TEST_CASE("Linear: forward by hand, PyTorch's default init bounds, gradcheck", "[nn][layers]") {
@@ -22,7 +22,8 @@ TEST_CASE("Linear: forward by hand, PyTorch's default init bounds, gradcheck", "
   ops::copy_(lin.weight, tensor({1.f, 2.f, 3.f, -1.f, 0.f, 1.f}, {2, 3}));
   ops::copy_(lin.bias, tensor({0.5f, -0.5f}));
   require_close(lin(tensor({1.f, 1.f, 2.f}, {1, 3})), {1 + 2 + 6 + 0.5, -1 + 0 + 2 - 0.5});
-  REQUIRE_OK(gradcheck_module(lin, [&](const Tensor& x) { return lin(x); }, rill::test::leaf({4, 3})));
+  REQUIRE_OK(gradcheck_module(
+      lin, [&](const Tensor& x) { return lin(x); }, rill::test::leaf({4, 3})));
   nn::Linear no_bias(3, 2, false);
   CHECK(no_bias.parameters().size() == 1);
 }
@@ -51,16 +52,19 @@ TEST_CASE("Conv2d: shapes, default init, gradcheck", "[nn][layers]") {
   const double bound = 1 / std::sqrt(2.0 * 9);
   for (double w : values(conv.weight)) CHECK(std::abs(w) <= bound);
   CHECK(conv(zeros({1, 2, 7, 7})).shape() == Shape{1, 3, 4, 4});
-  REQUIRE_OK(gradcheck_module(conv, [&](const Tensor& x) { return conv(x); }, rill::test::leaf({1, 2, 5, 5})));
+  REQUIRE_OK(gradcheck_module(
+      conv, [&](const Tensor& x) { return conv(x); }, rill::test::leaf({1, 2, 5, 5})));
 }
 
 TEST_CASE("GroupNorm, LayerNorm: init and gradcheck", "[nn][layers]") {
   nn::GroupNorm gn(2, 4);
   CHECK(values(gn.weight) == std::vector<double>(4, 1.0));
   CHECK(values(gn.bias) == std::vector<double>(4, 0.0));
-  REQUIRE_OK(gradcheck_module(gn, [&](const Tensor& x) { return gn(x); }, rill::test::leaf({2, 4, 3})));
+  REQUIRE_OK(gradcheck_module(
+      gn, [&](const Tensor& x) { return gn(x); }, rill::test::leaf({2, 4, 3})));
   nn::LayerNorm ln({5});
-  REQUIRE_OK(gradcheck_module(ln, [&](const Tensor& x) { return ln(x); }, rill::test::leaf({3, 5})));
+  REQUIRE_OK(gradcheck_module(
+      ln, [&](const Tensor& x) { return ln(x); }, rill::test::leaf({3, 5})));
   REQUIRE_ERROR(nn::GroupNorm(3, 4), "GroupNorm: 4 channels cannot be split into 3 groups");
 }
 
@@ -70,7 +74,8 @@ TEST_CASE("activations, dropout, upsample and pooling modules", "[nn][layers]") 
   require_close(nn::ReLU()(x), {0, 0.5});
   require_close(nn::Tanh()(x), {std::tanh(-1.0), std::tanh(0.5)}, 1e-6);
   require_close(nn::Softplus()(x), {std::log1p(std::exp(-1.0)), std::log1p(std::exp(0.5))}, 1e-6);
-  require_close(nn::GELU()(x), {-0.5 * (1 + std::erf(-1 / std::sqrt(2.0))), 0.25 * (1 + std::erf(0.5 / std::sqrt(2.0)))}, 1e-6);
+  require_close(nn::GELU()(x),
+                {-0.5 * (1 + std::erf(-1 / std::sqrt(2.0))), 0.25 * (1 + std::erf(0.5 / std::sqrt(2.0)))}, 1e-6);
   Generator gen(0);
   nn::Dropout drop(0.5, &gen);
   const auto kept = values(drop(ones({1000})));
@@ -86,8 +91,12 @@ TEST_CASE("Embedding and the sinusoidal time embedding", "[nn][layers]") {
   const Tensor out = emb(tensor(std::vector<int64_t>{4, 0, 4}));
   CHECK(out.shape() == Shape{3, 3});
   require_close(ops::select(out, 0, 2), values(ops::select(emb.weight, 0, 4)));
-  REQUIRE_OK(gradcheck_module(emb, [&](const Tensor& x) { return x * emb(tensor(std::vector<int64_t>{1, 1, 3})); },
-                              rill::test::leaf({3, 3})));
+  REQUIRE_OK(gradcheck_module(
+      emb,
+      [&](const Tensor& x) {
+        return x * emb(tensor(std::vector<int64_t>{1, 1, 3}));
+      },
+      rill::test::leaf({3, 3})));
 
   nn::SinusoidalTimeEmbedding te(4);  // freqs exp(-ln(1e4) i / 2) = 1, 1e-2; args 1000 t freq
   const Tensor e = te(tensor(std::vector<double>{0.0, 0.001}));
@@ -103,8 +112,10 @@ TEST_CASE("SelfAttention2d matches a naive float64 attention and passes gradchec
   const Tensor x = pattern({1, 4, 2, 3});
   // Naive reference: per head, scores over the 6 positions.
   const Tensor h = ops::group_norm(x, 2, detach(attn.norm->weight), detach(attn.norm->bias)).y;
-  const Tensor qkv = ops::reshape(ops::add(ops::matmul(ops::reshape(detach(attn.qkv->weight), {12, 4}), ops::reshape(h, {4, 6})),
-                                           ops::reshape(detach(attn.qkv->bias), {12, 1})), {12, 6});
+  const Tensor qkv =
+      ops::reshape(ops::add(ops::matmul(ops::reshape(detach(attn.qkv->weight), {12, 4}), ops::reshape(h, {4, 6})),
+                            ops::reshape(detach(attn.qkv->bias), {12, 1})),
+                   {12, 6});
   const auto q = values(qkv);
   std::vector<double> out(4 * 6, 0.0);
   for (int head = 0; head < 2; ++head)
@@ -123,5 +134,6 @@ TEST_CASE("SelfAttention2d matches a naive float64 attention and passes gradchec
   const Tensor projected = ops::add(ops::matmul(ops::reshape(detach(attn.proj->weight), {4, 4}), tensor(out, {4, 6})),
                                     ops::reshape(detach(attn.proj->bias), {4, 1}));
   require_close(attn(x), values(ops::add(ops::reshape(x, {4, 6}), projected)), 1e-12);
-  REQUIRE_OK(gradcheck_module(attn, [&](const Tensor& in) { return attn(in); }, rill::test::leaf({1, 4, 2, 2})));
+  REQUIRE_OK(gradcheck_module(
+      attn, [&](const Tensor& in) { return attn(in); }, rill::test::leaf({1, 4, 2, 2})));
 }

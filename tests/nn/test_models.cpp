@@ -33,7 +33,8 @@ TEST_CASE("the reference U-Net: parameter counts, shapes, names", "[nn][models]"
   CHECK(ops::max(ops::abs(v)).item() == 0);
   CHECK(cifar(rand({2}), randn({2, 3, 32, 32})).shape() == Shape{2, 3, 32, 32});
   REQUIRE_ERROR(mnist(zeros({1}), zeros({1, 1, 30, 30})), "UNet: image size 30x30 must be divisible by 4");
-  REQUIRE_ERROR(mnist(zeros({1}), zeros({1, 1, 28, 28}), tensor(std::vector<int64_t>{1})), "UNet: labels given to an unconditional network");
+  REQUIRE_ERROR(mnist(zeros({1}), zeros({1, 1, 28, 28}), tensor(std::vector<int64_t>{1})),
+                "UNet: labels given to an unconditional network");
 }
 
 TEST_CASE("the conditional U-Net's null label is the default and labels matter", "[nn][models]") {
@@ -47,7 +48,8 @@ TEST_CASE("the conditional U-Net's null label is the default and labels matter",
     if (name == "conv_out.weight") nn::init::normal_(p, 0, 0.1);
   const Tensor x = randn({2, 1, 28, 28}), t = rand({2});
   const Tensor null = tensor(std::vector<int64_t>{10, 10});
-  CHECK(values(net(t, x)) == values(net(t, x, null)));                          // missing label = null label
+  CHECK(values(net(t, x)) == values(net(t, x, null)));  // missing label = null label
   CHECK(values(net(t, x, tensor(std::vector<int64_t>{3, 3}))) != values(net(t, x, null)));  // a label changes the field
-  REQUIRE_ERROR(net(t, x, tensor(std::vector<int64_t>{11, 0})), "index_select: index values span [0, 11], out of range for dimension 0 of size 11");
+  REQUIRE_ERROR(net(t, x, tensor(std::vector<int64_t>{11, 0})),
+                "index_select: index values span [0, 11], out of range for dimension 0 of size 11");
 }

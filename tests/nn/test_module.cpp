@@ -14,9 +14,9 @@ std::vector<std::string> names(const std::vector<nn::NamedTensor>& named) {
 
 TEST_CASE("modules name parameters with dotted paths in registration order", "[nn][module]") {
   nn::MLP mlp(2, 16);
-  CHECK(names(mlp.named_parameters()) ==
-        std::vector<std::string>{"net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias", "net.4.weight",
-                                 "net.4.bias", "net.6.weight", "net.6.bias"});
+  CHECK(names(mlp.named_parameters()) == std::vector<std::string>{"net.0.weight", "net.0.bias", "net.2.weight",
+                                                                  "net.2.bias", "net.4.weight", "net.4.bias",
+                                                                  "net.6.weight", "net.6.bias"});
   CHECK(mlp.parameters().size() == 8);
   for (const Tensor& p : mlp.parameters()) CHECK(requires_grad(p));
   CHECK(mlp.num_parameters() == 3 * 16 + 16 + 2 * (16 * 16 + 16) + 16 * 2 + 2);

@@ -58,8 +58,10 @@ TEST_CASE("Adam and AdamW match hand-computed steps", "[nn][optim]") {
       opt->step();
       const double t = static_cast<double>(k + 1);
       double g = grads[k];
-      if (decoupled) p *= 1 - o.lr * o.weight_decay;
-      else g += o.weight_decay * p;
+      if (decoupled)
+        p *= 1 - o.lr * o.weight_decay;
+      else
+        g += o.weight_decay * p;
       m = o.beta1 * m + (1 - o.beta1) * g;
       v = o.beta2 * v + (1 - o.beta2) * g * g;
       const double m_hat = m / (1 - std::pow(o.beta1, t)), v_hat = v / (1 - std::pow(o.beta2, t));
@@ -82,7 +84,8 @@ TEST_CASE("optimizer state saves and restores: a restored optimizer continues id
   a.backward(0.7), opt_a.step();
   b.backward(0.7), opt_b.step();
   CHECK(a.value() == b.value());
-  REQUIRE_ERROR(opt_b.load_state_dict({{"exp_avg.q", zeros({1})}}), "optimizer load_state_dict: 'exp_avg.q' names no parameter");
+  REQUIRE_ERROR(opt_b.load_state_dict({{"exp_avg.q", zeros({1})}}),
+                "optimizer load_state_dict: 'exp_avg.q' names no parameter");
 }
 
 TEST_CASE("learning-rate schedules", "[nn][optim]") {
@@ -152,6 +155,7 @@ TEST_CASE("adam_step_: the fused update equals the formulas, for Adam and AdamW,
     }
   REQUIRE_ERROR(ops::adam_step_(zeros({3}), zeros({4}), zeros({3}), zeros({3}), AdamStep{}),
                 "adam_step_: parameter [3] (float32, cpu) but gradient or state [4] (float32, cpu)");
-  REQUIRE_ERROR(ops::adam_step_(ops::transpose(zeros({3, 2}), 0, 1), zeros({2, 3}), zeros({2, 3}), zeros({2, 3}), AdamStep{}),
-                "adam_step_: the parameter [2, 3] and its state must be contiguous");
+  REQUIRE_ERROR(
+      ops::adam_step_(ops::transpose(zeros({3, 2}), 0, 1), zeros({2, 3}), zeros({2, 3}), zeros({2, 3}), AdamStep{}),
+      "adam_step_: the parameter [2, 3] and its state must be contiguous");
 }

@@ -16,7 +16,8 @@ std::pair<Tensor, Tensor> two_spirals(int64_t n, Generator& gen) {
   const auto lv = label.to_vector<int64_t>();
   std::vector<float> points;
   for (int64_t i = 0; i < n; ++i) {
-    const double theta = 3 * M_PI * std::sqrt(uv[i]), r = theta / (3 * M_PI), phase = theta + M_PI * static_cast<double>(lv[i]);
+    const double theta = 3 * M_PI * std::sqrt(uv[i]), r = theta / (3 * M_PI),
+                 phase = theta + M_PI * static_cast<double>(lv[i]);
     points.push_back(static_cast<float>(r * std::cos(phase) + 0.02 * nv[2 * i]));
     points.push_back(static_cast<float>(r * std::sin(phase) + 0.02 * nv[2 * i + 1]));
   }

@@ -39,7 +39,8 @@ TEST_CASE("tensors go through the host allocator", "[tensor][allocator]") {
   CHECK(cpu::host_allocator().stats().allocated_bytes == before.allocated_bytes);
 }
 
-TEST_CASE("with caching off, every block goes back to the system (what AddressSanitizer needs)", "[tensor][allocator]") {
+TEST_CASE("with caching off, every block goes back to the system (what AddressSanitizer needs)",
+          "[tensor][allocator]") {
   cpu::CachingAllocator alloc(false);
   CHECK_FALSE(alloc.caching());
   const size_t big = size_t{1} << 20;

@@ -85,9 +85,9 @@ TEST_CASE("sizes that overflow 64 bits are errors, never wrapped-around allocati
   // for a tensor of 2^61 elements.
   const int64_t big = int64_t{1} << 61;
   REQUIRE_ERROR(empty({big}, DType::Float64), "empty: shape [2305843009213693952] is too large (8-byte elements)");
-  REQUIRE_ERROR(zeros({big, 4}), "too large");                      // the element count overflows
-  REQUIRE_ERROR(zeros({big, big, 0}), "too large");                 // 0 elements, but its strides overflow
-  CHECK(checked_nbytes({big}, 2, "test") == int64_t{1} << 62);      // the largest sizes that fit are fine
+  REQUIRE_ERROR(zeros({big, 4}), "too large");                  // the element count overflows
+  REQUIRE_ERROR(zeros({big, big, 0}), "too large");             // 0 elements, but its strides overflow
+  CHECK(checked_nbytes({big}, 2, "test") == int64_t{1} << 62);  // the largest sizes that fit are fine
   CHECK(checked_nbytes({3, 0, 5}, 8, "test") == 0);
   CHECK(checked_numel({}, "test") == 1);
   REQUIRE_ERROR(checked_nbytes({2, -3}, 4, "what"), "what: negative size in shape [2, -3]");
@@ -96,5 +96,6 @@ TEST_CASE("sizes that overflow 64 bits are errors, never wrapped-around allocati
   const Tensor none = zeros({0});
   REQUIRE_ERROR(ops::reshape(none, {big, 8, 0, big}), "reshape: shape");
   REQUIRE_ERROR(ops::reshape(zeros({4}), {-1, big, 16}), "too large");
-  REQUIRE_ERROR(ops::expand(zeros({1, 1}), {big, big}), "expand: shape [2305843009213693952, 2305843009213693952] is too large");
+  REQUIRE_ERROR(ops::expand(zeros({1, 1}), {big, big}),
+                "expand: shape [2305843009213693952, 2305843009213693952] is too large");
 }

@@ -25,42 +25,73 @@ double sigmoid_ref(double x) { return 1 / (1 + std::exp(-x)); }
 // table without a reference here, and the tests below fail on it ("no reference").
 std::optional<double> reference(UnaryOp op, double x, double p) {
   switch (op) {
-    case UnaryOp::Neg: return -x;
-    case UnaryOp::Abs: return std::abs(x);
-    case UnaryOp::Sign: return double((x > 0) - (x < 0));
-    case UnaryOp::Exp: return std::exp(x);
-    case UnaryOp::Log: return std::log(x);
-    case UnaryOp::Sqrt: return std::sqrt(x);
-    case UnaryOp::Rsqrt: return 1 / std::sqrt(x);
-    case UnaryOp::Sin: return std::sin(x);
-    case UnaryOp::Cos: return std::cos(x);
-    case UnaryOp::Tanh: return std::tanh(x);
-    case UnaryOp::Erf: return std::erf(x);
-    case UnaryOp::Sigmoid: return sigmoid_ref(x);
-    case UnaryOp::Relu: return x > 0 ? x : 0;
-    case UnaryOp::Silu: return x * sigmoid_ref(x);
-    case UnaryOp::Gelu: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-    case UnaryOp::Softplus: return std::log(1 + std::exp(x));
-    case UnaryOp::Pow: return std::pow(x, p);
+    case UnaryOp::Neg:
+      return -x;
+    case UnaryOp::Abs:
+      return std::abs(x);
+    case UnaryOp::Sign:
+      return double((x > 0) - (x < 0));
+    case UnaryOp::Exp:
+      return std::exp(x);
+    case UnaryOp::Log:
+      return std::log(x);
+    case UnaryOp::Sqrt:
+      return std::sqrt(x);
+    case UnaryOp::Rsqrt:
+      return 1 / std::sqrt(x);
+    case UnaryOp::Sin:
+      return std::sin(x);
+    case UnaryOp::Cos:
+      return std::cos(x);
+    case UnaryOp::Tanh:
+      return std::tanh(x);
+    case UnaryOp::Erf:
+      return std::erf(x);
+    case UnaryOp::Sigmoid:
+      return sigmoid_ref(x);
+    case UnaryOp::Relu:
+      return x > 0 ? x : 0;
+    case UnaryOp::Silu:
+      return x * sigmoid_ref(x);
+    case UnaryOp::Gelu:
+      return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    case UnaryOp::Softplus:
+      return std::log(1 + std::exp(x));
+    case UnaryOp::Pow:
+      return std::pow(x, p);
   }
   return std::nullopt;
 }
 std::optional<double> reference(BinaryOp op, double a, double b) {
   switch (op) {
-    case BinaryOp::Add: return a + b;
-    case BinaryOp::Sub: return a - b;
-    case BinaryOp::Mul: return a * b;
-    case BinaryOp::Div: return a / b;
-    case BinaryOp::Pow: return std::pow(a, b);
-    case BinaryOp::Maximum: return std::max(a, b);
-    case BinaryOp::Minimum: return std::min(a, b);
-    case BinaryOp::Eq: return double(a == b);
-    case BinaryOp::Ne: return double(a != b);
-    case BinaryOp::Lt: return double(a < b);
-    case BinaryOp::Le: return double(a <= b);
-    case BinaryOp::Gt: return double(a > b);
-    case BinaryOp::Ge: return double(a >= b);
-    case BinaryOp::SiluBackward: return a * (sigmoid_ref(b) + b * sigmoid_ref(b) * sigmoid_ref(-b));  // g silu'(x)
+    case BinaryOp::Add:
+      return a + b;
+    case BinaryOp::Sub:
+      return a - b;
+    case BinaryOp::Mul:
+      return a * b;
+    case BinaryOp::Div:
+      return a / b;
+    case BinaryOp::Pow:
+      return std::pow(a, b);
+    case BinaryOp::Maximum:
+      return std::max(a, b);
+    case BinaryOp::Minimum:
+      return std::min(a, b);
+    case BinaryOp::Eq:
+      return double(a == b);
+    case BinaryOp::Ne:
+      return double(a != b);
+    case BinaryOp::Lt:
+      return double(a < b);
+    case BinaryOp::Le:
+      return double(a <= b);
+    case BinaryOp::Gt:
+      return double(a > b);
+    case BinaryOp::Ge:
+      return double(a >= b);
+    case BinaryOp::SiluBackward:
+      return a * (sigmoid_ref(b) + b * sigmoid_ref(b) * sigmoid_ref(-b));  // g silu'(x)
   }
   return std::nullopt;
 }
@@ -147,7 +178,8 @@ TEST_CASE("every binary op broadcasts like NumPy and matches its float64 definit
       require_close(out, binary_ref(op, ea, eb), 1e-14);
       // A strided first operand (and pow of negative bases: NaN on both sides).
       const Tensor t = ops::transpose(pattern({3, 2}), 0, 1);
-      require_close(ops::binary(op, t, ops::neg(t)), binary_ref(op, ops::contiguous(t), ops::neg(ops::contiguous(t))), 1e-14);
+      require_close(ops::binary(op, t, ops::neg(t)), binary_ref(op, ops::contiguous(t), ops::neg(ops::contiguous(t))),
+                    1e-14);
       // Equal operands: the comparisons' ties.
       require_close(ops::binary(op, b, b), binary_ref(op, b, b), 1e-14);
       // float32 agrees with the float64 definition to float precision.
@@ -186,7 +218,7 @@ TEST_CASE("comparisons give 1 or 0 in the operands' dtype", "[tensor][elementwis
 
 TEST_CASE("binary ops on non-contiguous views and scalars", "[tensor][elementwise]") {
   const Tensor x = pattern({3, 4});
-  const Tensor t = ops::transpose(x, 0, 1);          // [4, 3] strided
+  const Tensor t = ops::transpose(x, 0, 1);                  // [4, 3] strided
   const Tensor s = ops::slice(pattern({4, 6}), 1, 0, 6, 2);  // [4, 3] every other column
   const std::vector<double> tv = values(t), sv = values(s);
   std::vector<double> expected(tv.size());
@@ -234,7 +266,8 @@ TEST_CASE("elementwise results do not depend on the thread count", "[tensor][ele
   REQUIRE_ERROR(set_num_threads(0), "set_num_threads: need at least 1 thread, got 0");
 }
 
-TEST_CASE("exp_vec, the vectorised float32 exp of SiLU and sigmoid, is exact to 2^-22 over the float range", "[tensor][elementwise]") {
+TEST_CASE("exp_vec, the vectorised float32 exp of SiLU and sigmoid, is exact to 2^-22 over the float range",
+          "[tensor][elementwise]") {
   // Every 1/64 from -87 to 88 and a dense sweep around 0, against double exp.
   double worst = 0;
   for (int i = -87 * 64; i <= 88 * 64; ++i) {
@@ -245,7 +278,8 @@ TEST_CASE("exp_vec, the vectorised float32 exp of SiLU and sigmoid, is exact to 
   }
   for (int i = -1000; i <= 1000; ++i) {
     const float x = static_cast<float>(i) * 1e-4f;
-    worst = std::max(worst, std::abs(cpu::exp_vec(x) - std::exp(static_cast<double>(x))) / std::exp(static_cast<double>(x)));
+    worst = std::max(worst,
+                     std::abs(cpu::exp_vec(x) - std::exp(static_cast<double>(x))) / std::exp(static_cast<double>(x)));
   }
   CHECK(worst < std::ldexp(1.0, -22));
   // The edges: overflow to inf, underflow to 0 (no denormals), NaN stays NaN.
@@ -269,5 +303,6 @@ TEST_CASE("silu_backward in one pass equals the composite gradient, float32 and 
   }
   require_close(ops::silu_backward(g, x), want, 1e-14);
   require_close(ops::silu_backward(ops::to(g, DType::Float32), ops::to(x, DType::Float32)), want, 1e-5);
-  REQUIRE_ERROR(ops::silu_backward(zeros({2}, DType::Int64), zeros({2}, DType::Int64)), "silu_backward: expected a floating dtype");
+  REQUIRE_ERROR(ops::silu_backward(zeros({2}, DType::Int64), zeros({2}, DType::Int64)),
+                "silu_backward: expected a floating dtype");
 }

@@ -25,5 +25,6 @@ TEST_CASE("tensors print like PyTorch", "[tensor][format]") {
 }
 
 TEST_CASE("large tensors are summarised", "[tensor][format]") {
-  CHECK(to_string(arange(0, 2000, 1, DType::Int64)) == "tensor([   0,    1,    2, ..., 1997, 1998, 1999], dtype=int64)");
+  CHECK(to_string(arange(0, 2000, 1, DType::Int64)) ==
+        "tensor([   0,    1,    2, ..., 1997, 1998, 1999], dtype=int64)");
 }

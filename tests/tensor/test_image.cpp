@@ -47,10 +47,10 @@ Window2d window(int64_t k, int64_t stride, int64_t pad, int64_t dilation, int64_
 
 TEST_CASE("im2col + GEMM equals direct convolution", "[tensor][image]") {
   const Tensor x = pattern({2, 3, 7, 6});
-  for (const Window2d& g : {window(3, 1, 1, 1), window(3, 2, 1, 1), window(1, 1, 0, 1), window(3, 1, 2, 2),
-                            window(2, 3, 0, 1, 3)}) {
-    INFO("kernel " << g.kernel_h << "x" << g.kernel_w << " stride " << g.stride_h << " pad " << g.pad_h
-                   << " dilation " << g.dilation_h);
+  for (const Window2d& g :
+       {window(3, 1, 1, 1), window(3, 2, 1, 1), window(1, 1, 0, 1), window(3, 1, 2, 2), window(2, 3, 0, 1, 3)}) {
+    INFO("kernel " << g.kernel_h << "x" << g.kernel_w << " stride " << g.stride_h << " pad " << g.pad_h << " dilation "
+                   << g.dilation_h);
     const Tensor w = pattern({4, 3, g.kernel_h, g.kernel_w}, DType::Float64, 0.3);
     const Tensor cols = ops::im2col(x, g);
     CHECK(cols.shape() == Shape{2, 3 * g.kernel_h * g.kernel_w, g.out_h(7) * g.out_w(6)});
@@ -63,9 +63,12 @@ TEST_CASE("im2col + GEMM equals direct convolution", "[tensor][image]") {
   // A non-contiguous input gives the same columns.
   const Tensor xt = ops::transpose(pattern({2, 3, 6, 7}), 2, 3);
   require_close(ops::im2col(xt, window(3, 1, 1, 1)), values(ops::im2col(ops::contiguous(xt), window(3, 1, 1, 1))), 0);
-  REQUIRE_ERROR(ops::im2col(zeros({3, 4, 4}), window(3, 1, 1, 1)), "im2col: expected a 4-D tensor [N, C, H, W], got shape [3, 4, 4]");
-  REQUIRE_ERROR(ops::im2col(zeros({1, 1, 2, 2}), window(5, 1, 0, 1)), "im2col: a 5x5 kernel (dilation 1x1, padding 0x0) does not fit a 2x2 input");
-  REQUIRE_ERROR(ops::col2im(zeros({1, 9, 5}), window(3, 1, 1, 1), 1, 4, 4), "col2im: expected columns [N, 9, 16] for C=1, H=4, W=4");
+  REQUIRE_ERROR(ops::im2col(zeros({3, 4, 4}), window(3, 1, 1, 1)),
+                "im2col: expected a 4-D tensor [N, C, H, W], got shape [3, 4, 4]");
+  REQUIRE_ERROR(ops::im2col(zeros({1, 1, 2, 2}), window(5, 1, 0, 1)),
+                "im2col: a 5x5 kernel (dilation 1x1, padding 0x0) does not fit a 2x2 input");
+  REQUIRE_ERROR(ops::col2im(zeros({1, 9, 5}), window(3, 1, 1, 1), 1, 4, 4),
+                "col2im: expected columns [N, 9, 16] for C=1, H=4, W=4");
 }
 
 TEST_CASE("nearest upsampling and its adjoint", "[tensor][image]") {
@@ -73,9 +76,11 @@ TEST_CASE("nearest upsampling and its adjoint", "[tensor][image]") {
   require_close(ops::upsample_nearest2d(x, 2), {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
   const Tensor g = pattern({2, 3, 8, 6});
   const Tensor small = pattern({2, 3, 4, 3}, DType::Float64, 0.4);
-  CHECK(dot(ops::upsample_nearest2d(small, 2), g) == Approx(dot(small, ops::upsample_nearest2d_backward(g, 2))).epsilon(1e-12));
+  CHECK(dot(ops::upsample_nearest2d(small, 2), g) ==
+        Approx(dot(small, ops::upsample_nearest2d_backward(g, 2))).epsilon(1e-12));
   require_close(ops::upsample_nearest2d_backward(ones({1, 1, 4, 4}, DType::Float64), 2), {4, 4, 4, 4});
-  REQUIRE_ERROR(ops::upsample_nearest2d_backward(zeros({1, 1, 5, 4}), 2), "upsample_nearest2d_backward: gradient shape [1, 1, 5, 4] is not a multiple of scale 2");
+  REQUIRE_ERROR(ops::upsample_nearest2d_backward(zeros({1, 1, 5, 4}), 2),
+                "upsample_nearest2d_backward: gradient shape [1, 1, 5, 4] is not a multiple of scale 2");
 }
 
 TEST_CASE("average pooling matches the windowed mean - backward is its adjoint", "[tensor][image]") {
@@ -97,7 +102,8 @@ TEST_CASE("average pooling matches the windowed mean - backward is its adjoint",
                 "avg_pool2d_backward: gradient shape [1, 1, 3, 3] does not match output shape [1, 1, 2, 2]");
 }
 
-TEST_CASE("conv2d: the CPU's per-image lowering equals direct convolution and the batched default", "[tensor][image][conv]") {
+TEST_CASE("conv2d: the CPU's per-image lowering equals direct convolution and the batched default",
+          "[tensor][image][conv]") {
   // The CPU backend overrides Backend::conv2d{,_backward} (im2col of the whole batch and
   // one batched GEMM) with one image per thread; both must agree for every window kind,
   // for batches smaller and larger than the thread count, and with the 1x1 shortcut.

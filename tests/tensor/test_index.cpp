@@ -20,7 +20,8 @@ TEST_CASE("cat and stack", "[tensor][index]") {
   require_close(s, {0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5});
   CHECK(ops::stack({a, a}, -1).shape() == Shape{2, 3, 2});
   REQUIRE_ERROR(ops::cat({a, b}, 0), "cat: tensor 1 has shape [2, 2], incompatible with tensor 0's [2, 3]");
-  REQUIRE_ERROR(ops::cat({a, ops::to(a, DType::Float32)}, 0), "cat: tensor 1 is float32 on cpu, tensor 0 is float64 on cpu");
+  REQUIRE_ERROR(ops::cat({a, ops::to(a, DType::Float32)}, 0),
+                "cat: tensor 1 is float32 on cpu, tensor 0 is float64 on cpu");
   REQUIRE_ERROR(ops::stack({a, b}, 0), "stack: tensor 1 has shape [2, 2], tensor 0 has [2, 3]");
 }
 
@@ -33,7 +34,8 @@ TEST_CASE("split and chunk are views that cat puts back together", "[tensor][ind
   require_close(ops::cat(pieces, 0), values(x));
   const auto uneven = ops::split(x, std::vector<int64_t>{1, 6}, 0);
   CHECK(uneven[1].shape() == Shape{6, 3});
-  REQUIRE_ERROR(ops::split(x, std::vector<int64_t>{1, 2}, 0), "split: sizes [1, 2] sum to 3, but dimension 0 has size 7");
+  REQUIRE_ERROR(ops::split(x, std::vector<int64_t>{1, 2}, 0),
+                "split: sizes [1, 2] sum to 3, but dimension 0 has size 7");
   CHECK(ops::chunk(x, 3, 0).size() == 3);
   CHECK(ops::chunk(x, 3, 1)[2].shape() == Shape{7, 1});
 }
@@ -43,7 +45,8 @@ TEST_CASE("index_select picks entries along an axis", "[tensor][index]") {
   require_close(ops::index_select(x, 0, idx({2, 0, 2})), {8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11});
   require_close(ops::index_select(x, 1, idx({3, 1})), {3, 1, 7, 5, 11, 9});
   require_close(ops::index_select(ops::transpose(x, 0, 1), 0, idx({1})), {1, 5, 9});
-  REQUIRE_ERROR(ops::index_select(x, 0, idx({0, 3})), "index_select: index values span [0, 3], out of range for dimension 0 of size 3");
+  REQUIRE_ERROR(ops::index_select(x, 0, idx({0, 3})),
+                "index_select: index values span [0, 3], out of range for dimension 0 of size 3");
   REQUIRE_ERROR(ops::index_select(x, 0, tensor({0.f})), "index_select: index must be int64, got float32");
 }
 
@@ -52,7 +55,7 @@ TEST_CASE("gather reads along an axis - scatter_add is its adjoint", "[tensor][i
   const Tensor i1 = idx({0, 3, 1, 1, 2, 0}, {3, 2});
   require_close(ops::gather(x, 1, i1), {0, 3, 5, 5, 10, 8});  // out[r][c] = x[r][i1[r][c]]
   const Tensor i0 = idx({2, 0, 1, 2}, {1, 4});
-  require_close(ops::gather(x, 0, i0), {8, 1, 6, 11});        // out[r][c] = x[i0[r][c]][c]
+  require_close(ops::gather(x, 0, i0), {8, 1, 6, 11});  // out[r][c] = x[i0[r][c]][c]
 
   const Tensor src = tensor(std::vector<double>{1, 2, 3, 4, 5, 6}, {3, 2});
   const Tensor out = ops::scatter_add(zeros({3, 4}, DType::Float64), 1, idx({1, 1, 0, 3, 2, 2}, {3, 2}), src);
@@ -70,7 +73,9 @@ TEST_CASE("gather reads along an axis - scatter_add is its adjoint", "[tensor][i
     const double rhs = dot(big, ops::scatter_add(zeros_like(big), dim, index, y));
     CHECK(lhs == Approx(rhs).epsilon(1e-12));
   }
-  REQUIRE_ERROR(ops::gather(x, 1, idx({4}, {1, 1})), "gather: index values span [4, 4], out of range for dimension 1 of size 4");
+  REQUIRE_ERROR(ops::gather(x, 1, idx({4}, {1, 1})),
+                "gather: index values span [4, 4], out of range for dimension 1 of size 4");
   REQUIRE_ERROR(ops::gather(x, 1, idx({0})), "gather: index has 1 dimensions, input has 2");
-  REQUIRE_ERROR(ops::gather(x, 1, idx({0, 0, 0, 0}, {4, 1})), "gather: index shape [4, 1] is larger than input shape [3, 4] at dimension 0");
+  REQUIRE_ERROR(ops::gather(x, 1, idx({0, 0, 0, 0}, {4, 1})),
+                "gather: index shape [4, 1] is larger than input shape [3, 4] at dimension 0");
 }

@@ -88,10 +88,12 @@ TEST_CASE("1-D operands act as row and column vectors", "[tensor][matmul]") {
 }
 
 TEST_CASE("matmul errors name the shapes", "[tensor][matmul]") {
-  REQUIRE_ERROR(ops::matmul(zeros({3, 4}), zeros({5, 6})), "matmul: shapes [3, 4] and [5, 6] cannot be multiplied (4 != 5)");
+  REQUIRE_ERROR(ops::matmul(zeros({3, 4}), zeros({5, 6})),
+                "matmul: shapes [3, 4] and [5, 6] cannot be multiplied (4 != 5)");
   REQUIRE_ERROR(ops::matmul(zeros({2, 3, 4}), zeros({3, 4, 5})), "matmul: shapes [2] and [3] cannot be broadcast");
   REQUIRE_ERROR(ops::matmul(zeros({2, 2}), zeros({2, 2}, DType::Float64)), "matmul: dtypes float32 and float64 differ");
-  REQUIRE_ERROR(ops::matmul(zeros({2, 2}, DType::Int64), zeros({2, 2}, DType::Int64)), "matmul: expected a floating dtype");
+  REQUIRE_ERROR(ops::matmul(zeros({2, 2}, DType::Int64), zeros({2, 2}, DType::Int64)),
+                "matmul: expected a floating dtype");
   REQUIRE_ERROR(ops::matmul(scalar_tensor(1), zeros({2})), "matmul: both operands need at least 1 dimension");
   // Empty inner dimension: the product is zeros.
   require_close(ops::matmul(zeros({2, 0}), zeros({0, 3})), std::vector<double>(6, 0.0));
@@ -100,15 +102,16 @@ TEST_CASE("matmul errors name the shapes", "[tensor][matmul]") {
 TEST_CASE("float32 GEMMs of many shapes and layouts match float64 loops", "[tensor][matmul]") {
   // sgemm's kernels differ by OpenBLAS core; these shapes cover edge tiles (odd sizes),
   // the conv lowering's shapes, and transposed operands.
-  for (const auto& [n, k, m] : std::vector<std::array<int64_t, 3>>{{1, 1, 1}, {7, 13, 5}, {32, 288, 784}, {64, 576, 49},
-                                                                   {288, 32, 97}, {129, 65, 33}}) {
+  for (const auto& [n, k, m] : std::vector<std::array<int64_t, 3>>{
+           {1, 1, 1}, {7, 13, 5}, {32, 288, 784}, {64, 576, 49}, {288, 32, 97}, {129, 65, 33}}) {
     const Tensor a = pattern({n, k}, DType::Float64), b = pattern({k, m}, DType::Float64, 0.5);
     const Tensor want = ops::matmul(a, b);  // dgemm, checked against loops above
     const Tensor a32 = ops::to(a, DType::Float32), b32 = ops::to(b, DType::Float32);
     INFO(n << "x" << k << "x" << m);
     const double tol = 2e-6 * std::sqrt(static_cast<double>(k));
     require_close(ops::matmul(a32, b32), values(want), tol);
-    require_close(ops::matmul(ops::contiguous(ops::transpose(ops::transpose(a32, 0, 1), 0, 1)), b32), values(want), tol);
+    require_close(ops::matmul(ops::contiguous(ops::transpose(ops::transpose(a32, 0, 1), 0, 1)), b32), values(want),
+                  tol);
     const Tensor at = ops::contiguous(ops::transpose(a32, 0, 1)), bt = ops::contiguous(ops::transpose(b32, 0, 1));
     require_close(ops::matmul(ops::transpose(at, 0, 1), ops::transpose(bt, 0, 1)), values(want), tol);  // both as Trans
   }
@@ -126,7 +129,9 @@ TEST_CASE("GEMM results are right under the OpenBLAS core rill suggests for this
   // OpenBLAS fixes its core when it loads, so the matmul tests run again in a child
   // process of this test binary with OPENBLAS_CORETYPE set to the suggestion.
   const std::string core = suggested_blas_core();
-  if (core.empty()) RILL_SKIP("OpenBLAS already uses the best core for this CPU (" << blas_core() << "); the matmul tests ran under it");
+  if (core.empty())
+    RILL_SKIP("OpenBLAS already uses the best core for this CPU (" << blas_core()
+                                                                   << "); the matmul tests ran under it");
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const std::string log = (rill::test::temp_dir("blas_core") / "matmul.log").string();
   const std::string cmd = "OPENBLAS_CORETYPE=" + core + " '" + self + "' '[matmul]' > '" + log + "' 2>&1";

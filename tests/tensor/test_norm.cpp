@@ -32,7 +32,8 @@ TEST_CASE("group_norm forward matches the float64 definition", "[tensor][norm]")
   require_close(ops::mean(y, {2}), std::vector<double>(N * G, 0.0), 1e-14);
   require_close(ops::var(y, {2}, 0), std::vector<double>(N * G, 1.0), 1e-12);
   REQUIRE_ERROR(ops::group_norm(x, 4, {}, {}), "group_norm: 6 channels cannot be split into 4 groups");
-  REQUIRE_ERROR(ops::group_norm(x, 3, zeros({5}, DType::Float64), {}), "group_norm: weight has shape [5], expected [6]");
+  REQUIRE_ERROR(ops::group_norm(x, 3, zeros({5}, DType::Float64), {}),
+                "group_norm: weight has shape [5], expected [6]");
 }
 
 TEST_CASE("layer_norm forward normalises the trailing axes", "[tensor][norm]") {
@@ -48,10 +49,12 @@ TEST_CASE("layer_norm forward normalises the trailing axes", "[tensor][norm]") {
     for (int j = 0; j < 15; ++j) expected.push_back((xv[r * 15 + j] - mean) / std::sqrt(var + 1e-5) * gv[j] + bv[j]);
   }
   require_close(f.y, expected, 1e-13);
-  REQUIRE_ERROR(ops::layer_norm(x, {5, 3}, {}, {}), "layer_norm: input shape [4, 3, 5] does not end with normalized_shape [5, 3]");
+  REQUIRE_ERROR(ops::layer_norm(x, {5, 3}, {}, {}),
+                "layer_norm: input shape [4, 3, 5] does not end with normalized_shape [5, 3]");
 }
 
-TEST_CASE("group_norm_silu equals silu(group_norm) both ways, fused and default, with and without affine", "[tensor][norm]") {
+TEST_CASE("group_norm_silu equals silu(group_norm) both ways, fused and default, with and without affine",
+          "[tensor][norm]") {
   Backend& cpu = backend(Device::cpu());
   const int64_t N = 3, C = 6, G = 3;
   const Tensor x = ops::mul(pattern({N, C, 5, 4}), 3.0);

@@ -14,10 +14,11 @@ const profiler::Entry* find(const std::vector<profiler::Entry>& entries, const s
 }  // namespace
 
 TEST_CASE("the op profiler counts outermost raw ops, once each, and only when on", "[tensor][profiler]") {
-  const Tensor x = rill::test::pattern({2, 3, 5, 5}), w = rill::test::pattern({4, 3, 3, 3}), b = rill::test::pattern({4});
+  const Tensor x = rill::test::pattern({2, 3, 5, 5}), w = rill::test::pattern({4, 3, 3, 3}),
+               b = rill::test::pattern({4});
   profiler::reset();
   const Window2d window{3, 3, 1, 1, 1, 1};  // 3x3 kernel, stride 1, padding 1
-  ops::conv2d(x, w, b, window);  // off: nothing recorded
+  ops::conv2d(x, w, b, window);             // off: nothing recorded
   CHECK(profiler::report().empty());
 
   profiler::enable(true);

@@ -34,11 +34,21 @@ std::vector<double> reduce_ref(const std::vector<double>& x, const std::vector<b
         double ss = 0;
         for (double v : g) ss += (v - mean) * (v - mean);
         switch (op) {
-          case Ref::Sum: out.push_back(s); break;
-          case Ref::Mean: out.push_back(mean); break;
-          case Ref::Max: out.push_back(*std::max_element(g.begin(), g.end())); break;
-          case Ref::Min: out.push_back(*std::min_element(g.begin(), g.end())); break;
-          case Ref::Var: out.push_back(ss / (n - 1)); break;
+          case Ref::Sum:
+            out.push_back(s);
+            break;
+          case Ref::Mean:
+            out.push_back(mean);
+            break;
+          case Ref::Max:
+            out.push_back(*std::max_element(g.begin(), g.end()));
+            break;
+          case Ref::Min:
+            out.push_back(*std::min_element(g.begin(), g.end()));
+            break;
+          case Ref::Var:
+            out.push_back(ss / (n - 1));
+            break;
         }
       }
   return out;
@@ -122,8 +132,7 @@ TEST_CASE("column and staged reductions: wider than a strip, every op, float32 a
         require_close(ops::var(x, axes), brute_reduce(xv, shape, red, "var"), tol);
         require_close(ops::max(x, axes), brute_reduce(xv, shape, red, "max"), 0);
         require_close(ops::min(x, axes), brute_reduce(xv, shape, red, "min"), 0);
-        if (axes.size() == 1)
-          require_close(ops::argmax(x, axes[0]), brute_reduce(xv, shape, red, "argmax"), 0);
+        if (axes.size() == 1) require_close(ops::argmax(x, axes[0]), brute_reduce(xv, shape, red, "argmax"), 0);
       }
     }
   }

@@ -21,7 +21,7 @@ TEST_CASE("smoke: setup report and a small regression end to end", "[smoke]") {
 
   Generator gen(0);
   const Tensor x = randn({256, 2}, DType::Float64, &gen);
-  const Tensor X = ops::cat({x, ones({256, 1}, DType::Float64)}, 1);          // [256, 3]
+  const Tensor X = ops::cat({x, ones({256, 1}, DType::Float64)}, 1);            // [256, 3]
   const Tensor y = ops::matmul(X, tensor(std::vector<double>{2, -3, 0.5}));     // [256]
   const Tensor XtX = ops::div(ops::matmul(ops::transpose(X, 0, 1), X), 256.0);  // [3, 3]
   const Tensor Xty = ops::div(ops::matmul(ops::transpose(X, 0, 1), y), 256.0);  // [3]

@@ -16,7 +16,7 @@ TEST_CASE("reshape and view share storage - -1 is inferred", "[tensor][views]") 
   CHECK(r.strides() == Strides{4, 1});
   CHECK(shares_storage(r, x));
   ops::fill_(ops::select(r, 0, 1), -1.0);  // writes through the view ...
-  CHECK(x.at({5}) == -1.0);                 // ... are seen by the base
+  CHECK(x.at({5}) == -1.0);                // ... are seen by the base
   REQUIRE_ERROR(ops::reshape(x, {5, -1}), "reshape: shape [5, -1] is invalid for input of shape [12] (12 elements)");
   REQUIRE_ERROR(ops::reshape(x, {-1, -1}), "reshape: only one dimension can be -1");
 }
@@ -61,8 +61,7 @@ TEST_CASE("narrow, slice and select", "[tensor][views]") {
   require_close(ops::contiguous(ops::narrow(x, 0, -2, 2)), {10, 11, 12, 13, 14, 15, 16, 17, 18, 19});
   REQUIRE_ERROR(ops::narrow(x, 1, 3, 3), "narrow: range [3, 6) out of bounds for dimension 1 of size 5 (shape [4, 5])");
 
-  require_close(ops::contiguous(ops::slice(x, 1, 0, 5, 2)),
-                {0, 2, 4, 5, 7, 9, 10, 12, 14, 15, 17, 19});
+  require_close(ops::contiguous(ops::slice(x, 1, 0, 5, 2)), {0, 2, 4, 5, 7, 9, 10, 12, 14, 15, 17, 19});
   require_close(ops::contiguous(ops::slice(x, 0, -1, 100)), {15, 16, 17, 18, 19});  // clamped like Python
   CHECK(ops::slice(x, 0, 3, 1).numel() == 0);
   REQUIRE_ERROR(ops::slice(x, 0, 0, 2, 0), "slice: step must be >= 1, got 0");
@@ -79,7 +78,8 @@ TEST_CASE("expand broadcasts with stride 0", "[tensor][views]") {
   CHECK(e.strides() == Strides{0, 1, 0});
   CHECK(e.at({1, 2, 3}) == 3);
   CHECK(ops::expand(x, {-1, 2}).shape() == Shape{3, 2});
-  REQUIRE_ERROR(ops::expand(x, {2, 4}), "expand: shape [3, 1] cannot be expanded to [2, 4] (size 3 vs 2 at dimension 0)");
+  REQUIRE_ERROR(ops::expand(x, {2, 4}),
+                "expand: shape [3, 1] cannot be expanded to [2, 4] (size 3 vs 2 at dimension 0)");
 }
 
 TEST_CASE("squeeze, unsqueeze, flatten", "[tensor][views]") {
