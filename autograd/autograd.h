@@ -7,6 +7,7 @@
 
 #include "autograd/binary.h"
 #include "autograd/conv.h"
+#include "autograd/dot.h"
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
 #include "autograd/gradcheck.h"

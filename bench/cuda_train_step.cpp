@@ -1,7 +1,7 @@
 // bench_cuda_train_step — the GPU figures of issue 19, timed on the CUDA backend.
 //
-//   MLP training step:    MODELS.md MLP, batch 256, CFM loss, Adam
-//   U-Net training step:  MODELS.md U-Net (in_ch = 1, 28x28), batch 64 and batch 256, CFM loss, Adam
+//   MLP training step:    docs/models.md MLP, batch 256, CFM loss, Adam
+//   U-Net training step:  docs/models.md U-Net (in_ch = 1, 28x28), batch 64 and batch 256, CFM loss, Adam
 //   sampling:             64 MNIST-sized images, 100 Euler steps with the U-Net
 //   peak memory:          the caching allocator's peak of tensor bytes during the batch-256
 //                         U-Net steps (cuda::memory_stats; PyTorch: max_memory_allocated)
@@ -75,11 +75,11 @@ int main(int argc, char** argv) {
   fmt::print("device: {}\nTF32 GEMMs: {}\n\n", cuda::device_description(0), tf32 ? "on" : "off");
   Generator gen(0);
 
-  nn::MLP mlp;  // MODELS.md defaults: 2-D data, width 256
+  nn::MLP mlp;  // docs/models.md defaults: 2-D data, width 256
   mlp.to(Device::cuda());
   print_figure("MLP training step (batch 256)", train_step_seconds(mlp, std::ref(mlp), {256, 2}, 50, gen) * 1e3, "ms");
 
-  nn::UNet unet;  // MODELS.md defaults, in_ch = 1
+  nn::UNet unet;  // docs/models.md defaults, in_ch = 1
   unet.to(Device::cuda());
   const fm::Model v = std::ref(unet);
   print_figure("U-Net training step (batch 64)", train_step_seconds(unet, v, {64, 1, 28, 28}, 10, gen) * 1e3, "ms");

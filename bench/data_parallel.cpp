@@ -7,7 +7,7 @@
 // One step is what image_flow does (examples/common/data_parallel.h): every rank builds
 // the global batch of 64 images (random pixels here, MNIST-sized, 1 x 28 x 28) and its
 // noise, pairs them by exact OT on the global batch, keeps its 64/P rows, forward and
-// backward of UNet(in_ch=1) (MODELS.md) on them, the gradients averaged over the ranks
+// backward of UNet(in_ch=1) (docs/models.md) on them, the gradients averaged over the ranks
 // in buckets, gradient clipping, Adam. Rank 0 prints the median over the timed steps of:
 //   step         the whole step (wall time, rank 0)
 //   batch        building the global batch and this rank's share (pairs, t, x_t, u_t)

@@ -7,7 +7,7 @@
 // and prints GFLOP/s (2 M N K B flops per product) and the overhead of the tensor layer.
 //
 // Shapes: a square 1024^3, and the GEMMs of the MNIST U-Net's convolutions
-// (../shared/MODELS.md, batch 64) lowered by im2col: weight [Cout, C*9] times
+// (docs/models.md, batch 64) lowered by im2col: weight [Cout, C*9] times
 // columns [B, C*9, H*W] per image, and the input-gradient GEMM w^T @ dY that uses a
 // transposed view of the weight.
 //

@@ -5,7 +5,7 @@ eager mode), to put rill's figures side by side with it.
     OMP_NUM_THREADS=1 python3 bench/pytorch_reference.py 1 [rill_binary] [all|mlp|unet|sample]
     python3 bench/pytorch_reference.py --device cuda [--tf32] [rill_cuda_binary | its saved output]
 
-Builds the MODELS.md MLP and U-Net layer for layer (it checks the parameter counts), times
+Builds the docs/models.md MLP and U-Net layer for layer (it checks the parameter counts), times
 a CFM training step of each (Adam) and 64 MNIST-sized samples with 100 Euler steps, and,
 when the path of rill's bench_train_step is given, runs it with the same thread count and
 prints the ratios rill / PyTorch. With `unet` alone both print the peak resident memory

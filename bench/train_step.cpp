@@ -1,6 +1,6 @@
 // bench_train_step — the reference models' training steps and sampling, timed.
 //
-//   MLP   training step: MODELS.md MLP, batch 256, CFM loss, Adam      (issue 8: PyTorch 9.8 ms at 1 thread)
+//   MLP   training step: docs/models.md MLP, batch 256, CFM loss, Adam      (issue 8: PyTorch 9.8 ms at 1 thread)
 //   U-Net training step: UNet(in_ch=1), batch 64, CFM loss, Adam         (PyTorch 1.17 s at 1 thread)
 //   sampling: 64 MNIST-sized samples, 100 Euler steps with the U-Net     (PyTorch 33.8 s at 1 thread)
 // Each figure is the median of several repetitions after a warm-up.

@@ -1,7 +1,7 @@
 // rill distributed — collectives over many tensors at once, in buckets: how a
 // data-parallel trainer averages its gradients and broadcasts its parameters.
 //
-// A model's gradient is many tensors (the U-Net of MODELS.md: 148 tensors, from 1 to
+// A model's gradient is many tensors (the U-Net of docs/models.md: 148 tensors, from 1 to
 // 73,728 floats, 4.25 MB in all). One all_reduce_ per tensor would pay the fixed cost of
 // a collective (MPI latency, and rill's agreement record, communicator.h) 148 times per
 // step. So the tensors are coalesced:

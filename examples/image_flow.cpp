@@ -1,4 +1,4 @@
-// image_flow — flow matching on images with the U-Net of MODELS.md (docs/tour.md).
+// image_flow — flow matching on images with the U-Net of docs/models.md (docs/tour.md).
 //
 //   ./build/examples/image_flow                                   Fashion-MNIST (Debian's), 2000 steps
 //   ./build/examples/image_flow --conditional --cfg-scale 2       class-conditional, one class per grid row
@@ -92,7 +92,7 @@ void add_options(CLI::App& app, ImageOptions& o) {
   app.add_option("--schedule", o.schedule, "learning-rate schedule")
       ->capture_default_str()
       ->check(one_of(nn::LRSchedule::names()));
-  app.add_option("--base", o.base, "U-Net base channels (MODELS.md: 32)")->capture_default_str()->check(at_least(1));
+  app.add_option("--base", o.base, "U-Net base channels (docs/models.md: 32)")->capture_default_str()->check(at_least(1));
   app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h); ot is class-aware when --conditional")
       ->capture_default_str()
       ->check(one_of(fm::method_names()));

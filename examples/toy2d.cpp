@@ -4,7 +4,7 @@
 //   ./build/examples/toy2d --path independent   the same with independent pairs (curvier paths)
 //   ./build/examples/toy2d --source 8gaussians --data moons --solver rk4 --nfe 8
 //
-// Trains the MLP velocity field of MODELS.md by conditional flow matching, then samples
+// Trains the MLP velocity field of docs/models.md by conditional flow matching, then samples
 // with an ODE solver and writes into --out: config.json, metrics.csv, checkpoint.safetensors
 // (resumable), model.safetensors (EMA weights), samples.npy, samples.png,
 // trajectories.png and metrics.json (W2 to fresh data, the two-sample W2 floor, NFE,

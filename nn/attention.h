@@ -1,4 +1,4 @@
-// rill nn — 2-D self-attention block (the U-Net's middle block, MODELS.md):
+// rill nn — 2-D self-attention block (the U-Net's middle block, docs/models.md):
 //   h = GroupNorm(x);  [q | k | v] = Conv1x1(c, 3c)(h), each split into `heads`
 //   contiguous heads of d = c / heads channels;
 //   out_head = softmax(q^T k / sqrt(d)) v^T over the H*W positions;

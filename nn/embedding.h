@@ -15,7 +15,7 @@ class Embedding : public Module {
   Tensor weight;
 };
 
-// Sinusoidal embedding of times t [B] -> [B, dim] (no parameters), as in MODELS.md:
+// Sinusoidal embedding of times t [B] -> [B, dim] (no parameters), as in docs/models.md:
 //   freq_i = exp(-ln(10000) i / (dim/2)),  i < dim/2
 //   emb    = [sin(scale t freq_0), ..., sin(scale t freq_{dim/2-1}), cos(...same...)]
 // with scale = 1000, so that t in [0, 1] spans the same range as integer diffusion steps.

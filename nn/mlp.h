@@ -1,4 +1,4 @@
-// rill nn — the reference MLP velocity field for 2-D data (MODELS.md):
+// rill nn — the reference MLP velocity field for 2-D data (docs/models.md):
 //   concat(x [B, d], t [B, 1]) -> Linear(d+1, w) SiLU Linear(w, w) SiLU Linear(w, w) SiLU Linear(w, d)
 // Defaults d = 2, w = 256: 133,122 parameters.
 #pragma once

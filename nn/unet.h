@@ -1,4 +1,4 @@
-// rill nn — the reference U-Net velocity field for images (MODELS.md, exactly).
+// rill nn — the reference U-Net velocity field for images (docs/models.md, exactly).
 //
 //   emb = Linear(base, E) SiLU Linear(E, E) applied to sinusoidal(t, base)  (E = 4 base)
 //         (+ Embedding(num_classes + 1, E)(y) when conditional; label num_classes = "null")
