@@ -99,3 +99,31 @@ TEST_CASE("for a Gaussian mixture, the closed-form velocity and score agree thro
       }
     }
 }
+
+// docs/derivations.md, section 3: for ANY velocity prediction v-hat (not only the exact
+// one), with e-hat its noise form and s-hat its score form,
+//   || v-hat - u_t ||^2 = (det/alpha)^2 || e-hat - x0 ||^2 = (det sigma/alpha)^2 || s-hat + x0/sigma ||^2,
+// i.e. the flow-matching loss is a time-weighted noise loss and a time-weighted denoising
+// score-matching loss (the conditional score of the path is -x0/sigma).
+TEST_CASE("the flow-matching loss is a weighted noise loss and a weighted score-matching loss",
+          "[flowmatch][paths]") {
+  Generator gen(3);
+  for (const auto& s : {linear_schedule(), cosine_schedule(), polynomial_schedule(2), vp_sde_schedule()}) {
+    for (double t : {0.05, 0.3, 0.8}) {
+      const Tensor x0 = randn({6, 2}, DType::Float64, &gen), x1 = randn({6, 2}, DType::Float64, &gen);
+      const double a = s->alpha(t), sg = s->sigma(t), da = s->d_alpha(t), ds = s->d_sigma(t);
+      const double det = a * ds - sg * da;
+      const Tensor tt = full({6}, t, DType::Float64);
+      const Tensor xt = ops::add(ops::mul(x1, a), ops::mul(x0, sg)), ut = ops::add(ops::mul(x1, da), ops::mul(x0, ds));
+      const Tensor v_hat = randn({6, 2}, DType::Float64, &gen);  // an arbitrary (wrong) prediction
+      const Tensor e_hat = convert_prediction(*s, tt, xt, v_hat, Prediction::Velocity, Prediction::Noise);
+      const Tensor s_hat = convert_prediction(*s, tt, xt, v_hat, Prediction::Velocity, Prediction::Score);
+      auto sq = [](const Tensor& d) { return ops::sum(ops::mul(d, d)).item(); };
+      const double fm_loss = sq(ops::sub(v_hat, ut));
+      INFO(s->name() << " t = " << t);
+      CHECK(fm_loss == Approx(det * det / (a * a) * sq(ops::sub(e_hat, x0))).epsilon(1e-10));
+      CHECK(fm_loss ==
+            Approx(det * det * sg * sg / (a * a) * sq(ops::add(s_hat, ops::div(x0, sg)))).epsilon(1e-10));
+    }
+  }
+}
