@@ -125,4 +125,29 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   return y;
 }
 
+// ---- RMSNorm: y = x rstd weight, rstd = 1/sqrt(mean(x^2) + eps) -----------------------
+//      dx = rstd (dxhat - xhat mean(dxhat xhat)),  dweight = sum_rows dy xhat   (xhat = x rstd,
+//      dxhat = dy weight; derived in docs/adding-a-layer.md). The fused kernel computes both.
+struct RmsNormBackward : Node {
+  SavedTensor saved_x, saved_weight;
+  ops::NormForward saved;  // rstd per row (not a user-visible tensor: nothing can overwrite it)
+  std::string name() const override { return "RmsNormBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override {
+    const Tensor& x = saved_x.unpack(*this, "its input x");
+    const Tensor& weight = saved_weight.unpack(*this, "its weight");
+    return dx_dweight(ops::rms_norm_backward(g, x, saved, weight), weight);
+  }
+  void release_saved() override { saved_x.reset(), saved_weight.reset(), saved = {}; }
+};
+
+Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
+  ops::NormForward f = ops::rms_norm(x, weight, eps);
+  Tensor y = f.y;
+  if (auto node = record<RmsNormBackward>(y, with_affine(x, weight, Tensor()))) {
+    node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
+    node->saved = {Tensor(), Tensor(), f.rstd};
+  }
+  return y;
+}
+
 }  // namespace rill

@@ -1,4 +1,4 @@
-// rill autograd — group norm and layer norm with their fused backward (tensor/norm.h).
+// rill autograd — group norm, layer norm and RMSNorm with their fused backward (tensor/norm.h).
 #pragma once
 
 #include "tensor/tensor.h"
@@ -16,5 +16,7 @@ Tensor group_norm_silu(const Tensor& x, int64_t groups, const Tensor& weight = {
 // Statistics over the trailing axes normalized_shape; weight, bias: normalized_shape or undefined.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = {}, const Tensor& bias = {},
                   double eps = 1e-5);
+// RMSNorm over the last axis: y = x / sqrt(mean(x^2) + eps) * weight; weight: [D] or undefined.
+Tensor rms_norm(const Tensor& x, const Tensor& weight = {}, double eps = 1e-6);
 
 }  // namespace rill

@@ -4,7 +4,7 @@
 //   memory.cu        allocate (caching allocator, allocator.h), host copies
 //   elementwise.cu   copy, fill, unary, binary, where, clamp
 //   reduce.cu        reduce, softmax
-//   norm.cu          group_norm, layer_norm and their fused backward
+//   norm.cu          group_norm, layer_norm, rms_norm and their fused backward
 //   matmul.cu        matmul through cuBLAS (strided batched GEMM)
 //   index.cu         index_select, gather, scatter_add
 //   image.cu         im2col, col2im, upsample, avg_pool
@@ -47,6 +47,9 @@ class CudaBackend final : public Backend {
   void layer_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                            const Tensor& gamma, const Tensor& grad_x, const Tensor& grad_gamma,
                            const Tensor& grad_beta) override;
+  void rms_norm(const Tensor& x, const Tensor& gamma, double eps, const Tensor& y, const Tensor& rstd) override;
+  void rms_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& rstd, const Tensor& gamma,
+                         const Tensor& grad_x, const Tensor& grad_gamma) override;
 
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out) override;
 

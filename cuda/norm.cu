@@ -1,4 +1,4 @@
-// rill CUDA — group norm and layer norm, forward and fused backward.
+// rill CUDA — group norm, layer norm and RMSNorm, forward and fused backward.
 // Formulas: tensor/norm.h; algorithm: tensor/cpu/norm.cpp. Statistics accumulate in
 // acc_t<T> (double for float32).
 //
@@ -190,6 +190,49 @@ __global__ void layer_norm_params_kernel(const T* dy, const T* x, const T* mean,
   }
 }
 
+// ---- RMSNorm (tensor/norm.h): a group of kGroup threads per row r of x, y [R, D] -------
+// rstd = 1/sqrt(mean(x^2) + eps), y = x rstd gamma.
+template <int kGroup, typename T>
+__global__ void rms_norm_kernel(const T* x, const T* gamma, int64_t R, int64_t D, double eps, T* y, T* rstd) {
+  using Acc = acc_t<T>;
+  const int lane = threadIdx.x % kGroup;
+  for (int64_t r = first_row<kGroup>(); r < R; r += row_stride<kGroup>()) {
+    Acc sum_sq = 0;
+    for (int64_t j = lane; j < D; j += kGroup) sum_sq += static_cast<Acc>(x[r * D + j]) * x[r * D + j];
+    const Acc rs = Acc(1) / sqrt(group_sum<kGroup>(sum_sq) / static_cast<Acc>(D > 0 ? D : 1) + static_cast<Acc>(eps));
+    if (lane == 0) rstd[r] = static_cast<T>(rs);
+    for (int64_t j = lane; j < D; j += kGroup) y[r * D + j] = static_cast<T>(x[r * D + j] * rs * (gamma ? gamma[j] : T(1)));
+  }
+}
+
+// dx = rstd (dxhat - xhat mean(dxhat xhat)), dxhat = dy gamma, xhat = x rstd: one row per group.
+template <int kGroup, typename T>
+__global__ void rms_norm_backward_kernel(const T* dy, const T* x, const T* rstd, const T* gamma, int64_t R, int64_t D,
+                                         T* dx) {
+  using Acc = acc_t<T>;
+  const int lane = threadIdx.x % kGroup;
+  for (int64_t r = first_row<kGroup>(); r < R; r += row_stride<kGroup>()) {
+    const Acc rs = rstd[r];
+    Acc mean_dxhat_xhat = 0;
+    for (int64_t j = lane; j < D; j += kGroup)
+      mean_dxhat_xhat += static_cast<Acc>(dy[r * D + j]) * (gamma ? gamma[j] : T(1)) * x[r * D + j] * rs;
+    mean_dxhat_xhat = group_sum<kGroup>(mean_dxhat_xhat) / static_cast<Acc>(D);
+    for (int64_t j = lane; j < D; j += kGroup)
+      dx[r * D + j] = static_cast<T>(
+          rs * (static_cast<Acc>(dy[r * D + j]) * (gamma ? gamma[j] : T(1)) - x[r * D + j] * rs * mean_dxhat_xhat));
+  }
+}
+
+// dgamma[j] = sum_r dy xhat: thread j walks the rows in order (deterministic).
+template <typename T>
+__global__ void rms_norm_params_kernel(const T* dy, const T* x, const T* rstd, int64_t R, int64_t D, T* grad_gamma) {
+  RILL_CUDA_FOR(j, D) {
+    acc_t<T> dg = 0;
+    for (int64_t r = 0; r < R; ++r) dg += static_cast<acc_t<T>>(dy[r * D + j]) * x[r * D + j] * rstd[r];
+    grad_gamma[j] = static_cast<T>(dg);
+  }
+}
+
 template <typename T>
 T* ptr_or_null_mut(const Tensor& t) {
   return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
@@ -264,6 +307,40 @@ void CudaBackend::layer_norm_backward(const Tensor& grad_y, const Tensor& x, con
           <<<blocks_for(D), kThreads, 0, stream()>>>(ptr<T>(grad_y), ptr<T>(x), ptr<T>(mean), ptr<T>(rstd), R, D,
                                                      ptr_or_null_mut<T>(grad_gamma), ptr_or_null_mut<T>(grad_beta));
       RILL_CUDA_CHECK_LAUNCH("layer_norm_backward");
+    }
+  });
+}
+
+void CudaBackend::rms_norm(const Tensor& x, const Tensor& gamma, double eps, const Tensor& y, const Tensor& rstd) {
+  const int64_t R = x.shape()[0], D = x.shape()[1];
+  if (R == 0) return;
+  dispatch_float(x.dtype(), "rms_norm", [&]<typename T>() {
+    if (D <= kWarpRowMax)  // a warp per row, 8 rows per block
+      rms_norm_kernel<kWarp, T><<<grid_of(ceil_div(R, kThreads / kWarp)), kThreads, 0, stream()>>>(
+          ptr<T>(x), ptr_or_null<T>(gamma), R, D, eps, ptr<T>(y), ptr<T>(rstd));
+    else  // a block per row
+      rms_norm_kernel<kThreads, T><<<grid_of(R), kThreads, 0, stream()>>>(ptr<T>(x), ptr_or_null<T>(gamma), R, D, eps,
+                                                                          ptr<T>(y), ptr<T>(rstd));
+    RILL_CUDA_CHECK_LAUNCH("rms_norm");
+  });
+}
+
+void CudaBackend::rms_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& rstd, const Tensor& gamma,
+                                    const Tensor& grad_x, const Tensor& grad_gamma) {
+  const int64_t R = x.shape()[0], D = x.shape()[1];
+  if (R == 0) return;
+  dispatch_float(x.dtype(), "rms_norm_backward", [&]<typename T>() {
+    if (D <= kWarpRowMax)
+      rms_norm_backward_kernel<kWarp, T><<<grid_of(ceil_div(R, kThreads / kWarp)), kThreads, 0, stream()>>>(
+          ptr<T>(grad_y), ptr<T>(x), ptr<T>(rstd), ptr_or_null<T>(gamma), R, D, ptr<T>(grad_x));
+    else
+      rms_norm_backward_kernel<kThreads, T><<<grid_of(R), kThreads, 0, stream()>>>(
+          ptr<T>(grad_y), ptr<T>(x), ptr<T>(rstd), ptr_or_null<T>(gamma), R, D, ptr<T>(grad_x));
+    RILL_CUDA_CHECK_LAUNCH("rms_norm_backward");
+    if (grad_gamma.defined()) {
+      rms_norm_params_kernel<T><<<blocks_for(D), kThreads, 0, stream()>>>(ptr<T>(grad_y), ptr<T>(x), ptr<T>(rstd), R, D,
+                                                                          ptr<T>(grad_gamma));
+      RILL_CUDA_CHECK_LAUNCH("rms_norm_backward");
     }
   });
 }

@@ -22,4 +22,11 @@ LayerNorm::LayerNorm(Shape shape, double eps_) : normalized_shape(std::move(shap
 
 Tensor LayerNorm::forward(const Tensor& x) { return layer_norm(x, normalized_shape, weight, bias, eps); }
 
+RMSNorm::RMSNorm(int64_t dim, double eps_) : eps(eps_) {
+  RILL_CHECK(dim >= 1, "RMSNorm: dim must be >= 1, got {}", dim);
+  weight = register_parameter("weight", ones({dim}));
+}
+
+Tensor RMSNorm::forward(const Tensor& x) { return rms_norm(x, weight, eps); }
+
 }  // namespace rill::nn

@@ -30,4 +30,16 @@ class LayerNorm : public UnaryModule {
   double eps;
 };
 
+// RMSNorm(D) (Zhang & Sennrich 2019): x [..., D] divided by its root mean square over the
+// last axis, then scaled per element; no centring and no shift (a LayerNorm without the
+// mean), as in Llama and many recent transformers. weight: [D], ones at init.
+class RMSNorm : public UnaryModule {
+ public:
+  explicit RMSNorm(int64_t dim, double eps = 1e-6);
+  Tensor forward(const Tensor& x) override;
+
+  Tensor weight;  // [D]
+  double eps;
+};
+
 }  // namespace rill::nn

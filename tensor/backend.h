@@ -113,6 +113,11 @@ class Backend {
   virtual void layer_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                                    const Tensor& gamma, const Tensor& grad_x, const Tensor& grad_gamma,
                                    const Tensor& grad_beta) = 0;
+  // RMSNorm (tensor/norm.h): x, y, grad_y, grad_x: [R, D] contiguous; rstd: [R]; gamma,
+  // grad_gamma: [D] or undefined.
+  virtual void rms_norm(const Tensor& x, const Tensor& gamma, double eps, const Tensor& y, const Tensor& rstd) = 0;
+  virtual void rms_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& rstd, const Tensor& gamma,
+                                 const Tensor& grad_x, const Tensor& grad_gamma) = 0;
 
   // ---- linear algebra -----------------------------------------------------------
   // a: [B, n, k], b: [B, k, m] (any strides; batch stride may be 0 = broadcast)

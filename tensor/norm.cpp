@@ -123,4 +123,31 @@ NormBackward layer_norm_backward(const Tensor& grad_y, const Tensor& x, const No
   return out;
 }
 
+NormForward rms_norm(const Tensor& x, const Tensor& gamma, double eps) {
+  RILL_CHECK(x.dim() >= 1, "rms_norm: expected an input with at least one axis, got shape {}", shape_str(x.shape()));
+  RILL_CHECK(is_floating(x.dtype()), "rms_norm: expected a floating dtype, got {}", x.dtype());
+  RILL_CHECK(eps >= 0, "rms_norm: eps must be >= 0, got {}", eps);
+  const int64_t D = x.size(-1), R = x.numel() / std::max<int64_t>(D, 1);
+  check_affine("rms_norm", x, gamma, {D}, "weight");
+  NormForward out{Tensor::empty(x.shape(), x.options()), Tensor(), Tensor::empty({R}, x.options())};
+  const profiler::Scope scope("rms_norm");
+  backend(x.device()).rms_norm(reshape(contiguous(x), {R, D}), maybe_contiguous(gamma), eps, view(out.y, {R, D}), out.rstd);
+  return out;
+}
+
+NormBackward rms_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, const Tensor& gamma) {
+  RILL_CHECK(grad_y.shape() == x.shape(), "rms_norm_backward: gradient shape {} differs from input shape {}",
+             shape_str(grad_y.shape()), shape_str(x.shape()));
+  RILL_CHECK(grad_y.dtype() == x.dtype() && grad_y.device() == x.device(),
+             "rms_norm_backward: gradient is {} on {}, input is {} on {}", grad_y.dtype(), grad_y.device(), x.dtype(),
+             x.device());
+  const int64_t R = saved.rstd.numel(), D = x.numel() / std::max<int64_t>(R, 1);
+  NormBackward out{Tensor::empty(x.shape(), x.options()), empty_if(gamma), Tensor()};
+  const profiler::Scope scope("rms_norm_backward");
+  backend(x.device())
+      .rms_norm_backward(reshape(contiguous(grad_y), {R, D}), reshape(contiguous(x), {R, D}), saved.rstd,
+                         maybe_contiguous(gamma), view(out.grad_x, {R, D}), out.grad_gamma);
+  return out;
+}
+
 }  // namespace rill::ops

@@ -1,4 +1,4 @@
-// rill — normalisation kernels (raw: no gradients): group norm and layer norm,
+// rill — normalisation kernels (raw: no gradients): group norm, layer norm and RMSNorm,
 // forward and the fused backward.
 //
 // Both normalise groups of elements to zero mean and unit variance, then apply a
@@ -44,5 +44,13 @@ NormBackward group_norm_silu_backward(const Tensor& grad_y, const Tensor& x, con
 NormForward layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& gamma, const Tensor& beta,
                        double eps = 1e-5);
 NormBackward layer_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, const Tensor& gamma);
+
+// RMSNorm (Zhang & Sennrich 2019) over the last axis (length D): no centring, no shift,
+//     rstd = 1 / sqrt(mean(x^2) + eps),   y = x * rstd * gamma
+// and, with xhat = x * rstd and dxhat = dy * gamma (derivation: docs/adding-a-layer.md),
+//     dx = rstd * (dxhat - xhat * mean(dxhat * xhat)),   dgamma = sum over rows of dy * xhat.
+// x: [..., D]; gamma: [D] or undefined. `mean` of the result is undefined, rstd is [rows].
+NormForward rms_norm(const Tensor& x, const Tensor& gamma, double eps = 1e-6);
+NormBackward rms_norm_backward(const Tensor& grad_y, const Tensor& x, const NormForward& saved, const Tensor& gamma);
 
 }  // namespace rill::ops

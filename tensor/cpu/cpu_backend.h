@@ -2,7 +2,7 @@
 //   memory.cpp       allocate (through the caching allocator of allocator.h), host copies
 //   elementwise.cpp  copy, fill, unary, binary, where, clamp
 //   reduce.cpp       reduce (rows or columns), softmax
-//   norm.cpp         group_norm (also fused with SiLU), layer_norm and their fused backward
+//   norm.cpp         group_norm (also fused with SiLU), layer_norm, rms_norm and their fused backward
 //   matmul.cpp       matmul through cblas_sgemm / cblas_dgemm
 //   index.cpp        index_select, gather, scatter_add
 //   image.cpp        im2col, col2im, upsample, avg_pool
@@ -51,6 +51,9 @@ class CpuBackend final : public Backend {
   void layer_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                            const Tensor& gamma, const Tensor& grad_x, const Tensor& grad_gamma,
                            const Tensor& grad_beta) override;
+  void rms_norm(const Tensor& x, const Tensor& gamma, double eps, const Tensor& y, const Tensor& rstd) override;
+  void rms_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& rstd, const Tensor& gamma,
+                         const Tensor& grad_x, const Tensor& grad_gamma) override;
 
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out) override;
 

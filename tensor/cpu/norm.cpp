@@ -234,4 +234,54 @@ void CpuBackend::layer_norm_backward(const Tensor& grad_y, const Tensor& x, cons
   });
 }
 
+// ---- RMSNorm: rstd = 1/sqrt(mean(x^2) + eps), y = x rstd gamma (tensor/norm.h) ----------
+// x, y: [R, D]; rstd: [R]. One row per iteration, the sum of squares in acc_t<T>.
+void CpuBackend::rms_norm(const Tensor& x, const Tensor& gamma, double eps, const Tensor& y, const Tensor& rstd) {
+  const int64_t R = x.shape()[0], D = x.shape()[1];
+  dispatch_float(x.dtype(), "rms_norm", [&]<typename T>() {
+    using Acc = acc_t<T>;
+    const T* px = static_cast<const T*>(x.raw_data());
+    const T* pg = ptr_or_null<T>(gamma);
+    T* py = static_cast<T*>(y.raw_data());
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
+    for (int64_t r = 0; r < R; ++r) {
+      Acc sum_sq = 0;
+      for (int64_t j = 0; j < D; ++j) sum_sq += static_cast<Acc>(px[r * D + j]) * px[r * D + j];
+      const Acc rs = Acc(1) / std::sqrt(sum_sq / static_cast<Acc>(std::max<int64_t>(D, 1)) + static_cast<Acc>(eps));
+      static_cast<T*>(rstd.raw_data())[r] = static_cast<T>(rs);
+      for (int64_t j = 0; j < D; ++j) py[r * D + j] = static_cast<T>(px[r * D + j] * rs * (pg ? pg[j] : T(1)));
+    }
+  });
+}
+
+// dx = rstd (dxhat - xhat mean(dxhat xhat)) per row; dgamma[j] = sum_r dy xhat, rows in
+// order (deterministic).
+void CpuBackend::rms_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& rstd, const Tensor& gamma,
+                                   const Tensor& grad_x, const Tensor& grad_gamma) {
+  const int64_t R = x.shape()[0], D = x.shape()[1];
+  dispatch_float(x.dtype(), "rms_norm_backward", [&]<typename T>() {
+    using Acc = acc_t<T>;
+    const T* pdy = static_cast<const T*>(grad_y.raw_data());
+    const T* px = static_cast<const T*>(x.raw_data());
+    const T* pr = static_cast<const T*>(rstd.raw_data());
+    const T* pg = ptr_or_null<T>(gamma);
+    T* pdx = static_cast<T*>(grad_x.raw_data());
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelGrain)
+    for (int64_t r = 0; r < R; ++r) {
+      const Acc rs = pr[r];
+      Acc mean_dxhat_xhat = 0;
+      for (int64_t j = 0; j < D; ++j) mean_dxhat_xhat += pdy[r * D + j] * (pg ? pg[j] : T(1)) * px[r * D + j] * rs;
+      mean_dxhat_xhat /= static_cast<Acc>(D);
+      for (int64_t j = 0; j < D; ++j)
+        pdx[r * D + j] = static_cast<T>(rs * (pdy[r * D + j] * (pg ? pg[j] : T(1)) - px[r * D + j] * rs * mean_dxhat_xhat));
+    }
+    if (grad_gamma.defined()) {
+      std::vector<Acc> dg(static_cast<size_t>(D), 0);
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t j = 0; j < D; ++j) dg[j] += static_cast<Acc>(pdy[r * D + j]) * px[r * D + j] * pr[r];
+      for (int64_t j = 0; j < D; ++j) static_cast<T*>(grad_gamma.raw_data())[j] = static_cast<T>(dg[j]);
+    }
+  });
+}
+
 }  // namespace rill

@@ -164,6 +164,30 @@ DEVICE_TEST_CASE("device: group norm and layer norm forward and backward", "[dev
   }
 }
 
+// RMSNorm, both launch shapes (a warp per row up to 1024, a block per longer row), with
+// and without a weight, in both float dtypes.
+DEVICE_TEST_CASE("device: RMSNorm forward and backward", "[device][norm]") {
+  for (DType d : kFloatTypes) {
+    const double tol = d == DType::Float32 ? 1e-5 : 1e-12;
+    for (int64_t D : {1, 64, 2000}) {
+      for (bool affine : {true, false}) {
+        INFO("dtype " << dtype_name(d) << ", rows of " << D << (affine ? ", with weight" : ", no weight"));
+        const Tensor x = ops::to(pattern({3, 4, D}, DType::Float64, 2.0), d);
+        const Tensor dy = ops::to(pattern({3, 4, D}, DType::Float64, 0.7), d);
+        const Tensor g = affine ? ops::to(pattern({D}, DType::Float64), d) : Tensor();
+        const Tensor gd = affine ? on(device, g) : Tensor();
+        const ops::NormForward cpu = ops::rms_norm(x, g), dev = ops::rms_norm(on(device, x), gd);
+        require_same(dev.y, cpu.y, tol);
+        require_same(dev.rstd, cpu.rstd, tol);
+        const ops::NormBackward bc = ops::rms_norm_backward(dy, x, cpu, g);
+        const ops::NormBackward bd = ops::rms_norm_backward(on(device, dy), on(device, x), dev, gd);
+        require_same(bd.grad_x, bc.grad_x, tol);
+        if (affine) require_same(bd.grad_gamma, bc.grad_gamma, tol * D);
+      }
+    }
+  }
+}
+
 DEVICE_TEST_CASE("device: matmul plain batched transposed broadcast and strided", "[device][matmul]") {
   for (DType d : kFloatTypes) {
     INFO("dtype " << dtype_name(d));

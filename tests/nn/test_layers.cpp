@@ -68,6 +68,27 @@ TEST_CASE("GroupNorm, LayerNorm: init and gradcheck", "[nn][layers]") {
   REQUIRE_ERROR(nn::GroupNorm(3, 4), "GroupNorm: 4 channels cannot be split into 3 groups");
 }
 
+TEST_CASE("RMSNorm: init, gradcheck of input and weight, and a network built with it", "[nn][layers]") {
+  nn::RMSNorm norm(5);
+  CHECK(values(norm.weight) == std::vector<double>(5, 1.0));
+  CHECK(norm.named_parameters().size() == 1);
+  ops::copy_(norm.weight, ops::to(pattern({5}, DType::Float64, 1.5), DType::Float32));  // a non-trivial weight
+  REQUIRE_OK(gradcheck_module(
+      norm, [&](const Tensor& x) { return norm(x); }, rill::test::leaf({3, 5})));
+  REQUIRE_OK(gradcheck_module(
+      norm, [&](const Tensor& x) { return norm(x); }, rill::test::leaf({2, 2, 5})));
+  // In a model: Linear -> RMSNorm -> SiLU -> Linear, the whole network by gradcheck.
+  manual_seed(0);
+  nn::Sequential net;
+  net.push_back(std::make_shared<nn::Linear>(3, 6));
+  net.push_back(std::make_shared<nn::RMSNorm>(6));
+  net.push_back(std::make_shared<nn::SiLU>());
+  net.push_back(std::make_shared<nn::Linear>(6, 2));
+  REQUIRE_OK(gradcheck_module(
+      net, [&](const Tensor& x) { return net(x); }, rill::test::leaf({4, 3})));
+  REQUIRE_ERROR(nn::RMSNorm(0), "RMSNorm: dim must be >= 1, got 0");
+}
+
 TEST_CASE("activations, dropout, upsample and pooling modules", "[nn][layers]") {
   const Tensor x = tensor({-1.f, 0.5f});
   require_close(nn::SiLU()(x), {-1 / (1 + std::exp(1.0)), 0.5 / (1 + std::exp(-0.5))}, 1e-6);

@@ -53,6 +53,32 @@ TEST_CASE("layer_norm forward normalises the trailing axes", "[tensor][norm]") {
                 "layer_norm: input shape [4, 3, 5] does not end with normalized_shape [5, 3]");
 }
 
+TEST_CASE("rms_norm forward divides each row by its root mean square, then scales", "[tensor][norm]") {
+  const Tensor x = pattern({2, 3, 7});
+  const Tensor gamma = pattern({7}, DType::Float64, 0.5);
+  const ops::NormForward f = ops::rms_norm(x, gamma, 1e-6);
+  const auto xv = values(x), gv = values(gamma);
+  std::vector<double> expected, expected_rstd;
+  for (int r = 0; r < 6; ++r) {
+    double mean_sq = 0;
+    for (int j = 0; j < 7; ++j) mean_sq += xv[r * 7 + j] * xv[r * 7 + j] / 7;
+    expected_rstd.push_back(1 / std::sqrt(mean_sq + 1e-6));
+    for (int j = 0; j < 7; ++j) expected.push_back(xv[r * 7 + j] * expected_rstd.back() * gv[j]);
+  }
+  CHECK(f.y.shape() == x.shape());
+  require_close(f.y, expected, 1e-13);
+  require_close(f.rstd, expected_rstd, 1e-13);
+  // Without a weight, every row of the result has root mean square 1 (up to eps).
+  const auto y = values(ops::rms_norm(x, {}, 0.0).y);
+  for (int r = 0; r < 6; ++r) {
+    double mean_sq = 0;
+    for (int j = 0; j < 7; ++j) mean_sq += y[r * 7 + j] * y[r * 7 + j] / 7;
+    CHECK(mean_sq == Approx(1.0).epsilon(1e-12));
+  }
+  REQUIRE_ERROR(ops::rms_norm(x, pattern({3})), "rms_norm: weight has shape [3], expected [7]");
+  REQUIRE_ERROR(ops::rms_norm(ops::to(x, DType::Int64), {}), "rms_norm: expected a floating dtype, got int64");
+}
+
 TEST_CASE("group_norm_silu equals silu(group_norm) both ways, fused and default, with and without affine",
           "[tensor][norm]") {
   Backend& cpu = backend(Device::cpu());
