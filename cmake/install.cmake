@@ -35,9 +35,11 @@ include(CMakePackageConfigHelpers)
 set(rill_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/rill)
 
 # ---- headers ---------------------------------------------------------------------------
-install(DIRECTORY tensor io data autograd nn flowmatch DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rill
+# Under include/, not CMAKE_INSTALL_INCLUDEDIR: the exported include path says include/rill
+# (tensor/CMakeLists.txt, INSTALL_INTERFACE), and the two must agree.
+install(DIRECTORY tensor io data autograd nn flowmatch DESTINATION include/rill
         FILES_MATCHING PATTERN "*.h")
-install(FILES ${PROJECT_BINARY_DIR}/include/rill/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rill)
+install(FILES ${PROJECT_BINARY_DIR}/include/rill/version.h DESTINATION include/rill)
 
 # ---- libraries and their exported targets ----------------------------------------------
 foreach(layer tensor io data autograd nn flowmatch)
@@ -51,7 +53,7 @@ install(TARGETS rill rill_tensor rill_io rill_data rill_autograd rill_nn rill_fl
 install(EXPORT rillTargets NAMESPACE rill:: DESTINATION ${rill_cmake_dir})
 
 if(RILL_WITH_CUDA)
-  install(DIRECTORY cuda/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rill/cuda FILES_MATCHING PATTERN "*.h")
+  install(DIRECTORY cuda/ DESTINATION include/rill/cuda FILES_MATCHING PATTERN "*.h")
   set_target_properties(rill_cuda PROPERTIES EXPORT_NAME cuda)
   # The registration object goes in as an imported object library, rill::cuda_registration,
   # which the exported rill::cuda names by that name (cuda/CMakeLists.txt).
@@ -63,7 +65,7 @@ if(RILL_WITH_CUDA)
           RENAME rill_cuda_register.o)
 endif()
 
-install(DIRECTORY distributed/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rill/distributed FILES_MATCHING PATTERN "*.h")
+install(DIRECTORY distributed/ DESTINATION include/rill/distributed FILES_MATCHING PATTERN "*.h")
 set_target_properties(rill_distributed PROPERTIES EXPORT_NAME distributed)
 install(TARGETS rill_distributed EXPORT rillDistributedTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT rillDistributedTargets NAMESPACE rill:: DESTINATION ${rill_cmake_dir})
