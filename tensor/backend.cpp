@@ -21,7 +21,8 @@ Backend& backend(Device device) {
   // Only the message depends on the build: the tensor layer never calls into cuda/.
   RILL_CHECK(cuda_backend != nullptr,
              "device {}: this program has no CUDA backend, although rill was built with one: link "
-             "rill_cuda (or the `rill` target), whose backend registers itself at start-up",
+             "rill_cuda (or the `rill` target; rill::cuda from the installed package), whose backend "
+             "registers itself at start-up",
              device);
 #else
   RILL_CHECK(cuda_backend != nullptr,
