@@ -95,6 +95,6 @@ endif()
 # ---- the example programs ------------------------------------------------------------------
 # Installed programs keep the run-time paths of the shared libraries they link outside the
 # prefix (the CUDA toolkit's libcudart and libcublas are not on the loader's path).
-set(rill_installed_programs toy2d image_flow fm_straight fm_diffusion fm_marginal fm_targets)
+set(rill_installed_programs toy2d image_flow fm_straight fm_diffusion fm_marginal fm_targets fm_likelihood fm_minimal tour)
 set_target_properties(${rill_installed_programs} PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
 install(TARGETS ${rill_installed_programs} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
