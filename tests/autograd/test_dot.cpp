@@ -34,7 +34,7 @@ TEST_CASE("to_dot: nodes, named leaves, inputs without gradient and shapes on th
   CHECK(count(dot, R"(n0 -> result \[label="\[\]"\])") == 1);
 }
 
-TEST_CASE("to_dot: a tensor used twice is one node with two arrows; unnamed leaves say AccumulateGrad",
+TEST_CASE("to_dot: a tensor used twice is one node with two arrows, and an unnamed leaf says AccumulateGrad",
           "[autograd][dot]") {
   const Tensor x = requires_grad_(full({2, 2}, 3.0));
   const std::string dot = autograd::to_dot(x * x);
