@@ -6,10 +6,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "examples/program_helpers.h"
@@ -29,11 +31,24 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
   return files;
 }
 
-// metrics.csv without its time column: what a resumed run must reproduce exactly.
+// metrics.csv without its time column (found by its header, wherever it is): what a
+// resumed run must reproduce exactly, the validation column included.
 std::vector<std::string> csv_without_time(const fs::path& p) {
   std::ifstream in(p);
   std::vector<std::string> rows;
-  for (std::string line; std::getline(in, line);) rows.push_back(line.substr(0, line.rfind(',')));
+  long time_col = -1;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();  // an empty last cell
+    if (rows.empty()) time_col = std::find(cells.begin(), cells.end(), "time") - cells.begin();
+    std::string kept;
+    bool first = true;
+    for (size_t i = 0; i < cells.size(); ++i)
+      if (static_cast<long>(i) != time_col) kept += (first ? "" : ",") + cells[i], first = false;
+    rows.push_back(kept);
+  }
   return rows;
 }
 
