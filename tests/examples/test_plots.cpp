@@ -5,6 +5,7 @@
 #include <gif_lib.h>
 
 #include <cmath>
+#include <map>
 
 #include "examples/common/animation.h"
 #include "examples/common/image_grid.h"
@@ -235,5 +236,63 @@ TEST_CASE("report.html renders its pictures in headless Chromium", "[examples][p
   CHECK(cyan >= 160 * 100);
   CHECK(cyan <= 160 * 100 + 50);
   CHECK(count_near(p, kBlue, 3) > 200);  // the loss curve's line (the page itself has no blue)
+  fs::remove_all(dir);
+}
+
+TEST_CASE("image_flow --conditional --samples 120: every class in the grid, validation loss, grids during training",
+          "[examples][plot]") {
+  const fs::path dir = temp_dir("watch");
+  write_tiny_mnist(dir / "data");
+  const fs::path out = dir / "run";
+  run(dir, image_flow("mnist") + " --data " + (dir / "data").string() + " --out " + out.string() +
+               " --conditional --steps 4 --batch 4 --base 8 --samples 120 --nfe 1 --threads 1"
+               " --val-every 2 --sample-every 2");
+  // 120 samples in class blocks of 12: the first 100 would hold classes 0..8 only. One row
+  // per class: the title, then 10 rows of 2x enlarged 28-pixel images.
+  const Picture grid = read_png(out / "samples.png");
+  CHECK(grid.height == 34 + 10 * (56 + 4));
+  // metrics.csv: val_loss finite in rows 0, 2 and the last (3), empty in row 1.
+  std::ifstream csv(out / "metrics.csv");
+  std::string line;
+  std::getline(csv, line);
+  REQUIRE(line == "step,loss,lr,time,val_loss");
+  std::map<int, std::string> val;
+  while (std::getline(csv, line)) val[std::stoi(line)] = line.substr(line.rfind(',') + 1);
+  REQUIRE(val.size() == 4);
+  CHECK(val[1].empty());
+  for (int step : {0, 2, 3}) {
+    INFO("step " << step);
+    REQUIRE(!val[step].empty());
+    CHECK(std::isfinite(std::stod(val[step])));
+    CHECK(std::stod(val[step]) > 0);
+  }
+  // Grids after 2 and 4 steps, none at other steps; the report lists them.
+  CHECK(read_png(out / "samples_step2.png").height == 34 + 10 * (56 + 4));  // 4 per class, a row per class
+  CHECK(fs::exists(out / "samples_step4.png"));
+  CHECK(!fs::exists(out / "samples_step1.png"));
+  CHECK(!fs::exists(out / "samples_step3.png"));
+  CHECK(read_png(out / "loss.png").width == 640);
+  const std::string report = read_file(out / "report.html");
+  CHECK(report.find("samples_step2.png") < report.find("samples_step4.png"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("toy2d: flow.gif animates the samples along the flow, --sample-every draws samples_stepN.png",
+          "[examples][plot]") {
+  const fs::path dir = temp_dir("toy_gif");
+  const fs::path out = dir / "run";
+  run(dir, std::string(TOY2D_BIN) + " --out " + out.string() +
+               " --steps 20 --batch 32 --width 16 --samples 64 --nfe 8 --threads 1 --sample-every 10");
+  int error = 0;
+  GifFileType* gif = DGifOpenFileName((out / "flow.gif").string().c_str(), &error);
+  REQUIRE(gif != nullptr);
+  REQUIRE(DGifSlurp(gif) == GIF_OK);
+  CHECK(gif->SWidth == 360);
+  CHECK(gif->SHeight == 360);
+  CHECK(gif->ImageCount == 9);  // one frame per saved time: t = 0, 1/8, ..., 1 (8 Euler steps)
+  DGifCloseFile(gif, &error);
+  for (const char* f : {"samples_step10.png", "samples_step20.png", "samples.png", "trajectories.png", "loss.png"})
+    CHECK(read_png(out / f).width > 0);
+  CHECK(!fs::exists(out / "samples_step5.png"));
   fs::remove_all(dir);
 }

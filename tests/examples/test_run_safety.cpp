@@ -252,13 +252,18 @@ TEST_CASE("image_flow --conditional: stopped and resumed (cosine, 2 threads) equ
   write_tiny_mnist(dir / "data");
   const std::string common = image_flow("mnist") + " --data " + (dir / "data").string() +
                              " --conditional --batch 4 --base 8 --samples 2 --nfe 1 --threads 2 --schedule cosine"
-                             " --steps 6 --save-every 2 --out ";
+                             " --steps 6 --save-every 2 --val-every 2 --sample-every 2 --out ";
   run(dir, common + (dir / "straight").string());
   run(dir, common + (dir / "resumed").string() + " --stop-after 3");
   run(dir, common + (dir / "resumed").string() + " --resume");
   require_same_tensors(dir / "straight" / "checkpoint.safetensors", dir / "resumed" / "checkpoint.safetensors");
   CHECK(csv_without_time(dir / "straight" / "metrics.csv") == csv_without_time(dir / "resumed" / "metrics.csv"));
   CHECK(read_file(dir / "straight" / "samples.npy") == read_file(dir / "resumed" / "samples.npy"));
+  // The validation column (rows 0, 2, 4 and the last) and the grids drawn during training
+  // are the same whether or not the run was interrupted.
+  CHECK(read_file(dir / "straight" / "metrics.csv").find(",\n") != std::string::npos);  // rows without validation
+  for (const char* grid : {"samples_step2.png", "samples_step4.png", "samples_step6.png"})
+    CHECK(read_file(dir / "straight" / grid) == read_file(dir / "resumed" / grid));
   fs::remove_all(dir);
 }
 
