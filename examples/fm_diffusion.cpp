@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
       fmt::print("{:>6} {:>10.3f} {:>10.3f}\n", n, w_ode, w_sde);
     }
     for (const auto& [name, samples] : {std::pair{"ode", ode_last}, std::pair{"sde", sde_last}}) {
-      const std::string title = std::string(name) == "ode" ? "probability-flow ODE, 200 steps" : "reverse SDE, 200 steps";
+      const std::string title =
+          std::string(name) == "ode" ? "probability-flow ODE, 200 steps" : "reverse SDE, 200 steps";
       examples::plane_figure(400, fresh_a, title)
           .scatter(fresh_a, examples::colors::light_grey, 0.5, 1.6, "data")
           .scatter(samples, examples::colors::blue, 0.7, 1.6, "samples")

@@ -300,8 +300,8 @@ int run(ImageOptions o) {
     Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
     std::vector<int64_t> watch_labels;
     for (int64_t i = 0; i < 4 * data.num_classes; ++i) watch_labels.push_back(o.conditional ? i / 4 : 0);
-    const Tensor watch_x0 = randn({static_cast<int64_t>(watch_labels.size()), data.channels, data.height, data.width},
-                                  device, &watch_gen);
+    const Tensor watch_x0 =
+        randn({static_cast<int64_t>(watch_labels.size()), data.channels, data.height, data.width}, device, &watch_gen);
     loop.sample_every = o.sample_every;
     loop.sample = [&](int64_t steps_done) {
       ema.copy_to(watcher);
@@ -359,7 +359,8 @@ int run(ImageOptions o) {
   io::save_npy(dir->file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
   if (labels.defined()) io::save_npy(dir->file("labels.npy"), labels);
   {
-    std::vector<int64_t> l = labels.defined() ? ops::to(labels, Device::cpu()).to_vector<int64_t>() : std::vector<int64_t>{};
+    std::vector<int64_t> l =
+        labels.defined() ? ops::to(labels, Device::cpu()).to_vector<int64_t>() : std::vector<int64_t>{};
     const std::vector<std::string> names = class_names(o.preset, o.data, data.num_classes);
     save_image_grid(dir->file(plot_file("samples")), images,
                     o.conditional ? class_rows(l, names, 10) : plain_rows(o.samples, 10, 100),

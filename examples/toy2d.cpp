@@ -21,9 +21,9 @@
 #include <optional>
 
 #include "autograd/autograd.h"
+#include "examples/common/animation.h"
 #include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
-#include "examples/common/animation.h"
 #include "examples/common/plot.h"
 #include "examples/common/report.h"
 #include "examples/common/run.h"
@@ -55,12 +55,13 @@ Tensor draw(const std::string& name, int64_t n, Generator& gen, Device device) {
 }
 
 examples::Json config_json(const Options& o) {
-  return {{"program", "toy2d"},   {"out", o.out},           {"data", o.data},     {"source", o.source},
-          {"path", o.path},       {"sigma", o.sigma},       {"solver", o.solver}, {"nfe", o.nfe},
-          {"rtol", o.rtol},       {"atol", o.atol},         {"steps", o.steps},   {"batch", o.batch},
-          {"lr", o.lr},           {"schedule", o.schedule}, {"width", o.width},   {"ema", o.ema},
-          {"samples", o.samples}, {"seed", o.seed},         {"device", o.device}, {"ot_scope", o.ot_scope},
-          {"sample_every", o.sample_every}};
+  return {{"program", "toy2d"}, {"out", o.out},           {"data", o.data},
+          {"source", o.source}, {"path", o.path},         {"sigma", o.sigma},
+          {"solver", o.solver}, {"nfe", o.nfe},           {"rtol", o.rtol},
+          {"atol", o.atol},     {"steps", o.steps},       {"batch", o.batch},
+          {"lr", o.lr},         {"schedule", o.schedule}, {"width", o.width},
+          {"ema", o.ema},       {"samples", o.samples},   {"seed", o.seed},
+          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}};
 }
 
 // Samples --samples points with the EMA weights (model.safetensors), measures them

@@ -49,7 +49,8 @@ int append(GifFileType* gif, const GifByteType* data, int n) {
 void gif_check(int status, GifFileType* gif, const std::string& path, const char* what) {
   if (status == GIF_OK) return;
   const int code = gif ? gif->Error : 0;
-  throw Error(fmt::format("{}: giflib failed at {}: {}", path, what, GifErrorString(code) ? GifErrorString(code) : "?"));
+  throw Error(
+      fmt::format("{}: giflib failed at {}: {}", path, what, GifErrorString(code) ? GifErrorString(code) : "?"));
 }
 
 }  // namespace
@@ -83,8 +84,8 @@ void save_gif(const std::string& path, const std::vector<std::vector<uint8_t>>& 
 
     std::vector<GifPixelType> row(static_cast<size_t>(width));
     for (size_t f = 0; f < frames.size(); ++f) {
-      RILL_CHECK(frames[f].size() == static_cast<size_t>(width) * height * 3, "save_gif: frame {} has {} bytes for {}x{}",
-                 f, frames[f].size(), width, height);
+      RILL_CHECK(frames[f].size() == static_cast<size_t>(width) * height * 3,
+                 "save_gif: frame {} has {} bytes for {}x{}", f, frames[f].size(), width, height);
       GraphicsControlBlock gcb{};
       gcb.DisposalMode = DISPOSE_DO_NOT, gcb.UserInputFlag = false, gcb.DelayTime = delays_cs[f];
       gcb.TransparentColor = NO_TRANSPARENT_COLOR;

@@ -1,6 +1,5 @@
 #include "examples/common/cairo_util.h"
 
-#include <cairo-svg.h>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -8,6 +7,7 @@
 
 #include "io/atomic_file.h"
 #include "tensor/error.h"
+#include <cairo-svg.h>
 
 namespace rill::examples::cairo_util {
 

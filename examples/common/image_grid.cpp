@@ -17,7 +17,7 @@ std::vector<std::string> class_names(const std::string& preset, const std::strin
                                                    "sandal",      "shirt",   "sneaker",  "bag",   "ankle boot"};
   std::string folder = data_folder;
   std::transform(folder.begin(), folder.end(), folder.begin(), [](unsigned char c) { return std::tolower(c); });
-  const std::vector<std::string>* known = preset == "cifar10"                         ? &cifar10
+  const std::vector<std::string>* known = preset == "cifar10"                           ? &cifar10
                                           : folder.find("fashion") != std::string::npos ? &fashion
                                                                                         : nullptr;
   std::vector<std::string> names;
@@ -54,7 +54,8 @@ void save_image_grid(const std::string& path, const Tensor& images, const std::v
   RILL_CHECK(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3),
              "save_image_grid: expected images [N, 1 or 3, H, W], got shape {}", shape_str(images.shape()));
   const int64_t N = images.size(0), C = images.size(1), H = images.size(2), W = images.size(3);
-  const std::vector<float> v = ops::contiguous(ops::to(ops::to(images, Device::cpu()), DType::Float32)).to_vector<float>();
+  const std::vector<float> v =
+      ops::contiguous(ops::to(ops::to(images, Device::cpu()), DType::Float32)).to_vector<float>();
   // Small images (28 or 32 pixels) are enlarged to about 64 pixels so that a grid reads at
   // its natural size in a browser.
   const int scale = std::max<int>(1, static_cast<int>(std::lround(64.0 / static_cast<double>(std::max(H, W)))));
@@ -101,8 +102,8 @@ void save_image_grid(const std::string& path, const Tensor& images, const std::v
               const float value = std::clamp((v[((n * C + k) * H + yy) * W + xx] + 1.0f) * 127.5f, 0.0f, 255.0f);
               px[(yy * W + xx) * C + k] = static_cast<uint8_t>(std::lround(value));  // [-1, 1] -> [0, 255]
             }
-        cairo_surface_t* img = cairo_util::surface_from_pixels(px, static_cast<int>(W), static_cast<int>(H),
-                                                               static_cast<int>(C));
+        cairo_surface_t* img =
+            cairo_util::surface_from_pixels(px, static_cast<int>(W), static_cast<int>(H), static_cast<int>(C));
         cairo_save(cr);
         cairo_translate(cr, label_w + gap + static_cast<double>(c) * (cell_w + gap), y);
         cairo_scale(cr, scale, scale);

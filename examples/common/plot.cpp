@@ -119,7 +119,8 @@ Figure& Figure::scatter(const Tensor& xy, Rgb color, double alpha, double radius
 Figure& Figure::scatter(std::vector<double> x, std::vector<double> y, Rgb color, double alpha, double radius,
                         std::string label) {
   RILL_CHECK(x.size() == y.size(), "Figure::scatter: {} x values and {} y values", x.size(), y.size());
-  spec_.series.push_back({Series::Kind::Points, {std::move(x)}, {std::move(y)}, color, alpha, radius, std::move(label)});
+  spec_.series.push_back(
+      {Series::Kind::Points, {std::move(x)}, {std::move(y)}, color, alpha, radius, std::move(label)});
   return *this;
 }
 
@@ -250,9 +251,7 @@ namespace detail {
 
 // Draws the whole figure on `cr` (any Cairo surface of width x height units).
 void draw_figure(cairo_t* cr, int width, int height, const Figure::Spec& spec) {
-  const std::function<double(double)> ty = [&spec](double y) {
-    return spec.log_y ? (y > 0 ? std::log10(y) : NAN) : y;
-  };
+  const std::function<double(double)> ty = [&spec](double y) { return spec.log_y ? (y > 0 ? std::log10(y) : NAN) : y; };
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
 
@@ -324,8 +323,7 @@ void draw_figure(cairo_t* cr, int width, int height, const Figure::Spec& spec) {
     cairo_stroke(cr);
     cairo_util::text(cr, ylabels[i], ax.left - 8, y, tick_size, 1, 0.5);
   }
-  if (!spec.xlabel.empty())
-    cairo_util::text(cr, spec.xlabel, (ax.left + ax.right) / 2, height - 6.0, 14, 0.5, 1);
+  if (!spec.xlabel.empty()) cairo_util::text(cr, spec.xlabel, (ax.left + ax.right) / 2, height - 6.0, 14, 0.5, 1);
   if (!spec.ylabel.empty()) cairo_util::text(cr, spec.ylabel, 16, (ax.top + ax.bottom) / 2, 14, 0.5, 0.5, false, true);
   if (!spec.title.empty()) cairo_util::text(cr, spec.title, width / 2.0, 10, 15, 0.5, 0, true);
   draw_legend(cr, ax, spec);

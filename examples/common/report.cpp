@@ -34,11 +34,20 @@ bool parse_number(const std::string& s, double& v) {
 std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   return out;
 }
@@ -138,8 +147,8 @@ void write_report(const RunDir& dir) {
   std::sort(during.begin(), during.end());
 
   std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
-      escape(dir.program()) + " run report</title>\n<style>\n"
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + escape(dir.program()) +
+      " run report</title>\n<style>\n"
       "body { font-family: 'DejaVu Sans', sans-serif; margin: 24px; max-width: 1200px; color: #222; }\n"
       "table { border-collapse: collapse; margin-bottom: 16px; }\n"
       "th, td { border: 1px solid #ccc; padding: 3px 10px; text-align: left; font-size: 14px; }\n"
@@ -150,8 +159,9 @@ void write_report(const RunDir& dir) {
       ".note { color: #666; }\n"
       "</style>\n</head>\n<body>\n<h1>" +
       escape(dir.program()) + " — run report</h1>\n<p class=\"note\">" + escape(folder.string()) + "</p>\n";
-  html += "<h2>Final metrics</h2>\n" +
-          json_table(folder / "metrics.json", "No metrics.json yet: the run is in progress, or stopped before its end.");
+  html +=
+      "<h2>Final metrics</h2>\n" +
+      json_table(folder / "metrics.json", "No metrics.json yet: the run is in progress, or stopped before its end.");
   html += "<h2>Loss</h2>\n" + (loss.empty() ? "<p class=\"note\">No loss logged.</p>\n" : picture(loss));
   html += "<h2>Pictures</h2>\n";
   for (const auto& p : pictures) html += picture(p);

@@ -25,9 +25,9 @@
 #include <string>
 
 #include "examples/common/data_parallel.h"
+#include "examples/common/plot.h"
 #include "examples/common/run_dir.h"
 #include "nn/checkpoint.h"
-#include "examples/common/plot.h"
 #include "nn/schedule.h"
 
 namespace rill::examples {

@@ -88,7 +88,8 @@ TEST_CASE("plot: nice ticks are round numbers inside the range", "[examples][plo
   CHECK(ex::tick_label(1e-5, 1e-5) == "1e-05");
 }
 
-TEST_CASE("plot: a scatter plot is a PNG of its size with points, axes and text where they belong", "[examples][plot]") {
+TEST_CASE("plot: a scatter plot is a PNG of its size with points, axes and text where they belong",
+          "[examples][plot]") {
   const fs::path dir = temp_dir("plot");
   // One cluster of points in each quadrant of the data range (the upper ones below the
   // legend, which sits in the upper right corner).
