@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
       models.emplace_back(m.name, examples::train_2d(m.name, m.cfm, source, data, train));
       losses.emplace_back(m.name, std::move(log));
     }
+    train.losses = nullptr;  // (it pointed at the loop's log)
     // Reflow (Liu et al. 2023): pairs (x0, ODE(x0)) from the I-CFM model, then fine-tune it on them.
     {
       fmt::print("fm_straight: reflow of the independent model on {} generated pairs\n", reflow_pairs);

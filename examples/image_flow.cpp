@@ -313,7 +313,7 @@ int run(ImageOptions o) {
                            .x;
       save_image_grid(dir->file(plot_file(fmt::format("samples_step{}", steps_done))), ops::clamp(x, -1, 1),
                       o.conditional ? class_rows(watch_labels, names, 4) : plain_rows(x.size(0), 10, 40),
-                      fmt::format("step {}", steps_done));
+                      fmt::format("{} samples at step {}", dataset_name(o.preset, o.data), steps_done));
     };
     trained = train_loop(
         state, schedule,
@@ -364,7 +364,7 @@ int run(ImageOptions o) {
     const std::vector<std::string> names = class_names(o.preset, o.data, data.num_classes);
     save_image_grid(dir->file(plot_file("samples")), images,
                     o.conditional ? class_rows(l, names, 10) : plain_rows(o.samples, 10, 100),
-                    fmt::format("{} samples after {} steps{}", o.preset, state.step,
+                    fmt::format("{} samples after {} steps{}", dataset_name(o.preset, o.data), state.step,
                                 o.conditional ? fmt::format(" (guidance {})", o.cfg_scale) : ""));
   }
   Json metrics = {{"steps", state.step},

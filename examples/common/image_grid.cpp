@@ -10,20 +10,31 @@
 
 namespace rill::examples {
 
+namespace {
+
+bool says_fashion(std::string folder) {
+  std::transform(folder.begin(), folder.end(), folder.begin(), [](unsigned char c) { return std::tolower(c); });
+  return folder.find("fashion") != std::string::npos;
+}
+
+}  // namespace
+
 std::vector<std::string> class_names(const std::string& preset, const std::string& data_folder, int64_t num_classes) {
   static const std::vector<std::string> cifar10 = {"airplane", "automobile", "bird",  "cat",  "deer",
                                                    "dog",      "frog",       "horse", "ship", "truck"};
   static const std::vector<std::string> fashion = {"T-shirt/top", "trouser", "pullover", "dress", "coat",
                                                    "sandal",      "shirt",   "sneaker",  "bag",   "ankle boot"};
-  std::string folder = data_folder;
-  std::transform(folder.begin(), folder.end(), folder.begin(), [](unsigned char c) { return std::tolower(c); });
-  const std::vector<std::string>* known = preset == "cifar10"                           ? &cifar10
-                                          : folder.find("fashion") != std::string::npos ? &fashion
-                                                                                        : nullptr;
+  const std::vector<std::string>* known = preset == "cifar10"         ? &cifar10
+                                          : says_fashion(data_folder) ? &fashion
+                                                                      : nullptr;
   std::vector<std::string> names;
   for (int64_t k = 0; k < num_classes; ++k)
     names.push_back(known && k < static_cast<int64_t>(known->size()) ? (*known)[k] : std::to_string(k));
   return names;
+}
+
+std::string dataset_name(const std::string& preset, const std::string& data_folder) {
+  return preset == "cifar10" ? "CIFAR-10" : says_fashion(data_folder) ? "Fashion-MNIST" : "MNIST";
 }
 
 std::vector<GridRow> class_rows(const std::vector<int64_t>& labels, const std::vector<std::string>& names,

@@ -24,6 +24,8 @@ struct GridRow {
 // /usr/share/datasets/fashion-mnist), else the digits 0..9 of MNIST. Any class past the
 // known names is called by its number.
 std::vector<std::string> class_names(const std::string& preset, const std::string& data_folder, int64_t num_classes);
+// The dataset's name by the same rule, for titles: CIFAR-10, Fashion-MNIST or MNIST.
+std::string dataset_name(const std::string& preset, const std::string& data_folder);
 
 // One row per class that has images: up to per_class of its images, in order.
 std::vector<GridRow> class_rows(const std::vector<int64_t>& labels, const std::vector<std::string>& names,

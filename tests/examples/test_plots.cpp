@@ -131,6 +131,7 @@ TEST_CASE("plot: a class-labelled grid has one row per class whatever the sample
   CHECK(names[0] == "T-shirt/top");
   CHECK(ex::class_names("mnist", "/data/mnist", 10)[3] == "3");
   CHECK(ex::class_names("cifar10", "x", 10)[9] == "truck");
+  CHECK(ex::dataset_name("mnist", "/usr/share/datasets/fashion-mnist") == "Fashion-MNIST");
   const auto rows = ex::class_rows(labels, names, 10);
   REQUIRE(rows.size() == 10);
   for (size_t k = 0; k < 10; ++k) {
@@ -295,5 +296,23 @@ TEST_CASE("toy2d: flow.gif animates the samples along the flow, --sample-every d
   for (const char* f : {"samples_step10.png", "samples_step20.png", "samples.png", "trajectories.png", "loss.png"})
     CHECK(read_png(out / f).width > 0);
   CHECK(!fs::exists(out / "samples_step5.png"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("fm_diffusion --plot-format svg: the figures are SVG files and the report shows them", "[examples][plot]") {
+  const fs::path dir = temp_dir("svg");
+  const fs::path out = dir / "run";
+  run(dir, std::string(FM_DIFFUSION_BIN) + " --threads 1 --steps 20 --eval-points 32 --plot-format svg --out " +
+               out.string());
+  for (const char* f : {"diffusion_ode.svg", "diffusion_sde.svg", "loss.svg"}) {
+    INFO(f);
+    CHECK(read_file(out / f).find("<svg") != std::string::npos);
+  }
+  CHECK(!fs::exists(out / "diffusion_ode.png"));
+  CHECK(read_file(out / "report.html").find("src=\"loss.svg\"") != std::string::npos);
+  // A format it does not know is refused before any work.
+  CHECK(run_status(dir, std::string(FM_DIFFUSION_BIN) + " --plot-format jpeg --out " + (dir / "bad").string()).status ==
+        1);
+  CHECK(!fs::exists(dir / "bad"));
   fs::remove_all(dir);
 }
