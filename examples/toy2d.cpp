@@ -95,7 +95,7 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
   // along the flow, one frame per saved time.
   using examples::colors::blue, examples::colors::grey, examples::colors::light_grey, examples::colors::red;
   const Tensor frame = ops::cat({fresh_a, ops::to(x0, Device::cpu())}, 0);
-  const std::string method = fmt::format("{} -> {}, {} path, {}", o.source, o.data, o.path, o.solver);
+  const std::string method = fmt::format("{} → {}, {} path, {}", o.source, o.data, o.path, o.solver);
   examples::plane_figure(560, frame, "samples: " + method)
       .scatter(fresh_a, light_grey, 0.5, 1.8, "data")
       .scatter(r.x, blue, 0.6, 1.8, "samples")

@@ -48,7 +48,13 @@ LoopResult train_loop(nn::TrainingState& state, const nn::LRSchedule& schedule,
     if (o.dir && o.sample && o.sample_every > 0 && state.step % o.sample_every == 0) o.sample(state.step);
     if (o.dir && ((o.save_every > 0 && state.step % o.save_every == 0) || state.step == o.last_step)) {
       o.dir->checkpoint(state);
-      update_report(*o.dir);
+      // The pictures are for watching; a failure to draw them must not stop a long run
+      // whose checkpoint is safe (the end of the run draws them again, and fails there).
+      try {
+        update_report(*o.dir);
+      } catch (const std::exception& e) {
+        fmt::print("{}: could not update loss.png and report.html at step {}: {}\n", o.program, state.step, e.what());
+      }
     }
   }
   if (o.before_step) o.before_step(state.step);
