@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     f.line(xs, std::vector<double>(xs.size(), spread), examples::colors::grey, 2, "spread of the targets");
     f.line(xs, loss_curve, examples::colors::red, 2, "CFM loss (evaluation batch)");
     f.line(xs, marginal_curve, examples::colors::blue, 2, "distance to the marginal field");
-    f.legend_lower_left().save(dir.file(examples::plot_file("marginal")));
+    f.save(dir.file(examples::plot_file("marginal")));
     examples::save_loss_plot(dir.file(examples::plot_file("loss")), {{"i-cfm", losses}}, {},
                              "fm_marginal: training loss (minibatches)");
     dir.write_metrics({{"spread", spread},

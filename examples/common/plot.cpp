@@ -103,7 +103,6 @@ Figure& Figure::xlabel(std::string text) { return spec_.xlabel = std::move(text)
 Figure& Figure::ylabel(std::string text) { return spec_.ylabel = std::move(text), *this; }
 Figure& Figure::log_y(bool on) { return spec_.log_y = on, *this; }
 Figure& Figure::equal_aspect(bool on) { return spec_.equal_aspect = on, *this; }
-Figure& Figure::legend_lower_left(bool on) { return spec_.legend_lower_left = on, *this; }
 Figure& Figure::xlim(double lo, double hi) { return spec_.xlim = std::pair{lo, hi}, *this; }
 Figure& Figure::ylim(double lo, double hi) { return spec_.ylim = std::pair{lo, hi}, *this; }
 
@@ -208,7 +207,9 @@ void draw_series(cairo_t* cr, const Axes& ax, const Figure::Series& s, const std
   }
 }
 
-void draw_legend(cairo_t* cr, const Axes& ax, const Figure::Spec& spec) {
+// The legend goes in the corner of the axes where it hides the fewest data points (upper
+// right when several tie), so that it does not cover the curves it names.
+void draw_legend(cairo_t* cr, const Axes& ax, const Figure::Spec& spec, const std::function<double(double)>& ty) {
   std::vector<const Figure::Series*> entries;
   for (const auto& s : spec.series)
     if (!s.label.empty()) entries.push_back(&s);
@@ -218,8 +219,22 @@ void draw_legend(cairo_t* cr, const Axes& ax, const Figure::Spec& spec) {
   double text_width = 0;
   for (const auto* s : entries) text_width = std::max(text_width, cairo_util::text_width(cr, s->label));
   const double w = pad * 3 + swatch + text_width, h = pad * 2 + row * static_cast<double>(entries.size());
-  const double x = spec.legend_lower_left ? ax.left + 8 : ax.right - 8 - w;
-  const double y = spec.legend_lower_left ? ax.bottom - 8 - h : ax.top + 8;
+  const std::pair<double, double> corners[] = {{ax.right - 8 - w, ax.top + 8},
+                                               {ax.left + 8, ax.top + 8},
+                                               {ax.right - 8 - w, ax.bottom - 8 - h},
+                                               {ax.left + 8, ax.bottom - 8 - h}};
+  double x = corners[0].first, y = corners[0].second;
+  size_t fewest = SIZE_MAX;
+  for (const auto& [cx, cy] : corners) {
+    size_t hidden = 0;
+    for (const auto& s : spec.series)
+      for (size_t p = 0; p < s.x.size(); ++p)
+        for (size_t i = 0; i < s.x[p].size(); ++i) {
+          const double px = ax.px(s.x[p][i]), py = ax.py(ty(s.y[p][i]));
+          hidden += px >= cx && px <= cx + w && py >= cy && py <= cy + h;
+        }
+    if (hidden < fewest) fewest = hidden, x = cx, y = cy;
+  }
   cairo_rectangle(cr, x, y, w, h);
   cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
   cairo_fill_preserve(cr);
@@ -326,7 +341,7 @@ void draw_figure(cairo_t* cr, int width, int height, const Figure::Spec& spec) {
   if (!spec.xlabel.empty()) cairo_util::text(cr, spec.xlabel, (ax.left + ax.right) / 2, height - 6.0, 14, 0.5, 1);
   if (!spec.ylabel.empty()) cairo_util::text(cr, spec.ylabel, 16, (ax.top + ax.bottom) / 2, 14, 0.5, 0.5, false, true);
   if (!spec.title.empty()) cairo_util::text(cr, spec.title, width / 2.0, 10, 15, 0.5, 0, true);
-  draw_legend(cr, ax, spec);
+  draw_legend(cr, ax, spec, ty);
 }
 
 }  // namespace detail

@@ -4,7 +4,8 @@
 // A Figure is a description (its series, limits, labels), drawn only when it is saved or
 // rasterised, so the same figure goes to a PNG, an SVG or a frame of an animation alike.
 // Series are drawn in the order they were added: add the data first and the trajectories
-// over it. Cairo stays inside plot.cpp; the core library does not depend on it.
+// over it. Series with a label are named in the legend, placed in the corner of the axes
+// where it hides the fewest points. Cairo stays inside plot.cpp; the core library does not depend on it.
 //
 // The output format of every figure a program writes is chosen once, by --plot-format
 // (program_main in flags.h adds it to every program): png (the default, what report.html
@@ -65,8 +66,6 @@ class Figure {
   Figure& equal_aspect(bool on = true);
   Figure& xlim(double lo, double hi);
   Figure& ylim(double lo, double hi);
-  // Where the legend goes: inside the axes at the upper right (default) or lower left.
-  Figure& legend_lower_left(bool on = true);
 
   // Points [n, 2] (any float dtype, any device) as filled discs of `radius` pixels.
   Figure& scatter(const Tensor& xy, Rgb color, double alpha, double radius, std::string label = "");
@@ -97,7 +96,7 @@ class Figure {
   };
   struct Spec {
     std::string title, xlabel, ylabel;
-    bool log_y = false, equal_aspect = false, legend_lower_left = false;
+    bool log_y = false, equal_aspect = false;
     std::optional<std::pair<double, double>> xlim, ylim;
     std::vector<Series> series;
   };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "io/atomic_file.h"
@@ -63,12 +64,18 @@ std::string json_table(const fs::path& p, const std::string& missing) {
   } catch (const std::exception& e) {
     return "<p class=\"note\">" + escape(p.filename().string()) + " could not be read: " + escape(e.what()) + "</p>\n";
   }
+  // Nested objects (fm_straight's per-method numbers) as dotted keys, one row each.
   std::string html = "<table>\n";
-  for (const auto& [key, value] : j.items()) {
+  const std::function<void(const std::string&, const Json&)> rows = [&](const std::string& key, const Json& value) {
+    if (value.is_object() && !value.empty()) {
+      for (const auto& [k, v] : value.items()) rows(key.empty() ? k : key + "." + k, v);
+      return;
+    }
     std::string text = value.is_string() ? value.get<std::string>() : value.dump();
     if (value.is_number_float()) text = fmt::format("{:.6g}", value.get<double>());
     html += "<tr><th>" + escape(key) + "</th><td>" + escape(text) + "</td></tr>\n";
-  }
+  };
+  rows("", j);
   return html + "</table>\n";
 }
 
@@ -152,6 +159,7 @@ void write_report(const RunDir& dir) {
       "body { font-family: 'DejaVu Sans', sans-serif; margin: 24px; max-width: 1200px; color: #222; }\n"
       "table { border-collapse: collapse; margin-bottom: 16px; }\n"
       "th, td { border: 1px solid #ccc; padding: 3px 10px; text-align: left; font-size: 14px; }\n"
+      "td { overflow-wrap: anywhere; }\n"
       "th { background: #f2f2f2; font-weight: normal; }\n"
       "figure { display: inline-block; margin: 0 16px 16px 0; vertical-align: top; }\n"
       "figcaption { font-size: 13px; color: #555; }\n"
