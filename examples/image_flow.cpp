@@ -19,6 +19,7 @@
 //   mpirun -np 2 ./build/examples/image_flow --conditional --batch 64   32 rows per process, the model of one process
 // --batch is the global batch; rank 0 prints and writes every file.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -293,28 +294,33 @@ int run(ImageOptions o) {
         return v;
       };
     }
-    // --sample-every: a small grid from the EMA weights on fixed noise (its own generator).
+    // --sample-every: a small grid from the EMA weights on fixed noise (its own generator),
+    // drawn by rank 0; nothing is built for it without the flag.
     const std::vector<std::string> names = class_names(o.preset, o.data, data.num_classes);
-    nn::UNet watcher(cfg);
-    watcher.to(device);
-    Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
+    std::unique_ptr<nn::UNet> watcher;
+    Tensor watch_x0;
     std::vector<int64_t> watch_labels;
-    for (int64_t i = 0; i < 4 * data.num_classes; ++i) watch_labels.push_back(o.conditional ? i / 4 : 0);
-    const Tensor watch_x0 =
-        randn({static_cast<int64_t>(watch_labels.size()), data.channels, data.height, data.width}, device, &watch_gen);
-    loop.sample_every = o.sample_every;
-    loop.sample = [&](int64_t steps_done) {
-      ema.copy_to(watcher);
-      watcher.eval();
-      const Tensor l = ops::to(tensor(watch_labels), device);
-      const fm::Model m = std::ref(watcher);
-      const Tensor x = fm::odeint(o.conditional ? fm::guided_field(m, l, null_label, o.cfg_scale) : fm::as_field(m),
-                                  watch_x0, 0.0, 1.0, sampling)
-                           .x;
-      save_image_grid(dir->file(plot_file(fmt::format("samples_step{}", steps_done))), ops::clamp(x, -1, 1),
-                      o.conditional ? class_rows(watch_labels, names, 4) : plain_rows(x.size(0), 10, 40),
-                      fmt::format("{} samples at step {}", dataset_name(o.preset, o.data), steps_done));
-    };
+    if (dir && o.sample_every > 0) {
+      watcher = std::make_unique<nn::UNet>(cfg);
+      watcher->to(device);
+      for (int64_t i = 0; i < 4 * data.num_classes; ++i) watch_labels.push_back(o.conditional ? i / 4 : 0);
+      Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
+      watch_x0 = randn({static_cast<int64_t>(watch_labels.size()), data.channels, data.height, data.width}, device,
+                       &watch_gen);
+      loop.sample_every = o.sample_every;
+      loop.sample = [&](int64_t steps_done) {
+        ema.copy_to(*watcher);
+        watcher->eval();
+        const Tensor l = ops::to(tensor(watch_labels), device);
+        const fm::Model m = std::ref(*watcher);
+        const Tensor x = fm::odeint(o.conditional ? fm::guided_field(m, l, null_label, o.cfg_scale) : fm::as_field(m),
+                                    watch_x0, 0.0, 1.0, sampling)
+                             .x;
+        save_image_grid(dir->file(plot_file(fmt::format("samples_step{}", steps_done))), ops::clamp(x, -1, 1),
+                        o.conditional ? class_rows(watch_labels, names, 4) : plain_rows(x.size(0), 10, 40),
+                        fmt::format("{} samples at step {}", dataset_name(o.preset, o.data), steps_done));
+      };
+    }
     trained = train_loop(
         state, schedule,
         [&](int64_t step) {

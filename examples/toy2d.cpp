@@ -18,6 +18,7 @@
 #include "data/toy2d.h"
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "autograd/autograd.h"
@@ -166,21 +167,25 @@ int run(const Options& o) {
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
     // --sample-every: the EMA weights sample the same noise (a generator of its own, so the
     // training stream is untouched and a resumed run draws the same pictures) over the
-    // same fresh data at every N steps.
-    Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
-    const Tensor watch_x0 = draw(o.source, o.samples, watch_gen, Device::cpu()),
-                 watch_data = draw(o.data, o.samples, watch_gen, Device::cpu());
-    nn::MLP watcher(2, o.width);
-    watcher.to(device);
-    loop.sample_every = o.sample_every;
-    loop.sample = [&](int64_t steps_done) {
-      ema.copy_to(watcher);
-      const Tensor x = fm::odeint(fm::as_field(std::ref(watcher)), ops::to(watch_x0, device), 0.0, 1.0, sampling).x;
-      examples::plane_figure(480, ops::cat({watch_data, watch_x0}, 0), fmt::format("samples at step {}", steps_done))
-          .scatter(watch_data, examples::colors::light_grey, 0.5, 1.6, "data")
-          .scatter(x, examples::colors::blue, 0.6, 1.6, "samples")
-          .save(dir->file(examples::plot_file(fmt::format("samples_step{}", steps_done))));
-    };
+    // same fresh data at every N steps; rank 0 draws, and nothing is built without the flag.
+    std::unique_ptr<nn::MLP> watcher;
+    Tensor watch_x0, watch_data;
+    if (dir && o.sample_every > 0) {
+      Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
+      watch_x0 = draw(o.source, o.samples, watch_gen, Device::cpu());
+      watch_data = draw(o.data, o.samples, watch_gen, Device::cpu());
+      watcher = std::make_unique<nn::MLP>(2, o.width);
+      watcher->to(device);
+      loop.sample_every = o.sample_every;
+      loop.sample = [&](int64_t steps_done) {
+        ema.copy_to(*watcher);
+        const Tensor x = fm::odeint(fm::as_field(std::ref(*watcher)), ops::to(watch_x0, device), 0.0, 1.0, sampling).x;
+        examples::plane_figure(480, ops::cat({watch_data, watch_x0}, 0), fmt::format("samples at step {}", steps_done))
+            .scatter(watch_data, examples::colors::light_grey, 0.5, 1.6, "data")
+            .scatter(x, examples::colors::blue, 0.6, 1.6, "samples")
+            .save(dir->file(examples::plot_file(fmt::format("samples_step{}", steps_done))));
+      };
+    }
     if (dp.is_root())
       fmt::print("toy2d: training {} -> {} with {} ({} pairs{}, {} path), steps {}..{}\n", o.source, o.data, o.path,
                  coupling->name(), dp.size() > 1 ? ", OT scope " + o.ot_scope : "", path->name(), state.step, o.steps);
