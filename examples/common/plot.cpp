@@ -207,8 +207,9 @@ void draw_series(cairo_t* cr, const Axes& ax, const Figure::Series& s, const std
   }
 }
 
-// The legend goes in the corner of the axes where it hides the fewest data points (upper
-// right when several tie), so that it does not cover the curves it names.
+// The legend goes where it hides the fewest data points and line pieces: a corner of the
+// axes or halfway down a side (the upper right when several tie), so that it does not
+// cover the curves it names.
 void draw_legend(cairo_t* cr, const Axes& ax, const Figure::Spec& spec, const std::function<double(double)>& ty) {
   std::vector<const Figure::Series*> entries;
   for (const auto& s : spec.series)
@@ -219,20 +220,29 @@ void draw_legend(cairo_t* cr, const Axes& ax, const Figure::Spec& spec, const st
   double text_width = 0;
   for (const auto* s : entries) text_width = std::max(text_width, cairo_util::text_width(cr, s->label));
   const double w = pad * 3 + swatch + text_width, h = pad * 2 + row * static_cast<double>(entries.size());
-  const std::pair<double, double> corners[] = {{ax.right - 8 - w, ax.top + 8},
-                                               {ax.left + 8, ax.top + 8},
-                                               {ax.right - 8 - w, ax.bottom - 8 - h},
-                                               {ax.left + 8, ax.bottom - 8 - h}};
-  double x = corners[0].first, y = corners[0].second;
-  size_t fewest = SIZE_MAX;
-  for (const auto& [cx, cy] : corners) {
-    size_t hidden = 0;
-    for (const auto& s : spec.series)
-      for (size_t p = 0; p < s.x.size(); ++p)
-        for (size_t i = 0; i < s.x[p].size(); ++i) {
-          const double px = ax.px(s.x[p][i]), py = ax.py(ty(s.y[p][i]));
-          hidden += px >= cx && px <= cx + w && py >= cy && py <= cy + h;
+  // The corners, then halfway down either side.
+  const double mid = (ax.top + ax.bottom - h) / 2;
+  const std::pair<double, double> places[] = {
+      {ax.right - 8 - w, ax.top + 8},   {ax.left + 8, ax.top + 8}, {ax.right - 8 - w, ax.bottom - 8 - h},
+      {ax.left + 8, ax.bottom - 8 - h}, {ax.right - 8 - w, mid},   {ax.left + 8, mid}};
+  // Points, and lines sampled along their segments, in pixels.
+  std::vector<std::pair<double, double>> marks;
+  for (const auto& s : spec.series)
+    for (size_t p = 0; p < s.x.size(); ++p)
+      for (size_t i = 0; i < s.x[p].size(); ++i) {
+        const double x1 = ax.px(s.x[p][i]), y1 = ax.py(ty(s.y[p][i]));
+        if (s.kind == Figure::Series::Kind::Points || i == 0) {
+          marks.emplace_back(x1, y1);
+          continue;
         }
+        const double x0 = ax.px(s.x[p][i - 1]), y0 = ax.py(ty(s.y[p][i - 1]));
+        for (int k = 1; k <= 8; ++k) marks.emplace_back(x0 + (x1 - x0) * k / 8, y0 + (y1 - y0) * k / 8);
+      }
+  double x = places[0].first, y = places[0].second;
+  size_t fewest = SIZE_MAX;
+  for (const auto& [cx, cy] : places) {
+    size_t hidden = 0;
+    for (const auto& [px, py] : marks) hidden += px >= cx && px <= cx + w && py >= cy && py <= cy + h;
     if (hidden < fewest) fewest = hidden, x = cx, y = cy;
   }
   cairo_rectangle(cr, x, y, w, h);

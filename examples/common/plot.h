@@ -4,8 +4,8 @@
 // A Figure is a description (its series, limits, labels), drawn only when it is saved or
 // rasterised, so the same figure goes to a PNG, an SVG or a frame of an animation alike.
 // Series are drawn in the order they were added: add the data first and the trajectories
-// over it. Series with a label are named in the legend, placed in the corner of the axes
-// where it hides the fewest points. Cairo stays inside plot.cpp; the core library does not depend on it.
+// over it. Series with a label are named in the legend, placed where it hides the fewest
+// points and line pieces (a corner of the axes or halfway down a side). Cairo stays inside plot.cpp; the core library does not depend on it.
 //
 // The output format of every figure a program writes is chosen once, by --plot-format
 // (program_main in flags.h adds it to every program): png (the default, what report.html
