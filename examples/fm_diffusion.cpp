@@ -6,10 +6,11 @@
 // and with the reverse-time SDE dx = (v + g^2/2 score) dt + g dW, g = sigma_t, where the
 // score comes from the velocity through the Gaussian-path conversion (flowmatch/schedule.h).
 // Reports W2 to fresh data for both at several step counts; writes diffusion_ode.png,
-// diffusion_sde.png, diffusion.csv and metrics.json into --out.
+// diffusion_sde.png, diffusion.csv, loss.png, report.html and metrics.json into --out.
 #include "data/toy2d.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
+#include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "tensor/ops.h"
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
     examples::Train2dOptions train;
     train.device = device;
     train.steps = steps;
+    examples::LossLog losses;
+    train.losses = &losses;
     const auto data = examples::named_sampler(data_name);
     auto model = examples::train_2d("vp-sde path", cfm, examples::named_sampler("gaussian"), data, train);
     const fm::VectorField v = examples::field_of(*model);
@@ -71,15 +74,22 @@ int main(int argc, char** argv) {
       csv << "ode," << n << ',' << w_ode << "\nsde," << n << ',' << w_sde << '\n';
       fmt::print("{:>6} {:>10.3f} {:>10.3f}\n", n, w_ode, w_sde);
     }
-    const double extent = examples::plot_extent(fresh_a);
     for (const auto& [name, samples] : {std::pair{"ode", ode_last}, std::pair{"sde", sde_last}}) {
-      examples::Canvas c(400, extent);
-      c.points(fresh_a, {170, 170, 170}, 0.4);
-      c.points(samples, {31, 119, 180}, 0.7);
-      c.save(dir.file(std::string("diffusion_") + name + ".png"));
+      const std::string title =
+          std::string(name) == "ode" ? "probability-flow ODE, 200 steps" : "reverse SDE, 200 steps";
+      examples::plane_figure(400, fresh_a, title)
+          .scatter(fresh_a, examples::colors::light_grey, 0.5, 1.6, "data")
+          .scatter(samples, examples::colors::blue, 0.7, 1.6, "samples")
+          .save(dir.file(examples::plot_file(std::string("diffusion_") + name)));
     }
+    examples::save_loss_plot(dir.file(examples::plot_file("loss")), {{"vp-sde path", losses}}, {},
+                             "fm_diffusion: training loss");
     dir.write_metrics(results);
-    fmt::print("fm_diffusion: wrote {}/{{diffusion_ode.png, diffusion_sde.png, diffusion.csv, metrics.json}}\n", out);
+    examples::write_report(dir);
+    fmt::print(
+        "fm_diffusion: wrote {}/{{diffusion_ode.png, diffusion_sde.png, diffusion.csv, loss.png, report.html, "
+        "metrics.json}}\n",
+        out);
     return 0;
   });
 }

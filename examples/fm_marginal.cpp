@@ -9,12 +9,14 @@
 //   spread    E || u_t(x_t | x0, x1) - u_t(x_t) ||^2         (the per-pair targets' own distance from it)
 // Lipman et al. (2023, Thm. 2): in expectation loss = marginal + spread (on a finite batch
 // up to a small cross term), with `spread` independent of the model; so the loss plateaus at `spread` while `marginal`
-// goes to 0. Writes marginal.csv, marginal.png (log10 of the three curves) and metrics.json.
+// goes to 0. Writes marginal.csv, marginal.png (the three curves, log scale), loss.png
+// (the minibatch training loss), report.html and metrics.json.
 #include <cmath>
 
 #include "autograd/grad_mode.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
+#include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "tensor/ops.h"
@@ -68,6 +70,8 @@ int main(int argc, char** argv) {
     examples::Train2dOptions train;
     train.device = device;
     train.steps = steps, train.every = 100;
+    examples::LossLog losses;
+    train.losses = &losses;
     train.callback = [&](int64_t step, nn::MLP& model) {
       no_grad guard;
       const Tensor v = examples::evaluate(model, es.t, es.xt);
@@ -85,36 +89,24 @@ int main(int argc, char** argv) {
     fmt::print("fm_marginal: {:>6} {:>10.4f} {:>10.4f} {:>10.4f} {:>12.4f}\n", xs.back(), loss_curve.back(),
                marginal_curve.back(), spread, marginal_curve.back() + spread);
 
-    // log10 curves on [-1, 1]^2: x = step, y = log10(error) mapped from [-3, 2].
-    examples::Canvas canvas(480, 1.05);
-    auto to_plot = [&](const std::vector<double>& ys) {
-      std::vector<double> px, py;
-      for (size_t i = 0; i < ys.size(); ++i) {
-        px.push_back(2 * xs[i] / std::max(1.0, xs.back()) - 1);
-        py.push_back(std::clamp((std::log10(std::max(ys[i], 1e-3)) + 3) / 5 * 2 - 1, -1.0, 1.0));
-      }
-      return std::pair{px, py};
-    };
-    const auto [lx, ly] = to_plot(loss_curve);
-    const auto [mx, my] = to_plot(marginal_curve);
-    const auto [sx, sy] = to_plot(std::vector<double>(xs.size(), spread));
-    for (int decade = -3; decade <= 2; ++decade) {  // light grid lines at 1e-3, 1e-2, ..., 1e2
-      const double y = (decade + 3) / 5.0 * 2 - 1;
-      canvas.polyline({-1, 1}, {y, y}, {225, 225, 225});
-    }
-    canvas.polyline(sx, sy, {150, 150, 150});
-    canvas.polyline(lx, ly, {214, 39, 40});
-    canvas.polyline(mx, my, {31, 119, 180});
-    canvas.save(dir.file("marginal.png"));
+    examples::Figure f(640, 420);
+    f.title("CFM loss = distance to the marginal field + spread")
+        .xlabel("step")
+        .ylabel("mean squared error (log scale)")
+        .log_y();
+    f.line(xs, std::vector<double>(xs.size(), spread), examples::colors::grey, 2, "spread of the targets");
+    f.line(xs, loss_curve, examples::colors::red, 2, "CFM loss (evaluation batch)");
+    f.line(xs, marginal_curve, examples::colors::blue, 2, "distance to the marginal field");
+    f.save(dir.file(examples::plot_file("marginal")));
+    examples::save_loss_plot(dir.file(examples::plot_file("loss")), {{"i-cfm", losses}}, {},
+                             "fm_marginal: training loss (minibatches)");
     dir.write_metrics({{"spread", spread},
                        {"final_loss", loss_curve.back()},
                        {"final_marginal_error", marginal_curve.back()},
                        {"initial_marginal_error", marginal_curve.front()},
                        {"steps", steps}});
-    fmt::print(
-        "fm_marginal: wrote {}/{{marginal.png (red: loss, blue: marginal error, dark grey: spread; log scale, grid "
-        "lines at 1e-3 ... 1e2), marginal.csv, metrics.json}}\n",
-        out);
+    examples::write_report(dir);
+    fmt::print("fm_marginal: wrote {}/{{marginal.png, marginal.csv, loss.png, report.html, metrics.json}}\n", out);
     return 0;
   });
 }

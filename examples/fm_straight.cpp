@@ -4,11 +4,12 @@
 // minibatch OT (OT-CFM) and the Schrodinger bridge (entropic OT + SB path), then one
 // round of reflow on the I-CFM model. For each: straightness and W2 to fresh data after
 // Euler sampling with 1, 2, 4, 8, 16 and 100 steps. Writes straight_<method>.png (the
-// trajectories of each method), straight.csv and metrics.json into --out.
+// trajectories of each method), straight.csv, loss.png, report.html and metrics.json into --out.
 #include "autograd/autograd.h"
 #include "data/toy2d.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
+#include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "nn/optim.h"
@@ -58,10 +59,15 @@ int main(int argc, char** argv) {
     methods[2].name = "sb", methods[2].cfm.path = fm::schrodinger_bridge_path(0.5),
     methods[2].cfm.coupling = fm::sinkhorn_coupling(0.5, 1000, 1e-4);
     std::vector<std::pair<std::string, std::shared_ptr<nn::MLP>>> models;
+    std::vector<std::pair<std::string, examples::LossLog>> losses;
     for (const Method& m : methods) {
       fmt::print("fm_straight: training {}\n", m.name);
+      examples::LossLog log;
+      train.losses = &log;
       models.emplace_back(m.name, examples::train_2d(m.name, m.cfm, source, data, train));
+      losses.emplace_back(m.name, std::move(log));
     }
+    train.losses = nullptr;  // (it pointed at the loop's log)
     // Reflow (Liu et al. 2023): pairs (x0, ODE(x0)) from the I-CFM model, then fine-tune it on them.
     {
       fmt::print("fm_straight: reflow of the independent model on {} generated pairs\n", reflow_pairs);
@@ -76,14 +82,18 @@ int main(int argc, char** argv) {
       const fm::CFMOptions cfm;
       Generator train_gen(8);
       nn::Adam opt(reflowed->named_parameters(), {1e-3});
+      examples::LossLog log;
       for (int64_t step = 0; step < steps / 2; ++step) {
         const Tensor idx = randint(0, reflow_pairs, {train.batch}, DType::Int64, &train_gen);
         opt.zero_grad();
         const Tensor x0 = ops::to(ops::index_select(pairs.x0, 0, idx), device),
                      x1 = ops::to(ops::index_select(pairs.x1, 0, idx), device);
-        autograd::backward(fm::cfm_loss(std::ref(*reflowed), cfm, x0, x1, &train_gen));
+        const Tensor loss = fm::cfm_loss(std::ref(*reflowed), cfm, x0, x1, &train_gen);
+        log.emplace_back(step, loss.item());
+        autograd::backward(loss);
         opt.step();
       }
+      losses.emplace_back("reflow (fine-tuning)", std::move(log));
       models.emplace_back("reflow", reflowed);
     }
 
@@ -100,7 +110,6 @@ int main(int argc, char** argv) {
                "method", "straightness");
     for (int64_t n : nfes) fmt::print(" {:>8}", fmt::format("NFE {}", n));
     fmt::print("\n");
-    const double extent = examples::plot_extent(fresh_a) * 1.2;
     for (auto& [name, model] : models) {
       fm::OdeOptions ode = fm::OdeOptions::fixed(fm::Solver::Euler, 100);
       ode.save_times = fm::linspace_times(0, 1, 100);
@@ -119,15 +128,19 @@ int main(int argc, char** argv) {
       }
       fmt::print("\n");
       results["methods"][name] = {{"straightness", s}, {"w2_by_nfe", by_nfe}};
-      examples::Canvas canvas(400, extent);
-      canvas.trajectories(full.trajectory, 200, {120, 120, 120}, 0.3);
+      // The paths over the data, their noise (red) and their ends (blue).
       const int64_t shown = std::min<int64_t>(200, eval_points);
-      canvas.points(ops::narrow(x0, 0, 0, shown), {214, 39, 40}, 0.8);
-      canvas.points(ops::narrow(full.x, 0, 0, shown), {31, 119, 180}, 0.8);
-      canvas.save(dir.file("straight_" + name + ".png"));
+      examples::plane_figure(400, ops::cat({fresh_a, x0}, 0), fmt::format("{}: straightness {:.3f}", name, s))
+          .scatter(fresh_a, examples::colors::light_grey, 0.4, 1.4, "data")
+          .trajectories(full.trajectory, shown, examples::colors::grey, 0.35)
+          .scatter(ops::narrow(x0, 0, 0, shown), examples::colors::red, 0.8, 1.8, "noise")
+          .scatter(ops::narrow(full.x, 0, 0, shown), examples::colors::blue, 0.8, 1.8, "samples")
+          .save(dir.file(examples::plot_file("straight_" + name)));
     }
+    examples::save_loss_plot(dir.file(examples::plot_file("loss")), losses, {}, "fm_straight: training losses");
     dir.write_metrics(results);
-    fmt::print("fm_straight: wrote {}/{{straight_*.png, straight.csv, metrics.json}}\n", out);
+    examples::write_report(dir);
+    fmt::print("fm_straight: wrote {}/{{straight_*.png, straight.csv, loss.png, report.html, metrics.json}}\n", out);
     return 0;
   });
 }

@@ -10,14 +10,17 @@
 // That conversion divides by alpha_t, which is 0 at t = 0: noise prediction cannot start at
 // pure noise, and an error in e becomes an error (det / alpha_t) e in v (det = alpha sigma' -
 // sigma alpha'), without bound as t -> 0. This program measures both models' velocity error
-// at fixed times on held-out points and W2 of their samples (noise model
-// started at t = 0.01). Writes targets.csv, targets_velocity.png, targets_noise.png, metrics.json.
+// at fixed times on held-out points and W2 of their samples (noise model started at
+// t = 0.01). Writes targets.csv, targets_velocity.png, targets_noise.png, loss.png (each
+// model's training loss: velocity error for one, noise error for the other), report.html,
+// metrics.json.
 #include <cmath>
 
 #include "autograd/autograd.h"
 #include "data/toy2d.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
+#include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "nn/optim.h"
@@ -58,6 +61,8 @@ int main(int argc, char** argv) {
     examples::Train2dOptions train;
     train.device = device;
     train.steps = steps;
+    examples::LossLog velocity_losses, noise_losses;
+    train.losses = &velocity_losses;
     auto velocity_model = examples::train_2d("velocity target", cfm, examples::named_sampler("gaussian"), data, train);
 
     // The noise model: the same network and optimiser, regressing x0 instead of u_t.
@@ -75,7 +80,9 @@ int main(int argc, char** argv) {
         const Tensor xt = path->mean(t, x0, x1);
         opt.set_lr(lr.at(step));
         opt.zero_grad();
-        autograd::backward(mse_loss((*noise_model)(t, xt), x0));
+        const Tensor loss = mse_loss((*noise_model)(t, xt), x0);
+        noise_losses.emplace_back(step, loss.item());
+        autograd::backward(loss);
         opt.step();
       }
       fmt::print("  noise target: {} steps done\n", steps);
@@ -132,18 +139,24 @@ int main(int argc, char** argv) {
     const double w_vel = fm::wasserstein2(s_vel, fresh_a), w_noise = fm::wasserstein2(s_noise, fresh_a);
     fmt::print("fm_targets: W2 to fresh data (floor {:.3f}): velocity model {:.3f}, noise model {:.3f}\n", floor, w_vel,
                w_noise);
-    const double extent = examples::plot_extent(fresh_a);
     for (const auto& [name, samples] : {std::pair{"velocity", s_vel}, std::pair{"noise", s_noise}}) {
-      examples::Canvas c(400, extent);
-      c.points(fresh_a, {170, 170, 170}, 0.4);
-      c.points(samples, {31, 119, 180}, 0.7);
-      c.save(dir.file(std::string("targets_") + name + ".png"));
+      examples::plane_figure(400, fresh_a, std::string(name) + " model, Euler 100 steps")
+          .scatter(fresh_a, examples::colors::light_grey, 0.5, 1.6, "data")
+          .scatter(samples, examples::colors::blue, 0.7, 1.6, "samples")
+          .save(dir.file(examples::plot_file(std::string("targets_") + name)));
     }
+    examples::save_loss_plot(dir.file(examples::plot_file("loss")),
+                             {{"velocity target", velocity_losses}, {"noise target", noise_losses}}, {},
+                             "fm_targets: training losses");
     dir.write_metrics({{"w2_floor", floor},
                        {"w2_velocity_model", w_vel},
                        {"w2_noise_model", w_noise},
                        {"velocity_error_at_t", times}});
-    fmt::print("fm_targets: wrote {}/{{targets_velocity.png, targets_noise.png, targets.csv, metrics.json}}\n", out);
+    examples::write_report(dir);
+    fmt::print(
+        "fm_targets: wrote {}/{{targets_velocity.png, targets_noise.png, targets.csv, loss.png, report.html, "
+        "metrics.json}}\n",
+        out);
     return 0;
   });
 }

@@ -8,14 +8,18 @@
 //   mnist    IDX files (MNIST or Fashion-MNIST; .gz or raw), 1x28x28, default folder
 //            /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist)
 //   cifar10  the CIFAR-10 binary batches, 3x32x32, random horizontal flips
-// Writes into --out: config.json, metrics.csv, checkpoint.safetensors (resumable),
-// model.safetensors (EMA weights), samples.png (10 x 10 grid), samples.npy (pixel scale
-// 0..255), labels.npy (conditional), metrics.json (with --bpd: bits per dimension).
+// Writes into --out: config.json, metrics.csv (with val_loss: the loss of a fixed batch of
+// the test split, every --val-every steps), checkpoint.safetensors (resumable),
+// model.safetensors (EMA weights), samples.png (a grid: conditional, one row of up to 10
+// per class, named; else the first 100 in rows of 10), samples.npy (pixel scale 0..255),
+// labels.npy (conditional), loss.png, report.html, metrics.json (with --bpd: bits per
+// dimension); with --sample-every N also samples_step<N>.png during training.
 //
 // On several processes (data-parallel, examples/common/data_parallel.h):
 //   mpirun -np 2 ./build/examples/image_flow --conditional --batch 64   32 rows per process, the model of one process
 // --batch is the global batch; rank 0 prints and writes every file.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,11 +29,12 @@
 #include "data/loader.h"
 #include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
+#include "examples/common/image_grid.h"
+#include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
 #include "flowmatch/flowmatch.h"
 #include "io/npy.h"
-#include "io/png.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
 #include <CLI/CLI.hpp>
@@ -64,7 +69,7 @@ struct ImageOptions {
   std::string preset = "mnist", out, data, path = "ot", solver = "euler", schedule = "cosine", device = "cpu",
               ot_scope = "global";
   int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0,
-          base = 32, bpd = 0;
+          base = 32, bpd = 0, sample_every = 0, val_batch = 256, val_every = 50;
   int threads = 0;
   double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, label_dropout = 0.1, sigma = 0.0;
   bool conditional = false, resume = false, sample_only = false;
@@ -109,7 +114,8 @@ void add_options(CLI::App& app, ImageOptions& o) {
       ->check(at_least(1));
   app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str()->check(positive());
   app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str()->check(positive());
-  app.add_option("--samples", o.samples, "images to sample (the grid shows up to 100)")
+  app.add_option("--samples", o.samples,
+                 "images to sample (the grid shows up to 10 per class, or the first 100 when unconditional)")
       ->capture_default_str()
       ->check(at_least(1));
   app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")
@@ -133,6 +139,16 @@ void add_options(CLI::App& app, ImageOptions& o) {
   app.add_option("--bpd", o.bpd, "after sampling, bits/dim of this many test images (Hutchinson, dopri5)")
       ->capture_default_str()
       ->check(at_least(0));
+  app.add_option("--sample-every", o.sample_every,
+                 "during training, sample a small grid (4 per class, or 40) with the EMA weights every N steps "
+                 "into samples_step<N>.png (0: never)")
+      ->capture_default_str()
+      ->check(at_least(0));
+  app.add_option("--val-batch", o.val_batch,
+                 "validation: the loss of this many test images (fixed noise and times) in metrics.csv (0: none)")
+      ->capture_default_str()
+      ->check(at_least(0));
+  app.add_option("--val-every", o.val_every, "validation period in steps")->capture_default_str()->check(at_least(1));
   app.add_flag("--resume", o.resume, "continue from --out/checkpoint.safetensors");
   app.add_flag("--sample-only", o.sample_only, "skip training: sample from --out/checkpoint.safetensors")
       ->excludes("--resume");
@@ -171,7 +187,10 @@ Json config_json(const ImageOptions& o) {
           {"cfg_scale", o.cfg_scale},
           {"label_dropout", o.label_dropout},
           {"save_every", o.save_every},
-          {"ot_scope", o.ot_scope}};
+          {"ot_scope", o.ot_scope},
+          {"sample_every", o.sample_every},
+          {"val_batch", o.val_batch},
+          {"val_every", o.val_every}};
 }
 
 int run(ImageOptions o) {
@@ -242,6 +261,66 @@ int run(ImageOptions o) {
     loop.save_every = o.save_every;
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
     loop.print_every = 10, loop.max_grad_norm = 1.0;
+
+    // Validation: the loss of the training weights on a fixed batch of the test split, with
+    // noise, times and pairs drawn once from a generator of their own, so the numbers of
+    // different steps (and of a resumed run) are comparable. Rank 0 alone: the weights are
+    // the same on every rank.
+    std::optional<fm::CFMBatch> val;
+    if (dir && o.val_batch > 0) {
+      try {
+        const data::ImageDataset test = load("test");
+        data::DataLoader val_loader(test, {std::min(o.val_batch, test.count), false, false, false});
+        const data::Batch b = val_loader.next();
+        Generator val_gen(static_cast<uint64_t>(o.seed) + 2000);
+        fm::CFMOptions val_cfm = cfm;
+        val_cfm.label_dropout = 0;  // the true labels: the conditional model's loss
+        const Tensor x1 = ops::to(b.images, device);
+        val = fm::cfm_batch(val_cfm, randn(x1.shape(), x1.options(), &val_gen), x1, &val_gen,
+                            o.conditional ? ops::to(b.labels, device) : Tensor());
+        fmt::print("{}: validation loss on {} test images every {} steps\n", "image_flow", x1.size(0), o.val_every);
+      } catch (const std::exception& e) {
+        fmt::print("{}: no validation loss (--val-batch 0 silences this): {}\n", "image_flow", e.what());
+      }
+    }
+    if (val) {
+      loop.validate_every = o.val_every;
+      loop.validate = [&] {
+        no_grad guard;
+        model.eval();
+        const Tensor d = ops::sub(model(val->sample.t, val->sample.xt, val->labels), val->sample.ut);
+        const double v = ops::mean(ops::mul(d, d)).item();  // the training loss's mean((v - u)^2)
+        model.train();
+        return v;
+      };
+    }
+    // --sample-every: a small grid from the EMA weights on fixed noise (its own generator),
+    // drawn by rank 0; nothing is built for it without the flag.
+    const std::vector<std::string> names = class_names(o.preset, o.data, data.num_classes);
+    std::unique_ptr<nn::UNet> watcher;
+    Tensor watch_x0;
+    std::vector<int64_t> watch_labels;
+    if (dir && o.sample_every > 0) {
+      watcher = std::make_unique<nn::UNet>(cfg);
+      watcher->to(device);
+      for (int64_t i = 0; i < 4 * data.num_classes; ++i) watch_labels.push_back(o.conditional ? i / 4 : 0);
+      Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
+      watch_x0 = randn({static_cast<int64_t>(watch_labels.size()), data.channels, data.height, data.width}, device,
+                       &watch_gen);
+      loop.sample_every = o.sample_every;
+      loop.sample = [&](int64_t steps_done) {
+        ema.copy_to(*watcher);
+        watcher->eval();
+        const Tensor l = ops::to(tensor(watch_labels), device);
+        const fm::Model m = std::ref(*watcher);
+        const Tensor x = fm::odeint(o.conditional ? fm::guided_field(m, l, null_label, o.cfg_scale) : fm::as_field(m),
+                                    watch_x0, 0.0, 1.0, sampling)
+                             .x;
+        save_image_grid(dir->file(plot_file(fmt::format("samples_step{}", steps_done))), ops::clamp(x, -1, 1),
+                        o.conditional ? class_rows(watch_labels, names, 4) : plain_rows(x.size(0), 10, 40),
+                        fmt::format("{} samples at step {}", dataset_name(o.preset, o.data), steps_done));
+      };
+    }
     trained = train_loop(
         state, schedule,
         [&](int64_t step) {
@@ -285,7 +364,15 @@ int run(ImageOptions o) {
   const Tensor images = ops::clamp(r.x, -1, 1);
   io::save_npy(dir->file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
   if (labels.defined()) io::save_npy(dir->file("labels.npy"), labels);
-  io::save_image_grid(dir->file("samples.png"), ops::narrow(images, 0, 0, std::min<int64_t>(100, o.samples)), 10);
+  {
+    std::vector<int64_t> l =
+        labels.defined() ? ops::to(labels, Device::cpu()).to_vector<int64_t>() : std::vector<int64_t>{};
+    const std::vector<std::string> names = class_names(o.preset, o.data, data.num_classes);
+    save_image_grid(dir->file(plot_file("samples")), images,
+                    o.conditional ? class_rows(l, names, 10) : plain_rows(o.samples, 10, 100),
+                    fmt::format("{} samples after {} steps{}", dataset_name(o.preset, o.data), state.step,
+                                o.conditional ? fmt::format(" (guidance {})", o.cfg_scale) : ""));
+  }
   Json metrics = {{"steps", state.step},
                   {"final_loss", trained.smoothed_loss},
                   {"train_seconds", trained.seconds},
@@ -313,9 +400,10 @@ int run(ImageOptions o) {
     fmt::print("{}: {:.3f} bits/dim on {} test images ({} NFE)\n", "image_flow", bpd, x.size(0), lr.nfe);
   }
   dir->write_metrics(metrics);
+  update_report(*dir);
   fmt::print(
-      "{}: {} samples with {} NFE in {:.1f} s; wrote {}/{{samples.png, samples.npy, metrics.json, "
-      "checkpoint.safetensors}}\n",
+      "{}: {} samples with {} NFE in {:.1f} s; wrote {}/{{samples.png, samples.npy, loss.png, report.html, "
+      "metrics.json, checkpoint.safetensors}}\n",
       "image_flow", o.samples, r.nfe, sample_seconds, o.out);
   return 0;
 }

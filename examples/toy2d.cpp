@@ -7,8 +7,9 @@
 // Trains the MLP velocity field of docs/models.md by conditional flow matching, then samples
 // with an ODE solver and writes into --out: config.json, metrics.csv, checkpoint.safetensors
 // (resumable), model.safetensors (EMA weights), samples.npy, samples.png,
-// trajectories.png and metrics.json (W2 to fresh data, the two-sample W2 floor, NFE,
-// straightness).
+// trajectories.png, flow.gif (always: the samples moving along the flow), loss.png,
+// report.html and metrics.json (W2 to fresh data, the two-sample W2 floor, NFE,
+// straightness); with --sample-every N also samples_step<N>.png during training.
 //
 // On several processes (data-parallel, examples/common/data_parallel.h):
 //   mpirun -np 2 ./build/examples/toy2d --batch 256            the same model as one process
@@ -17,17 +18,19 @@
 #include "data/toy2d.h"
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "autograd/autograd.h"
+#include "examples/common/animation.h"
 #include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
 #include "examples/common/plot.h"
+#include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
 #include "flowmatch/flowmatch.h"
 #include "io/npy.h"
-#include "io/png.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
 #include <CLI/CLI.hpp>
@@ -41,7 +44,8 @@ struct Options {
   std::string out = "runs/toy2d", data = "moons", source = "gaussian", path = "ot", solver = "euler",
               schedule = "cosine";
   std::string device = "cpu", ot_scope = "global";
-  int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0;
+  int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0,
+          sample_every = 0;
   int threads = 0;
   double lr = 3e-3, sigma = 0.0, rtol = 1e-5, atol = 1e-5, ema = 0.99;
   bool resume = false, sample_only = false;
@@ -52,11 +56,13 @@ Tensor draw(const std::string& name, int64_t n, Generator& gen, Device device) {
 }
 
 examples::Json config_json(const Options& o) {
-  return {{"program", "toy2d"},   {"out", o.out},           {"data", o.data},     {"source", o.source},
-          {"path", o.path},       {"sigma", o.sigma},       {"solver", o.solver}, {"nfe", o.nfe},
-          {"rtol", o.rtol},       {"atol", o.atol},         {"steps", o.steps},   {"batch", o.batch},
-          {"lr", o.lr},           {"schedule", o.schedule}, {"width", o.width},   {"ema", o.ema},
-          {"samples", o.samples}, {"seed", o.seed},         {"device", o.device}, {"ot_scope", o.ot_scope}};
+  return {{"program", "toy2d"}, {"out", o.out},           {"data", o.data},
+          {"source", o.source}, {"path", o.path},         {"sigma", o.sigma},
+          {"solver", o.solver}, {"nfe", o.nfe},           {"rtol", o.rtol},
+          {"atol", o.atol},     {"steps", o.steps},       {"batch", o.batch},
+          {"lr", o.lr},         {"schedule", o.schedule}, {"width", o.width},
+          {"ema", o.ema},       {"samples", o.samples},   {"seed", o.seed},
+          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}};
 }
 
 // Samples --samples points with the EMA weights (model.safetensors), measures them
@@ -86,17 +92,23 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
              w2, floor, w2 / floor, r.nfe, straight);
 
   // samples.png: samples (blue) over fresh data (grey); trajectories.png: 256 paths from
-  // their noise (red) to their samples (blue).
-  const double extent = std::max(examples::plot_extent(fresh_a), examples::plot_extent(x0));
-  examples::Canvas samples_png(512, extent);
-  samples_png.points(fresh_a, {160, 160, 160}, 0.35);
-  samples_png.points(r.x, {31, 119, 180}, 0.6);
-  samples_png.save(dir.file("samples.png"));
-  examples::Canvas traj_png(512, extent);
-  traj_png.trajectories(r.trajectory, 256, {120, 120, 120}, 0.25);
-  traj_png.points(ops::narrow(x0, 0, 0, std::min<int64_t>(256, o.samples)), {214, 39, 40}, 0.8);
-  traj_png.points(ops::narrow(r.x, 0, 0, std::min<int64_t>(256, o.samples)), {31, 119, 180}, 0.8);
-  traj_png.save(dir.file("trajectories.png"));
+  // their noise (red) to their samples (blue), over the data; flow.gif: the samples moving
+  // along the flow, one frame per saved time.
+  using examples::colors::blue, examples::colors::grey, examples::colors::light_grey, examples::colors::red;
+  const Tensor frame = ops::cat({fresh_a, ops::to(x0, Device::cpu())}, 0);
+  const std::string method = fmt::format("{} → {}, {} path, {}", o.source, o.data, o.path, o.solver);
+  examples::plane_figure(560, frame, "samples: " + method)
+      .scatter(fresh_a, light_grey, 0.5, 1.8, "data")
+      .scatter(r.x, blue, 0.6, 1.8, "samples")
+      .save(dir.file(examples::plot_file("samples")));
+  const int64_t shown = std::min<int64_t>(256, o.samples);
+  examples::plane_figure(560, frame, "trajectories: " + method)
+      .scatter(fresh_a, light_grey, 0.35, 1.5, "data")
+      .trajectories(r.trajectory, shown, grey, 0.35, "paths")
+      .scatter(ops::narrow(x0, 0, 0, shown), red, 0.8, 2.0, "noise (t = 0)")
+      .scatter(ops::narrow(r.x, 0, 0, shown), blue, 0.8, 2.0, "samples (t = 1)")
+      .save(dir.file(examples::plot_file("trajectories")));
+  examples::save_flow_gif(dir.file("flow.gif"), fresh_a, r.trajectory, ode.save_times);
   return {{"w2", w2},
           {"w2_floor", floor},
           {"w2_ratio", w2 / floor},
@@ -153,6 +165,27 @@ int run(const Options& o) {
     loop.program = "toy2d", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps,
     loop.save_every = o.save_every, loop.log_every = 10;
     loop.last_step = o.stop_after > 0 ? std::min(o.stop_after, o.steps) : o.steps;
+    // --sample-every: the EMA weights sample the same noise (a generator of its own, so the
+    // training stream is untouched and a resumed run draws the same pictures) over the
+    // same fresh data at every N steps; rank 0 draws, and nothing is built without the flag.
+    std::unique_ptr<nn::MLP> watcher;
+    Tensor watch_x0, watch_data;
+    if (dir && o.sample_every > 0) {
+      Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
+      watch_x0 = draw(o.source, o.samples, watch_gen, Device::cpu());
+      watch_data = draw(o.data, o.samples, watch_gen, Device::cpu());
+      watcher = std::make_unique<nn::MLP>(2, o.width);
+      watcher->to(device);
+      loop.sample_every = o.sample_every;
+      loop.sample = [&](int64_t steps_done) {
+        ema.copy_to(*watcher);
+        const Tensor x = fm::odeint(fm::as_field(std::ref(*watcher)), ops::to(watch_x0, device), 0.0, 1.0, sampling).x;
+        examples::plane_figure(480, ops::cat({watch_data, watch_x0}, 0), fmt::format("samples at step {}", steps_done))
+            .scatter(watch_data, examples::colors::light_grey, 0.5, 1.6, "data")
+            .scatter(x, examples::colors::blue, 0.6, 1.6, "samples")
+            .save(dir->file(examples::plot_file(fmt::format("samples_step{}", steps_done))));
+      };
+    }
     if (dp.is_root())
       fmt::print("toy2d: training {} -> {} with {} ({} pairs{}, {} path), steps {}..{}\n", o.source, o.data, o.path,
                  coupling->name(), dp.size() > 1 ? ", OT scope " + o.ot_scope : "", path->name(), state.step, o.steps);
@@ -177,8 +210,11 @@ int run(const Options& o) {
   metrics["train_seconds"] = trained.seconds;
   metrics["processes"] = dp.size(), metrics["ot_scope"] = o.ot_scope;
   dir->write_metrics(metrics);
-  fmt::print("toy2d: wrote {}/{{samples.png, trajectories.png, samples.npy, metrics.json, checkpoint.safetensors}}\n",
-             o.out);
+  examples::update_report(*dir);
+  fmt::print(
+      "toy2d: wrote {}/{{samples.png, trajectories.png, flow.gif, loss.png, report.html, samples.npy, metrics.json, "
+      "checkpoint.safetensors}}\n",
+      o.out);
   return 0;
 }
 
@@ -231,6 +267,10 @@ int main(int argc, char** argv) {
   app.add_option("--stop-after", o.stop_after,
                  "train up to this step, save a checkpoint and exit (the schedule still spans --steps); "
                  "continue with --resume. 0: train to the end")
+      ->capture_default_str()
+      ->check(at_least(0));
+  app.add_option("--sample-every", o.sample_every,
+                 "during training, draw the EMA model's samples every N steps into samples_step<N>.png (0: never)")
       ->capture_default_str()
       ->check(at_least(0));
   app.add_flag("--resume", o.resume, "continue from --out/checkpoint.safetensors");

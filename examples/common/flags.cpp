@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "examples/common/plot.h"
 #include "tensor/device.h"
 #include "tensor/error.h"
 
@@ -57,8 +58,14 @@ flowmatch::OdeOptions sampling_options(const std::string& solver_name, int64_t n
 
 int program_main(const std::string& program, CLI::App& app, int argc, char** argv, const std::function<int()>& run) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  // Every program writes figures, so the format flag is declared here, once (plot.h).
+  std::string format = "png";
+  app.add_option("--plot-format", format, "format of the figures: png, or svg (vector; report.html shows either)")
+      ->capture_default_str()
+      ->check(one_of(plot_format_names()));
   try {
     app.parse(argc, argv);
+    set_plot_format(parse_plot_format(format));
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 1;  // --help: 0; CLI11's own codes (105, ...) become 1
   }

@@ -14,14 +14,13 @@
 #include "io/atomic_file.h"
 #include "io/input_file.h"
 #include "io/npy.h"
-#include "io/png.h"
 
 namespace rill::examples {
 namespace fs = std::filesystem;
 
 namespace {
 
-const char* const kCsvHeader = "step,loss,lr,time";
+const char* const kCsvHeader = "step,loss,lr,time";  // then ",val_loss" with validation
 
 std::string read_all(int fd) {
   std::string s;
@@ -96,9 +95,10 @@ void RunDir::write_metrics(const Json& metrics) const {
   io::write_text_file(file("metrics.json"), metrics.dump(2) + "\n");
 }
 
-void RunDir::open_metrics_csv(int64_t resume_step) {
+void RunDir::open_metrics_csv(int64_t resume_step, bool validation) {
   const std::string p = file("metrics.csv");
-  std::string kept = std::string(kCsvHeader) + "\n";
+  validation_ = validation;
+  std::string kept = std::string(kCsvHeader) + (validation ? ",val_loss" : "") + "\n";
   if (resume_step > 0 && fs::exists(p)) {
     // Keep the rows of steps before the checkpoint; rows after it were written by the
     // interrupted run past its last checkpoint, and the resumed run writes them again.
@@ -116,8 +116,10 @@ void RunDir::open_metrics_csv(int64_t resume_step) {
   RILL_CHECK(csv_.good(), "cannot write {}", p);
 }
 
-void RunDir::log_step(int64_t step, double loss, double lr, double seconds) {
-  csv_ << step << ',' << fmt::format("{:.6g},{:.6g},{:.3f}", loss, lr, seconds) << '\n';
+void RunDir::log_step(int64_t step, double loss, double lr, double seconds, std::optional<double> val_loss) {
+  csv_ << step << ',' << fmt::format("{:.6g},{:.6g},{:.3f}", loss, lr, seconds);
+  if (validation_) csv_ << ',' << (val_loss ? fmt::format("{:.6g}", *val_loss) : "");
+  csv_ << '\n';
 }
 
 void RunDir::load_checkpoint(nn::TrainingState& state, const std::string& flag) const {

@@ -7,15 +7,19 @@
 //   *.tmp.<pid>              an atomic write in progress (io/atomic_file.h); one whose writer
 //                            died (kill -9, power loss) is removed when the next run starts
 //   config.json              the flags of the training run
-//   metrics.csv              step,loss,lr,time; flushed at every checkpoint, and on --resume
+//   metrics.csv              step,loss,lr,time (and val_loss for a program that validates);
+//                            flushed at every checkpoint, and on --resume
 //                            cut back to the checkpoint's step before new rows are appended, so
 //                            a resumed run's file equals an uninterrupted run's (times aside)
 //   checkpoint.safetensors   written by checkpoint(), atomically
 //   metrics.json             the final numbers
+//   loss.png, report.html    the loss curve and the page showing the run (report.h),
+//                            rebuilt at every checkpoint and at the end
 #pragma once
 
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "nn/checkpoint.h"
@@ -40,9 +44,10 @@ class RunDir {
   void write_metrics(const Json& metrics) const;           // metrics.json
 
   // metrics.csv: a new file with its header (resume_step == 0), or the existing file kept
-  // up to the rows of steps before resume_step.
-  void open_metrics_csv(int64_t resume_step);
-  void log_step(int64_t step, double loss, double lr, double seconds);
+  // up to the rows of steps before resume_step. With `validation` the rows have a fifth
+  // column, val_loss, empty in rows without a validation.
+  void open_metrics_csv(int64_t resume_step, bool validation = false);
+  void log_step(int64_t step, double loss, double lr, double seconds, std::optional<double> val_loss = {});
 
   // Restores `state` from checkpoint.safetensors for `flag` (--resume or --sample-only), or
   // throws when there is none; prints the step it continues from.
@@ -59,6 +64,7 @@ class RunDir {
   std::string path_, program_;
   int lock_fd_ = -1;
   std::ofstream csv_;
+  bool validation_ = false;
 };
 
 }  // namespace rill::examples

@@ -23,6 +23,7 @@ void train_2d_into(nn::MLP& model, const std::string& name, const flowmatch::CFM
   LoopOptions loop;
   loop.program = name, loop.total_steps = loop.last_step = o.steps,
   loop.print_every = std::max<int64_t>(1, o.steps / 4);
+  loop.losses = o.losses;
   if (o.callback)
     loop.before_step = [&](int64_t step) {
       if (step % o.every == 0 || step == o.steps) o.callback(step, model);

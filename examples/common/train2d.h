@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "examples/common/plot.h"
 #include "flowmatch/flowmatch.h"
 #include "nn/mlp.h"
 
@@ -25,6 +26,8 @@ struct Train2dOptions {
   // Where the network trains (--device). Points are drawn on the CPU, by the same
   // generators on every device, and moved to the network's device for each step.
   Device device = Device::cpu();
+  // When set, the loss of every step is appended here (the program's loss.png).
+  LossLog* losses = nullptr;
 };
 
 // Trains a fresh MLP with the given CFM options (path, coupling, time sampler); Adam with

@@ -9,9 +9,13 @@
 //   ranks (data_parallel.h), the NaN check then on the averaged loss, on every rank alike
 //   norm = ||grad||, clipped to max_grad_norm; stop if it is NaN or infinite
 //   optimizer step, EMA update               (optional EMA)
-//   progress line, a metrics.csv row every log_every steps (and at the last step)
+//   progress line, a metrics.csv row every log_every steps (and at the last step); in a
+//   row of a step that is a multiple of validate_every (and the last), the validation loss
+//   of the weights the step's loss was computed with (before its update)
+//   every sample_every steps, sample(step count) (a picture of the samples so far)
 //   checkpoint every save_every steps and at last_step (save_checkpoint refuses non-finite
-//   values, so a run whose weights diverged stops there, naming the step)
+//   values, so a run whose weights diverged stops there, naming the step), then loss.png
+//   and report.html rebuilt (report.h), so a long run can be watched
 // state.step is advanced as it goes, so a checkpoint resumes exactly where it was taken.
 #pragma once
 
@@ -21,6 +25,7 @@
 #include <string>
 
 #include "examples/common/data_parallel.h"
+#include "examples/common/plot.h"
 #include "examples/common/run_dir.h"
 #include "nn/checkpoint.h"
 #include "nn/schedule.h"
@@ -42,6 +47,16 @@ struct LoopOptions {
   // Called before each step with the step's index (and once more after the last): learning
   // curves of the idea programs.
   std::function<void(int64_t step)> before_step;
+  // A loss on a fixed batch, the same at every call for the same weights (so a resumed run
+  // writes the same column): the val_loss column of metrics.csv. Only with dir.
+  std::function<double()> validate;
+  int64_t validate_every = 0;
+  // Called after the update of every step s with (s + 1) % sample_every == 0, with s + 1
+  // (the steps done): samples_step<N>.png. Only with dir.
+  std::function<void(int64_t steps_done)> sample;
+  int64_t sample_every = 0;
+  // When set, every logged (step, loss) is appended here too (the fm_* programs' loss.png).
+  LossLog* losses = nullptr;
 };
 
 struct LoopResult {

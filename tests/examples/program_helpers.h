@@ -82,8 +82,8 @@ inline void write_tiny_mnist(const fs::path& data) {
   write_bytes(data / "t10k-labels-idx1-ubyte", labels);
 }
 
-// CIFAR-10 in the real binary format: five batch files of exactly 10000 records each
-// (one 30.7 MB file, hard-linked five times to save disk), labels 0..9 in turn.
+// CIFAR-10 in the real binary format: five batch files and the test batch of exactly
+// 10000 records each (one 30.7 MB file, hard-linked to save disk), labels 0..9 in turn.
 inline void write_cifar10(const fs::path& data) {
   fs::create_directories(data);
   std::string batch(10000 * 3073, '\0');
@@ -95,6 +95,7 @@ inline void write_cifar10(const fs::path& data) {
   write_bytes(data / "data_batch_1.bin", batch);
   for (int i = 2; i <= 5; ++i)
     fs::create_hard_link(data / "data_batch_1.bin", data / ("data_batch_" + std::to_string(i) + ".bin"));
+  fs::create_hard_link(data / "data_batch_1.bin", data / "test_batch.bin");
 }
 
 }  // namespace rill::test

@@ -9,13 +9,13 @@ using namespace rill::test;
 
 namespace {
 
-void check_common_outputs(const fs::path& out, int64_t steps) {
+void check_common_outputs(const fs::path& out, int64_t steps, bool validation = false) {
   const auto config = read_json(out / "config.json");
   CHECK(config.contains("seed"));
   std::ifstream csv(out / "metrics.csv");
   std::string header;
   std::getline(csv, header);
-  CHECK(header == "step,loss,lr,time");
+  CHECK(header == (validation ? "step,loss,lr,time,val_loss" : "step,loss,lr,time"));
   std::string line;
   int rows = 0;
   while (std::getline(csv, line)) ++rows;
@@ -27,6 +27,10 @@ void check_common_outputs(const fs::path& out, int64_t steps) {
   CHECK(ckpt.metadata.at("step") == std::to_string(steps));
   CHECK(!io::safetensors::load((out / "model.safetensors").string()).tensors.empty());
   check_png(out / "samples.png");
+  check_png(out / "loss.png");  // every training run draws its loss curve
+  const std::string report = read_file(out / "report.html");
+  CHECK(report.find("src=\"loss.png\"") != std::string::npos);
+  CHECK(report.find("src=\"samples.png\"") != std::string::npos);
 }
 
 }  // namespace
@@ -59,7 +63,7 @@ TEST_CASE("image_flow --preset mnist: a short conditional run on tiny IDX files"
   write_tiny_mnist(data);
   run(dir, image_flow("mnist") + " --data " + data.string() + " --out " + (dir / "run").string() +
                " --steps 3 --batch 4 --base 8 --samples 4 --nfe 2 --conditional --bpd 2 --threads 1");
-  check_common_outputs(dir / "run", 3);
+  check_common_outputs(dir / "run", 3, true);
   // Bits/dim of dequantised 8-bit data under a model near N(0, I): finite and positive.
   const double bpd = read_json(dir / "run" / "metrics.json").at("bits_per_dim").get<double>();
   CHECK(std::isfinite(bpd));
@@ -90,7 +94,7 @@ TEST_CASE("image_flow --preset cifar10: a short run on tiny CIFAR-10 binaries", 
   write_cifar10(data);
   run(dir, image_flow("cifar10") + " --data " + data.string() + " --out " + (dir / "run").string() +
                " --steps 2 --batch 4 --base 8 --samples 2 --nfe 2 --threads 1");
-  check_common_outputs(dir / "run", 2);
+  check_common_outputs(dir / "run", 2, true);
   CHECK(io::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{2, 3, 32, 32});
   fs::remove_all(dir);
 }
@@ -120,6 +124,8 @@ TEST_CASE("the flow-matching idea programs run and write their figures and numbe
       CHECK(fs::file_size(out / f) > 0);
       if (f.size() > 4 && f.substr(f.size() - 4) == ".png") check_png(out / f);
     }
+    check_png(out / "loss.png");  // the training losses of the program's models
+    CHECK(fs::file_size(out / "report.html") > 0);
   }
   // The marginal-field identity: loss = distance to the marginal field + the targets' spread.
   const auto m = read_json(dir / "fm_marginal" / "metrics.json");
