@@ -12,11 +12,13 @@
 //      one-probe estimate, unbiased but noisy);
 //   2. a trained MLP: its mean log-likelihood on fresh mixture points falls short of the
 //      exact mean log-density by KL(p_data || p_model) >= 0, which is how well it learned.
-// Writes likelihood.csv and metrics.json.
+// Writes likelihood.csv, loss.png (the MLP's training loss), report.html and metrics.json.
 #include <cmath>
 
 #include "autograd/autograd.h"
 #include "examples/common/flags.h"
+#include "examples/common/plot.h"
+#include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train2d.h"
 #include "tensor/ops.h"
@@ -93,6 +95,8 @@ int main(int argc, char** argv) {
     examples::Train2dOptions train;
     train.device = device;
     train.steps = steps;
+    examples::LossLog losses;
+    train.losses = &losses;
     const examples::Sampler2d data = [&](int64_t n, Generator& gen) { return gmm.sample(n, &gen); };
     auto model = examples::train_2d("I-CFM", fm::CFMOptions{}, examples::named_sampler("gaussian"), data, train);
     fm::LikelihoodOptions learned;
@@ -127,7 +131,10 @@ int main(int argc, char** argv) {
                        {"hutchinson_mean_error", h[2]},
                        {"hutchinson_standard_error", h_se},
                        {"kl_data_model", kl}});
-    fmt::print("fm_likelihood: wrote {}/{{likelihood.csv, metrics.json}}\n", out);
+    examples::save_loss_plot(dir.file(examples::plot_file("loss")), {{"i-cfm", losses}}, {},
+                             "fm_likelihood: training loss (minibatches)");
+    examples::write_report(dir);
+    fmt::print("fm_likelihood: wrote {}/{{likelihood.csv, loss.png, report.html, metrics.json}}\n", out);
     return 0;
   });
 }

@@ -112,7 +112,7 @@ TEST_CASE("the flow-matching idea programs run and write their figures and numbe
        "--steps 20 --eval-points 32 --reflow-pairs 64",
        {"straight_independent.png", "straight_ot.png", "straight_sb.png", "straight_reflow.png", "straight.csv"}},
       {FM_DIFFUSION_BIN, "--steps 20 --eval-points 32", {"diffusion_ode.png", "diffusion_sde.png", "diffusion.csv"}},
-      {FM_LIKELIHOOD_BIN, "--steps 20 --eval-points 64", {"likelihood.csv"}},
+      {FM_LIKELIHOOD_BIN, "--steps 20 --eval-points 64", {"likelihood.csv", "loss.png", "report.html"}},
   };
   for (const Program& p : programs) {
     const fs::path out = dir / fs::path(p.binary).filename();
