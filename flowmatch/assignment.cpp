@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "tensor/error.h"
@@ -40,16 +41,32 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int64_t kFree = -1;
 
+// kLanes doubles (or int64s) as one value, for phase 4's inner loop (GCC/Clang vector
+// extensions; one AVX-512 register, or two AVX2 ones, or scalar code where neither).
+constexpr int kLanes = 8;
+using Lanes = double __attribute__((vector_size(kLanes * sizeof(double))));
+using LaneIndex = int64_t __attribute__((vector_size(kLanes * sizeof(int64_t))));
+template <class V, class T>
+V load_lanes(const T* p) {
+  V x;
+  std::memcpy(&x, p, sizeof x);  // unaligned
+  return x;
+}
+inline Lanes load(const double* p) { return load_lanes<Lanes>(p); }
+inline LaneIndex load(const int64_t* p) { return load_lanes<LaneIndex>(p); }
+inline void store(double* p, Lanes x) { std::memcpy(p, &x, sizeof x); }
+inline void store(int64_t* p, LaneIndex x) { std::memcpy(p, &x, sizeof x); }
+
 // Phase 4's working arrays, one entry per column, reused for every free row.
 struct Scratch {
   explicit Scratch(int64_t cols)
-      : dist(cols), scanned_dist(cols), scanned_v(cols), pred(cols), scanned(cols), rank_offset(cols) {}
+      : dist(cols), free_penalty(cols), scanned_dist(cols), scanned_v(cols), pred(cols), scanned(cols) {}
   std::vector<double> dist;          // shortest distance found so far; +inf once scanned
+  std::vector<double> free_penalty;  // 0 for a free column, +inf for a matched one
   std::vector<double> scanned_dist;  // final distance of the k-th scanned column
   std::vector<double> scanned_v;     // its potential before the search
   std::vector<int64_t> pred;         // the row each column was reached from
   std::vector<int64_t> scanned;      // the scanned columns, in order
-  std::vector<int64_t> rank_offset;  // 0 for a free column, cols for a matched one
 };
 
 // The state of one solve. cost: row-major rows x cols, rows <= cols.
@@ -197,21 +214,23 @@ class JonkerVolgenant {
   void augment(int64_t f, Scratch& s) {
     const int64_t n = cols_;
     std::fill(s.dist.begin(), s.dist.end(), kInf);
-    for (int64_t j = 0; j < n; ++j) s.rank_offset[j] = row_of_[j] == kFree ? 0 : n;
-    double mu = relax(row(f), 0.0, f, s);
+    for (int64_t j = 0; j < n; ++j) s.free_penalty[j] = row_of_[j] == kFree ? 0.0 : kInf;
+    Least least = relax(row(f), 0.0, f, s);
+    double mu = 0;  // the length of the augmenting path, once found
     int64_t scanned = 0, end = kFree;
     for (;;) {
-      const int64_t j1 = find_column(s, mu);
-      if (row_of_[j1] == kFree) {
-        end = j1;
+      if (least.free.value <= least.all.value) {  // a free column at the least distance
+        end = least.free.column, mu = least.free.value;
         break;
       }
+      const int64_t j1 = least.all.column;
+      mu = least.all.value;
       const int64_t i = row_of_[j1];
       const double* r = row(i);
       const double h = r[j1] - v_[j1] - mu;
       s.scanned[scanned] = j1, s.scanned_dist[scanned] = mu, s.scanned_v[scanned++] = v_[j1];
       s.dist[j1] = kInf, v_[j1] = -kInf;
-      mu = relax(r, h, i, s);
+      least = relax(r, h, i, s);
     }
     // Restore the scanned columns' potentials, updated: v[j] -= mu - dist[j] (>= 0),
     // where mu is now the length of the augmenting path. Every edge of the shortest-path
@@ -230,43 +249,60 @@ class JonkerVolgenant {
     }
   }
 
-  // One relaxation step from row i (cost row r): dist[j] = min(dist[j], r[j] - v[j] - h),
-  // pred[j] = i where that improved. Returns the least dist over the unscanned columns.
-  // Branch-free so that it vectorises (omp simd).
-  double relax(const double* __restrict r, double h, int64_t i, Scratch& s) {
-    const double* __restrict v = v_.data();
-    double* __restrict dist = s.dist.data();
-    int64_t* __restrict pred = s.pred.data();
-    double least = kInf;
-#pragma omp simd reduction(min : least)
-    for (int64_t j = 0; j < cols_; ++j) {
-      const double d = r[j] - v[j] - h;
-      const double old = dist[j];
-      const bool better = d < old;
-      const double now = better ? d : old;
-      dist[j] = now;
-      pred[j] = better ? i : pred[j];
-      least = least < now ? least : now;
-    }
-    return least;
-  }
+  // A column at the least distance: the first one (lowest index) among those.
+  struct Best {
+    double value;
+    int64_t column;
+  };
+  struct Least {
+    Best all, free;  // over the unscanned columns; over the free columns
+  };
 
-  // The column to take at distance mu: the first free one there, else the first one. A
-  // min-index reduction over rank = j (free) or n + j (matched), vectorised like relax (an
-  // element-by-element search with an early exit cost as much as relax itself).
-  int64_t find_column(const Scratch& s, double mu) const {
-    const double* __restrict dist = s.dist.data();
-    const int64_t* __restrict offset = s.rank_offset.data();
-    const int64_t none = 2 * cols_;
-    int64_t best = none;
-#pragma omp simd reduction(min : best)
-    for (int64_t j = 0; j < cols_; ++j) {
-      const int64_t rank = dist[j] == mu ? j + offset[j] : none;
-      best = best < rank ? best : rank;
+  // One relaxation step from row i (cost row r): dist[j] = min(dist[j], r[j] - v[j] - h),
+  // pred[j] = i where that improved; returns the least new dist and where it is, over
+  // all unscanned columns and over the free ones (free_penalty adds +inf to the others).
+  //
+  // This loop is the solver's time (one pass per scanned column), so it is written with
+  // GCC/Clang vector extensions, kLanes columns at once: each lane keeps its own least
+  // value and the first column reaching it, and the lanes are merged at the end. (With
+  // plain loops the compiler vectorised the minimum but not where it is, which then
+  // needed a second pass over the columns.)
+  Least relax(const double* r, double h, int64_t i, Scratch& s) {
+    const double* v = v_.data();
+    const double* penalty = s.free_penalty.data();
+    double* dist = s.dist.data();
+    int64_t* pred = s.pred.data();
+    const int64_t blocked = cols_ / kLanes * kLanes;
+    Lanes least = kInf - Lanes{}, least_free = least;
+    LaneIndex at{}, at_free{}, column{};
+    for (int k = 0; k < kLanes; ++k) column[k] = k;
+    for (int64_t j = 0; j < blocked; j += kLanes, column += kLanes) {
+      const Lanes d = load(r + j) - load(v + j) - h;
+      const Lanes old = load(dist + j);
+      const LaneIndex better = d < old;
+      const Lanes now = better ? d : old;
+      store(dist + j, now);
+      store(pred + j, better ? i + LaneIndex{} : load(pred + j));
+      const LaneIndex lower = now < least;
+      least = lower ? now : least;
+      at = lower ? column : at;
+      const Lanes now_free = now + load(penalty + j);
+      const LaneIndex lower_free = now_free < least_free;
+      least_free = lower_free ? now_free : least_free;
+      at_free = lower_free ? column : at_free;
     }
-    RILL_CHECK(best < none, "linear_sum_assignment: no column at the least distance {} ({} x {} problem)", mu, rows_,
-               cols_);
-    return best % cols_;
+    Least out{{kInf, cols_}, {kInf, cols_}};
+    auto take = [](Best& best, double value, int64_t j) {
+      if (value < best.value || (value == best.value && j < best.column)) best = {value, j};
+    };
+    for (int k = 0; k < kLanes; ++k) take(out.all, least[k], at[k]), take(out.free, least_free[k], at_free[k]);
+    for (int64_t j = blocked; j < cols_; ++j) {  // the last cols % kLanes columns
+      const double d = r[j] - v[j] - h;
+      if (d < dist[j]) dist[j] = d, pred[j] = i;
+      take(out.all, dist[j], j);
+      take(out.free, dist[j] + penalty[j], j);
+    }
+    return out;
   }
 
   const double* c_;
