@@ -12,6 +12,8 @@
 // two solvers' totals agree.
 //
 // Usage: bench_assignment [max n]          (default 2048; single-threaded)
+#include "flowmatch/assignment.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -20,8 +22,6 @@
 #include <vector>
 
 #include "data/toy2d.h"
-
-#include "flowmatch/assignment.h"
 #include "flowmatch/coupling.h"
 #include "tensor/ops.h"
 #include "tensor/threads.h"

@@ -17,14 +17,21 @@
 //   1. column reduction: v[j] = min_i C[i,j]; each column goes to its cheapest row if free;
 //   2. reduction transfer: a row matched by phase 1 lowers its column's potential as far
 //      as (I) allows, so the column looks dearer to the free rows;
-//   3. augmenting row reduction (twice): a free row takes its cheapest column, evicting the
-//      holder, and lowers that column's potential to its second-cheapest reduced cost;
+//   3. augmenting row reduction (two passes, bounded): a free row takes its cheapest
+//      column, evicting the holder, and lowers that column's potential to its
+//      second-cheapest reduced cost;
 //   4. augmentation: each remaining free row finds a shortest alternating path (Dijkstra
 //      over columns, O(n^2) per row) to a free column and flips it.
-// Phases 1-3 usually leave a few percent of the rows for phase 4 on random costs, which is
-// where the speed-up over the plain Hungarian method (which starts phase 4 after phase 1)
-// comes from. Phase 1 and 2 need a square matrix (a column's potential may be positive
-// after them, breaking (R)), so rectangular problems start at phase 3 from v = 0.
+// What the phases leave, measured at n = 256 (bench/assignment.cpp): on squared distances
+// between two 2-D N(0, I) samples, 107 free rows after phase 1 and 57 after phase 3; with
+// toy2d's moons as the targets, 181 and 158. So phase 4 does most of the work on these
+// costs, and the speed-up over the Hungarian reference (the same phase 1, then phase 4
+// with two scalar passes over the columns per step) comes from phase 4 being one
+// vectorised pass per step that also finds the next column, taking a free one first among
+// ties (exact ties between reduced costs are common, e.g. the zeros of tight edges;
+// without that preference the moons case ran 2x slower), plus phase 3. Phases 1 and 2
+// need a square matrix (a column's potential may be positive after them, breaking (R)),
+// so rectangular problems start at phase 3 from v = 0.
 #include "flowmatch/assignment.h"
 
 #include <algorithm>
@@ -317,7 +324,8 @@ void check_finite(const std::vector<double>& cost, int64_t rows, int64_t cols) {
   const double* c = cost.data();
   const int64_t size = static_cast<int64_t>(cost.size());
 #pragma omp simd reduction(&& : finite)
-  for (int64_t k = 0; k < size; ++k) finite = finite && std::abs(c[k]) <= std::numeric_limits<double>::max();  // NaN: false
+  for (int64_t k = 0; k < size; ++k)
+    finite = finite && std::abs(c[k]) <= std::numeric_limits<double>::max();  // NaN: false
   RILL_CHECK(finite, "linear_sum_assignment: costs must be finite ({} x {} problem)", rows, cols);
 }
 }  // namespace

@@ -1,17 +1,16 @@
 // rill flowmatch — the reference assignment solver: the O(n^3) Hungarian method in its
 // shortest-augmenting-path form (see assignment.h). Kept simple and unchanged so the fast
 // solver (assignment.cpp) is tested against it; not used on any training path.
-#include "flowmatch/assignment.h"
-
 #include <limits>
 
+#include "flowmatch/assignment.h"
 #include "tensor/error.h"
 
 namespace rill::flowmatch {
 
 std::vector<int64_t> linear_sum_assignment_hungarian(const std::vector<double>& cost, int64_t n) {
-  RILL_CHECK(static_cast<int64_t>(cost.size()) == n * n, "linear_sum_assignment_hungarian: {} costs for a {} x {} problem",
-             cost.size(), n, n);
+  RILL_CHECK(static_cast<int64_t>(cost.size()) == n * n,
+             "linear_sum_assignment_hungarian: {} costs for a {} x {} problem", cost.size(), n, n);
   constexpr double kInf = std::numeric_limits<double>::infinity();
   // 1-based internally; column 0 is a virtual start column. row_of[j] = row matched to column j (0: none).
   std::vector<double> u(n + 1, 0.0), v(n + 1, 0.0);  // dual potentials of rows and columns

@@ -183,7 +183,8 @@ TEST_CASE("Jonker-Volgenant on rectangular costs agrees with a square problem pa
         std::copy(cost.begin(), cost.end(), padded.begin());
         const std::vector<int64_t> a = linear_sum_assignment(cost, rows, cols);
         REQUIRE(is_injection(a, rows, cols));
-        const double got = total(cost, cols, a), want = total(padded, cols, linear_sum_assignment_hungarian(padded, cols));
+        const double got = total(cost, cols, a),
+                     want = total(padded, cols, linear_sum_assignment_hungarian(padded, cols));
         if (ints)
           CHECK(got == want);
         else
@@ -194,8 +195,10 @@ TEST_CASE("Jonker-Volgenant on rectangular costs agrees with a square problem pa
 
 TEST_CASE("linear_sum_assignment rejects malformed problems", "[flowmatch][assignment]") {
   REQUIRE_ERROR(linear_sum_assignment({1, 2, 3}, 2), "linear_sum_assignment: 3 costs for a 2 x 2 problem");
-  REQUIRE_ERROR(linear_sum_assignment({1, 2, 3, 4, 5, 6}, 3, 2), "linear_sum_assignment: needs rows <= cols, got 3 x 2");
-  REQUIRE_ERROR(linear_sum_assignment({1, NAN, 3, 4}, 2), "linear_sum_assignment: costs must be finite (2 x 2 problem)");
+  REQUIRE_ERROR(linear_sum_assignment({1, 2, 3, 4, 5, 6}, 3, 2),
+                "linear_sum_assignment: needs rows <= cols, got 3 x 2");
+  REQUIRE_ERROR(linear_sum_assignment({1, NAN, 3, 4}, 2),
+                "linear_sum_assignment: costs must be finite (2 x 2 problem)");
   REQUIRE_ERROR(linear_sum_assignment({1, INFINITY, 3, 4}, 2), "costs must be finite");
   REQUIRE_ERROR(linear_sum_assignment_hungarian({1, 2, 3}, 2), "linear_sum_assignment_hungarian: 3 costs for a 2 x 2");
   CHECK(linear_sum_assignment({}, 0).empty());
