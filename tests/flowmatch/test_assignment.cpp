@@ -109,7 +109,8 @@ void check_against_hungarian(const Costs& cost, int64_t n, bool exact) {
 
 }  // namespace
 
-TEST_CASE("Jonker-Volgenant matches brute force for n <= 7, square and rectangular", "[flowmatch][assignment]") {
+TEST_CASE("assignment (Jonker-Volgenant): matches brute force for n <= 7, square and rectangular",
+          "[flowmatch][assignment]") {
   for (int64_t cols = 1; cols <= 7; ++cols)
     for (int64_t rows = 0; rows <= cols; ++rows)
       for (uint64_t seed = 0; seed < 12; ++seed) {
@@ -135,14 +136,15 @@ TEST_CASE("Jonker-Volgenant matches brute force for n <= 7, square and rectangul
       }
 }
 
-TEST_CASE("Jonker-Volgenant matches the Hungarian solver on random real costs, n = 1..300", "[flowmatch][assignment]") {
+TEST_CASE("assignment (Jonker-Volgenant): matches the Hungarian solver on random real costs, n = 1..300",
+          "[flowmatch][assignment]") {
   for (int64_t n = 1; n <= 300; ++n) check_against_hungarian(uniform_costs(n, n, 1000 + n), n, false);
   // Many seeds at a few sizes.
   for (const int64_t n : {2, 3, 5, 8, 17, 64, 129})
     for (uint64_t seed = 0; seed < 30; ++seed) check_against_hungarian(uniform_costs(n, n, seed), n, false);
 }
 
-TEST_CASE("Jonker-Volgenant matches the Hungarian solver on squared distances of 2-D points",
+TEST_CASE("assignment (Jonker-Volgenant): matches the Hungarian solver on squared distances of 2-D points",
           "[flowmatch][assignment]") {
   for (const int64_t n : {1, 2, 10, 64, 100, 256, 300})
     for (uint64_t seed = 0; seed < 6; ++seed) check_against_hungarian(gaussian_sq_distances(n, seed), n, false);
@@ -152,7 +154,7 @@ TEST_CASE("Jonker-Volgenant matches the Hungarian solver on squared distances of
   check_against_hungarian(cost, 64, false);
 }
 
-TEST_CASE("Jonker-Volgenant on ties: integer costs, all-equal costs", "[flowmatch][assignment]") {
+TEST_CASE("assignment (Jonker-Volgenant): on ties: integer costs, all-equal costs", "[flowmatch][assignment]") {
   for (const int levels : {1, 2, 3, 10, 1000})
     for (const int64_t n : {1, 2, 3, 7, 16, 50, 128, 257})
       for (uint64_t seed = 0; seed < 4; ++seed) check_against_hungarian(integer_costs(n, n, seed, levels), n, true);
@@ -164,12 +166,12 @@ TEST_CASE("Jonker-Volgenant on ties: integer costs, all-equal costs", "[flowmatc
   }
 }
 
-TEST_CASE("Jonker-Volgenant on costs of huge dynamic range", "[flowmatch][assignment]") {
+TEST_CASE("assignment (Jonker-Volgenant): on costs of huge dynamic range", "[flowmatch][assignment]") {
   for (const int64_t n : {2, 5, 20, 100, 200})
     for (uint64_t seed = 0; seed < 6; ++seed) check_against_hungarian(huge_range_costs(n, n, seed), n, false);
 }
 
-TEST_CASE("Jonker-Volgenant on rectangular costs agrees with a square problem padded by zero rows",
+TEST_CASE("assignment (Jonker-Volgenant): on rectangular costs agrees with a square problem padded by zero rows",
           "[flowmatch][assignment]") {
   // rows x cols padded with cols - rows rows of zeros: the padding rows take the unused
   // columns at no cost, so the square optimum restricted to the real rows is the
