@@ -18,14 +18,23 @@ std::vector<double> squared_distances(const Tensor& a, const Tensor& b) {
   const int64_t n = a.size(0), m = b.size(0), d = n > 0 ? a.numel() / n : 0;
   RILL_CHECK(a.numel() / std::max<int64_t>(n, 1) == b.numel() / std::max<int64_t>(m, 1) && a.dim() == b.dim(),
              "squared_distances: points of shape {} and {} differ", shape_str(a.shape()), shape_str(b.shape()));
-  std::vector<double> out(static_cast<size_t>(n * m));
+  // B transposed to [d, m], so the loop over j reads contiguously and vectorises (with
+  // small d, as in the 2-D toys, the loop over k alone is too short to). Each entry is
+  // still summed over k in order from 0, the same arithmetic as a plain loop.
+  std::vector<double> Bt(static_cast<size_t>(d * m));
+  for (int64_t j = 0; j < m; ++j)
+    for (int64_t k = 0; k < d; ++k) Bt[k * m + j] = B[j * d + k];
+  std::vector<double> out(static_cast<size_t>(n * m), 0.0);
 #pragma omp parallel for schedule(static) if (n * m * d >= kParallelGrain)
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < m; ++j) {
-      double s = 0;
-      for (int64_t k = 0; k < d; ++k) s += (A[i * d + k] - B[j * d + k]) * (A[i * d + k] - B[j * d + k]);
-      out[i * m + j] = s;
+  for (int64_t i = 0; i < n; ++i) {
+    double* row = out.data() + i * m;
+    for (int64_t k = 0; k < d; ++k) {
+      const double ak = A[i * d + k];
+      const double* bk = Bt.data() + k * m;
+#pragma omp simd
+      for (int64_t j = 0; j < m; ++j) row[j] += (ak - bk[j]) * (ak - bk[j]);
     }
+  }
   return out;
 }
 
@@ -95,13 +104,42 @@ class Independent final : public Coupling {
   }
 };
 
+// Sum over coordinates of the variance of the rows of x [n, ...].
+double spread(const Tensor& x) {
+  const std::vector<double> v = x.to_vector<double>();
+  const int64_t n = x.size(0), d = n > 0 ? x.numel() / n : 0;
+  double total = 0;
+  for (int64_t k = 0; k < d; ++k) {
+    double mean = 0, square = 0;
+    for (int64_t i = 0; i < n; ++i) mean += v[i * d + k];
+    mean /= static_cast<double>(n);
+    for (int64_t i = 0; i < n; ++i) square += (v[i * d + k] - mean) * (v[i * d + k] - mean);
+    total += square;
+  }
+  return total;
+}
+
+// The optimal permutation pairing a's rows with b's (assignment[i] = the row of b for a's
+// row i). Which set indexes the solver's rows does not change the optimal cost, but it
+// changes the solver's time: with the more spread-out set as rows, the shortest
+// augmenting paths explore fewer columns. Measured at n = 256 with a 2-D N(0, I) source
+// (bench/README.md): 1.1-1.9x faster for every toy2d dataset, equal for N(0, I) data.
+std::vector<int64_t> exact_ot_assignment(const Tensor& a, const Tensor& b) {
+  const int64_t n = a.size(0);
+  if (spread(b) <= spread(a)) return linear_sum_assignment(squared_distances(a, b), n);
+  const std::vector<int64_t> b_to_a = linear_sum_assignment(squared_distances(b, a), n);  // the transposed costs
+  std::vector<int64_t> assignment(n);
+  for (int64_t k = 0; k < n; ++k) assignment[b_to_a[k]] = k;
+  return assignment;
+}
+
 class ExactOT final : public Coupling {
  public:
   std::string name() const override { return "exact-ot"; }
   Pairing pair(const Tensor& x0, const Tensor& x1, Generator*, const Tensor&) const override {
     check_batch("exact OT", x0, x1);
     const int64_t n = x0.size(0);
-    return select_pairs(x0, x1, iota(n), linear_sum_assignment(squared_distances(x0, x1), n));
+    return select_pairs(x0, x1, iota(n), exact_ot_assignment(x0, x1));
   }
 };
 
@@ -151,7 +189,7 @@ class ClassOT final : public Coupling {
       next_source += m;
       const Tensor a = ops::index_select(x0, 0, index_tensor(sources, x0.device()));
       const Tensor b = ops::index_select(x1, 0, index_tensor(rows, x1.device()));
-      const std::vector<int64_t> assign = linear_sum_assignment(squared_distances(a, b), m);
+      const std::vector<int64_t> assign = exact_ot_assignment(a, b);
       for (int64_t k = 0; k < m; ++k) i0.push_back(sources[k]), i1.push_back(rows[assign[k]]);
     }
     return select_pairs(x0, x1, i0, i1);
