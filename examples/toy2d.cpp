@@ -94,7 +94,7 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
 
   // samples.png: samples (blue) over fresh data (grey); trajectories.png: 256 paths from
   // their noise (red) to their samples (blue), over the data; flow.gif: the samples moving
-  // along the flow, one frame per saved time; snapshots.png: p_t at five times.
+  // along the flow, one frame per saved time; snapshots.png: p_t at three times.
   using examples::colors::blue, examples::colors::grey, examples::colors::light_grey, examples::colors::red;
   const Tensor frame = ops::cat({fresh_a, ops::to(x0, Device::cpu())}, 0);
   const std::string method = fmt::format("{} → {}, {} path, {}", o.source, o.data, o.path, o.solver);
@@ -110,17 +110,17 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
       .scatter(ops::narrow(r.x, 0, 0, shown), blue, 0.8, 2.0, "samples (t = 1)")
       .save(dir.file(examples::plot_file("trajectories")));
   examples::save_flow_gif(dir.file("flow.gif"), fresh_a, r.trajectory, ode.save_times);
-  // snapshots.png: the generated distribution p_t at t = 0, 1/4, 1/2, 3/4, 1 (the saved
-  // state nearest each), coloured from noise (red) to data (blue), over the data.
+  // snapshots.png: the generated distribution p_t at t = 0, 1/2 and 1 (the saved state
+  // nearest each; 200 points of each), from noise (red) to data (blue), over the data.
   auto snapshots = examples::plane_figure(560, frame, "p_t along the flow: " + method);
   snapshots.scatter(fresh_a, light_grey, 0.35, 1.5, "data");
-  for (int k = 0; k <= 4; ++k) {
-    const double t = k / 4.0, w = t;
+  const int64_t per_snapshot = std::min<int64_t>(200, o.samples);
+  for (const double t : {0.0, 0.5, 1.0}) {
     size_t nearest = 0;
     for (size_t i = 0; i < ode.save_times.size(); ++i)
       if (std::abs(ode.save_times[i] - t) < std::abs(ode.save_times[nearest] - t)) nearest = i;
-    const examples::Rgb c{(1 - w) * red.r + w * blue.r, (1 - w) * red.g + w * blue.g, (1 - w) * red.b + w * blue.b};
-    snapshots.scatter(ops::narrow(r.trajectory[nearest], 0, 0, shown), c, 0.8, 1.8,
+    const examples::Rgb c{(1 - t) * red.r + t * blue.r, (1 - t) * red.g + t * blue.g, (1 - t) * red.b + t * blue.b};
+    snapshots.scatter(ops::narrow(r.trajectory[nearest], 0, 0, per_snapshot), c, 0.85, 2.0,
                       fmt::format("t = {:.2f}", ode.save_times[nearest]));
   }
   snapshots.save(dir.file(examples::plot_file("snapshots")));
@@ -227,7 +227,7 @@ int run(const Options& o) {
   dir->write_metrics(metrics);
   examples::update_report(*dir);
   fmt::print(
-      "toy2d: wrote {}/{{samples.png, trajectories.png, flow.gif, loss.png, report.html, samples.npy, metrics.json, "
+      "toy2d: wrote {}/{{samples.png, trajectories.png, snapshots.png, flow.gif, loss.png, report.html, samples.npy, metrics.json, "
       "checkpoint.safetensors}}\n",
       o.out);
   return 0;

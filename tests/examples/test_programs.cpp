@@ -42,6 +42,7 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
   run(dir, base + " --steps 20");
   check_common_outputs(dir / "run", 20);
   check_png(dir / "run" / "trajectories.png");
+  check_png(dir / "run" / "snapshots.png");
   const Tensor samples = io::load_npy((dir / "run" / "samples.npy").string());
   CHECK(samples.shape() == Shape{64, 2});
   const auto metrics = read_json(dir / "run" / "metrics.json");
