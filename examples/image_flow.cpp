@@ -118,14 +118,7 @@ void add_options(CLI::App& app, ImageOptions& o) {
                  "images to sample (the grid shows up to 10 per class, or the first 100 when unconditional)")
       ->capture_default_str()
       ->check(at_least(1));
-  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")
-      ->capture_default_str()
-      ->check(at_least(0));
-  app.add_option("--stop-after", o.stop_after,
-                 "train up to this step, save a checkpoint and exit (the schedule still spans "
-                 "--steps); continue with --resume. 0: train to the end")
-      ->capture_default_str()
-      ->check(at_least(0));
+  examples::add_checkpoint_flags(app, o.save_every, o.stop_after);
   app.add_option("--limit", o.limit, "use only the first N training images (0: all)")
       ->capture_default_str()
       ->check(at_least(0));

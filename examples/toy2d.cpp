@@ -276,14 +276,7 @@ int main(int argc, char** argv) {
   app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str()->check(positive());
   app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str()->check(positive());
   app.add_option("--samples", o.samples, "points to sample and evaluate")->capture_default_str()->check(at_least(1));
-  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0: only at the end)")
-      ->capture_default_str()
-      ->check(at_least(0));
-  app.add_option("--stop-after", o.stop_after,
-                 "train up to this step, save a checkpoint and exit (the schedule still spans --steps); "
-                 "continue with --resume. 0: train to the end")
-      ->capture_default_str()
-      ->check(at_least(0));
+  examples::add_checkpoint_flags(app, o.save_every, o.stop_after);
   app.add_option("--sample-every", o.sample_every,
                  "during training, draw the EMA model's samples every N steps into samples_step<N>.png (0: never)")
       ->capture_default_str()

@@ -34,6 +34,17 @@ CLI::Validator one_of(const std::vector<std::string>& names) {
       "one of: " + list);
 }
 
+void add_checkpoint_flags(CLI::App& app, int64_t& save_every, int64_t& stop_after) {
+  app.add_option("--save-every", save_every, "checkpoint every N steps (0: only at the end)")
+      ->capture_default_str()
+      ->check(at_least(0));
+  app.add_option("--stop-after", stop_after,
+                 "train up to this step, save a checkpoint and exit (the schedule still spans --steps); "
+                 "continue with --resume. 0: train to the end")
+      ->capture_default_str()
+      ->check(at_least(0));
+}
+
 CLI::Validator device_name() {
   return CLI::Validator(
       [](std::string& input) -> std::string {

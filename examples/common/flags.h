@@ -46,13 +46,16 @@ CLI::Validator device_name();
 // --nfe, when nfe is fewer than one step of the solver evaluates.
 flowmatch::OdeOptions sampling_options(const std::string& solver, int64_t nfe, double rtol, double atol);
 
+// --save-every and --stop-after, the checkpoint flags every training program takes
+// (README, "The examples"), with their checks.
+void add_checkpoint_flags(CLI::App& app, int64_t& save_every, int64_t& stop_after);
+
 // How every example program starts and ends: stdout is made line-buffered (progress and
 // error lines then reach a log file in the order they happened, even when it is a pipe or
 // a file, where the C library would otherwise buffer 4 KB at a time); the command line is
-// parsed and checked (with --plot-format, which every program takes); `run` is called; an exception from it is printed
-// as
-// "<program>: error: <message>". Exit status: 0 on success and after --help, 1 for a bad
-// flag or any error.
+// parsed and checked (with --plot-format, which every program takes); `run` is called; an
+// exception from it is printed as "<program>: error: <message>". Exit status: 0 on success
+// and after --help, 1 for a bad flag or any error.
 int program_main(const std::string& program, CLI::App& app, int argc, char** argv, const std::function<int()>& run);
 
 }  // namespace rill::examples
