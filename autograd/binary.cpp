@@ -1,30 +1,28 @@
-// Each op: forward, then its backward. g = dL/dy has the broadcast shape; each
-// input's gradient is summed back to that input's shape.
+// Each op: forward, then its backward and its tangent rule. g = dL/dy has the broadcast
+// shape; each input's gradient is summed back to that input's shape, and each input's
+// tangent is broadcast forward to the result's shape, the transpose of that sum.
 #include "autograd/binary.h"
 
+#include <functional>
+
+#include "autograd/forward_ad.h"
 #include "autograd/node.h"
 #include "autograd/unary.h"
 #include "tensor/ops.h"
 
 namespace rill {
 
-// A node whose backward needs both operands: saved with save_for_backward, read back
-// through a() and b(), which check that no in-place op has written to them since
-// (autograd/saved.h).
-struct SavesTwo : Node {
-  SavedTensor saved_a, saved_b;
-  const Tensor& a() const { return saved_a.unpack(*this, "its input a"); }
-  const Tensor& b() const { return saved_b.unpack(*this, "its input b"); }
-  void save_operands(const Tensor& a, const Tensor& b) {
-    saved_a = save_for_backward(a), saved_b = save_for_backward(b);
-  }
-  void release_saved() override { saved_a.reset(), saved_b.reset(); }
-};
-
-// The gradient for input i: g summed to that input's shape.
+// The tangent of a result of shape `shape` from a term that may be broadcast smaller
+// (e.g. da when a is [C] and y is [R, C]): broadcast it as the forward broadcast a.
+static Tensor to_output(const Tensor& t, const Shape& shape) {
+  return t.shape() == shape ? t : ops::contiguous(ops::expand(t, shape));
+}
+// The gradient for input i: g summed back to that input's shape (the adjoint of the
+// broadcast above).
 static Tensor to_input(const Node& node, size_t i, const Tensor& g) { return ops::sum_to(g, node.next[i].shape); }
 
-// ---- add: y = a + b,  da = g,  db = g ----------------------------------------------------
+// ---- add: y = a + b,  dy/da = 1,  dy/db = 1 ------------------------------------------------
+//      backward da = g, db = g;  tangent dy = da + db
 struct AddBackward : Node {
   std::string name() const override { return "AddBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override { return {to_input(*this, 0, g), to_input(*this, 1, g)}; }
@@ -32,10 +30,16 @@ struct AddBackward : Node {
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = ops::add(a, b);
   record<AddBackward>(y, {a, b});
+  if (any_tangent({a, b})) {
+    const Tensor ta = tangent_of(a), tb = tangent_of(b);
+    set_tangent(y, to_output(ta.defined() && tb.defined() ? ops::add(ta, tb) : ta.defined() ? ta : tb, y.shape()),
+                "add");
+  }
   return y;
 }
 
-// ---- sub: y = a - b,  da = g,  db = -g ---------------------------------------------------
+// ---- sub: y = a - b,  dy/da = 1,  dy/db = -1 -----------------------------------------------
+//      backward da = g, db = -g;  tangent dy = da - db
 struct SubBackward : Node {
   std::string name() const override { return "SubBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
@@ -45,84 +49,103 @@ struct SubBackward : Node {
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = ops::sub(a, b);
   record<SubBackward>(y, {a, b});
+  if (any_tangent({a, b})) {
+    const Tensor ta = tangent_of(a), tb = tangent_of(b);
+    set_tangent(y,
+                to_output(ta.defined() && tb.defined() ? ops::sub(ta, tb) : ta.defined() ? ta : ops::neg(tb), y.shape()),
+                "sub");
+  }
   return y;
 }
 
-// ---- mul: y = a b,  da = g b,  db = g a ----------------------------------------------------
-struct MulBackward : SavesTwo {
-  std::string name() const override { return "MulBackward"; }
+// ---- The other binary ops state their two partial derivatives once, as
+//      partial(i, a, b, y) = dy/d(input i) elementwise (broadcast shape), and both
+//      directions use them:
+//        backward  d(input i) = g * partial(i)      summed back to the input's shape
+//        tangent   dy = sum_i partial(i) * d(input i)
+//      (The ops name their operands lhs and rhs so that the partials can say a and b.)
+namespace {
+using Partial = std::function<Tensor(int i, const Tensor& a, const Tensor& b, const Tensor& y)>;
+
+struct BinaryBackward : Node {
+  const char* op = "";
+  Partial partial;
+  SavedTensor saved_a, saved_b, saved_y;
+  std::string name() const override { return std::string(op) + "Backward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    return {next[0].node ? to_input(*this, 0, ops::mul(g, b())) : Tensor(),
-            next[1].node ? to_input(*this, 1, ops::mul(g, a())) : Tensor()};
+    const Tensor& a = saved_a.unpack(*this, "its input a");
+    const Tensor& b = saved_b.unpack(*this, "its input b");
+    const Tensor& y = saved_y.unpack(*this, "its output");
+    std::vector<Tensor> grads(2);
+    for (int i = 0; i < 2; ++i)
+      if (next[i].node) grads[i] = to_input(*this, i, ops::mul(g, partial(i, a, b, y)));
+    return grads;
   }
+  void release_saved() override { saved_a.reset(), saved_b.reset(), saved_y.reset(); }
 };
-Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor y = ops::mul(a, b);
-  if (auto node = record<MulBackward>(y, {a, b})) node->save_operands(a, b);
+
+Tensor binary(const char* op, const Tensor& a, const Tensor& b, Tensor y, bool reads_y, Partial partial) {
+  if (auto node = record<BinaryBackward>(y, {a, b})) {
+    node->op = op, node->partial = partial;
+    node->saved_a = save_for_backward(a), node->saved_b = save_for_backward(b);
+    if (reads_y) node->saved_y = save_for_backward(y);
+  }
+  if (any_tangent({a, b})) {
+    Tensor dy;
+    const Tensor inputs[2] = {a, b};
+    for (int i = 0; i < 2; ++i)
+      if (const Tensor t = tangent_of(inputs[i]); t.defined()) {
+        const Tensor term = ops::mul(t, partial(i, a, b, y));
+        dy = dy.defined() ? ops::add(dy, term) : term;
+      }
+    set_tangent(y, to_output(dy, y.shape()), op);
+  }
   return y;
 }
+}  // namespace
 
-// ---- div: y = a / b,  da = g / b,  db = -g a / b^2 -------------------------------------------
-struct DivBackward : SavesTwo {
-  std::string name() const override { return "DivBackward"; }
-  std::vector<Tensor> backward(const Tensor& g) override {
-    return {next[0].node ? to_input(*this, 0, ops::div(g, b())) : Tensor(),
-            next[1].node ? to_input(*this, 1, ops::neg(ops::div(ops::mul(g, a()), ops::mul(b(), b())))) : Tensor()};
-  }
-};
-Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor y = ops::div(a, b);
-  if (auto node = record<DivBackward>(y, {a, b})) node->save_operands(a, b);
-  return y;
+// ---- mul: y = a b,  dy/da = b,  dy/db = a ----------------------------------------------------
+Tensor mul(const Tensor& lhs, const Tensor& rhs) {
+  return binary("Mul", lhs, rhs, ops::mul(lhs, rhs), false,
+                [](int i, const Tensor& a, const Tensor& b, const Tensor&) { return i == 0 ? b : a; });
 }
 
-// ---- pow: y = a^b,  da = g b a^(b-1),  db = g y ln a ---------------------------------------------
-// Where the formulas read 0 * inf (b = 0 in da; a = 0 in db, where y = 0 for b > 0) the
-// limit is 0, as in PyTorch, so those entries are masked to 0 instead of NaN.
-struct PowBackward : SavesTwo {
-  SavedTensor saved_y;
-  std::string name() const override { return "PowBackward"; }
-  std::vector<Tensor> backward(const Tensor& g) override {
-    const Tensor zero = zeros({}, g.options());
-    Tensor da, db;
-    if (next[0].node)
-      da = ops::where(ops::eq(b(), zero), zero, ops::mul(g, ops::mul(b(), ops::pow(a(), ops::sub(b(), 1.0)))));
-    if (next[1].node) {
-      const Tensor& y = saved_y.unpack(*this, "its output");
-      db = ops::where(ops::eq(a(), zero), zero, ops::mul(g, ops::mul(y, ops::log(a()))));
-    }
-    return {da.defined() ? to_input(*this, 0, da) : Tensor(), db.defined() ? to_input(*this, 1, db) : Tensor()};
-  }
-  void release_saved() override { SavesTwo::release_saved(), saved_y.reset(); }
-};
-Tensor pow(const Tensor& a, const Tensor& b) {
-  Tensor y = ops::pow(a, b);
-  if (auto node = record<PowBackward>(y, {a, b})) node->save_operands(a, b), node->saved_y = save_for_backward(y);
-  return y;
+// ---- div: y = a / b,  dy/da = 1 / b,  dy/db = -a / b^2 ---------------------------------------
+Tensor div(const Tensor& lhs, const Tensor& rhs) {
+  return binary("Div", lhs, rhs, ops::div(lhs, rhs), false, [](int i, const Tensor& a, const Tensor& b, const Tensor&) {
+    return i == 0 ? ops::div(full({}, 1.0, b.options()), b) : ops::neg(ops::div(a, ops::mul(b, b)));
+  });
 }
 
-// ---- maximum / minimum: the gradient goes to the selected input; on a tie
-//      (a == b) each gets half, as in PyTorch ----------------------------------------------------
-struct MaxMinBackward : SavesTwo {
-  bool is_max = true;
-  std::string name() const override { return is_max ? "MaximumBackward" : "MinimumBackward"; }
-  std::vector<Tensor> backward(const Tensor& g) override {
-    const Tensor a_wins = is_max ? ops::gt(a(), b()) : ops::lt(a(), b());
-    const Tensor tie = ops::mul(ops::eq(a(), b()), 0.5);
-    const Tensor share_a = ops::add(a_wins, tie);                                // 1, 1/2 or 0
-    const Tensor share_b = ops::sub(ops::sub(ones_like(share_a), a_wins), tie);  // the rest
-    return {to_input(*this, 0, ops::mul(g, share_a)), to_input(*this, 1, ops::mul(g, share_b))};
-  }
-};
-static Tensor max_min(bool is_max, const Tensor& a, const Tensor& b) {
-  Tensor y = is_max ? ops::maximum(a, b) : ops::minimum(a, b);
-  if (auto node = record<MaxMinBackward>(y, {a, b})) node->save_operands(a, b), node->is_max = is_max;
-  return y;
+// ---- pow: y = a^b,  dy/da = b a^(b-1),  dy/db = y ln a ----------------------------------------
+// Where the formulas read 0 * inf (b = 0 in dy/da; a = 0 in dy/db, where y = 0 for b > 0)
+// the limit is 0, as in PyTorch, so those entries are masked to 0 instead of NaN.
+Tensor pow(const Tensor& lhs, const Tensor& rhs) {
+  return binary("Pow", lhs, rhs, ops::pow(lhs, rhs), true, [](int i, const Tensor& a, const Tensor& b, const Tensor& y) {
+    const Tensor zero = zeros({}, y.options());
+    if (i == 0) return ops::where(ops::eq(b, zero), zero, ops::mul(b, ops::pow(a, ops::sub(b, 1.0))));
+    return ops::where(ops::eq(a, zero), zero, ops::mul(y, ops::log(a)));
+  });
+}
+
+// ---- maximum / minimum: dy/da = 1 where a is selected, dy/db = 1 where b is; on a tie
+//      (a == b) each gets 1/2, as in PyTorch (a one-sided choice; the two agree, so the
+//      tangent dy = (da + db) / 2 there is the derivative along any direction that keeps
+//      the tie, and the backward is its transpose) --------------------------------------------
+static Tensor max_min(bool is_max, const Tensor& lhs, const Tensor& rhs) {
+  return binary(is_max ? "Maximum" : "Minimum", lhs, rhs, is_max ? ops::maximum(lhs, rhs) : ops::minimum(lhs, rhs),
+                false,
+                [is_max](int i, const Tensor& a, const Tensor& b, const Tensor&) {
+                  const Tensor wins = is_max ? (i == 0 ? ops::gt(a, b) : ops::gt(b, a))
+                                             : (i == 0 ? ops::lt(a, b) : ops::lt(b, a));
+                  return ops::add(wins, ops::mul(ops::eq(a, b), 0.5));  // 1, 1/2 or 0
+                });
 }
 Tensor maximum(const Tensor& a, const Tensor& b) { return max_min(true, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return max_min(false, a, b); }
 
-// ---- where: y = cond ? a : b,  da = g [cond],  db = g [!cond] ---------------------------------------
+// ---- where: y = cond ? a : b,  dy/da = [cond],  dy/db = [!cond] --------------------------------------
+//      backward da = g [cond], db = g [!cond];  tangent dy = cond ? da : db
 struct WhereBackward : Node {
   SavedTensor saved_cond;
   std::string name() const override { return "WhereBackward"; }
@@ -136,6 +159,8 @@ struct WhereBackward : Node {
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Tensor y = ops::where(cond, a, b);
   if (auto node = record<WhereBackward>(y, {detach(cond), a, b})) node->saved_cond = save_for_backward(cond);
+  if (any_tangent({a, b}))
+    set_tangent(y, to_output(ops::where(cond, tangent_or_zeros(a), tangent_or_zeros(b)), y.shape()), "where");
   return y;
 }
 

@@ -4,10 +4,12 @@
 //   backward  dW   = sum_n g[n] @ cols[n]^T                  [F, C*kh*kw]
 //             dx   = col2im(W^T @ g[n])                       (col2im is im2col's adjoint)
 //             dbias = sum over n and L of g
+//   tangent   dy   = conv2d(dx, W) + conv2d(x, dW) + dbias   (the product rule: conv is bilinear)
 // Only x and the weight are saved: the columns are recomputed in backward (they are
 // the largest tensor of the op, kh*kw times x).
 #include "autograd/conv.h"
 
+#include "autograd/forward_ad.h"
 #include "autograd/node.h"
 #include "tensor/ops.h"
 
@@ -43,6 +45,17 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
       bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
   if (auto node = record<Conv2dBackward>(y, inputs))
     node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight), node->window = w;
+  if (any_tangent(inputs)) {
+    const Tensor tx = tangent_of(x), tw = tangent_of(weight), tb = tangent_of(bias);
+    Tensor dy;
+    if (tx.defined()) dy = ops::conv2d(tx, weight, tb, w);  // dbias rides along with the first term
+    if (tw.defined()) {
+      const Tensor term = ops::conv2d(x, tw, dy.defined() ? Tensor() : tb, w);
+      dy = dy.defined() ? ops::add(dy, term) : term;
+    }
+    if (!dy.defined()) dy = ops::add(zeros(y.shape(), y.options()), ops::reshape(tb, {1, -1, 1, 1}));
+    set_tangent(y, dy, "conv2d");
+  }
   return y;
 }
 

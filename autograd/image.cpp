@@ -1,12 +1,13 @@
 #include "autograd/image.h"
 
+#include "autograd/forward_ad.h"
 #include "autograd/node.h"
 #include "tensor/image.h"
 
 namespace rill {
 
 // ---- upsample_nearest2d: each pixel copied to a scale x scale block;
-//      dx = g summed over each block ------------------------------------------------------------
+//      dx = g summed over each block;  tangent dy = upsample(dx) (linear) ----------------------------
 struct UpsampleNearest2dBackward : Node {
   int64_t scale = 1;
   std::string name() const override { return "UpsampleNearest2dBackward"; }
@@ -15,10 +16,12 @@ struct UpsampleNearest2dBackward : Node {
 Tensor upsample_nearest2d(const Tensor& x, int64_t scale) {
   Tensor y = ops::upsample_nearest2d(x, scale);
   if (auto node = record<UpsampleNearest2dBackward>(y, {x})) node->scale = scale;
+  if (has_tangent(x)) set_tangent(y, ops::upsample_nearest2d(tangent_of(x), scale), "upsample_nearest2d");
   return y;
 }
 
-// ---- avg_pool2d: y = window mean;  dx = g / window size, spread over each window ---------------------
+// ---- avg_pool2d: y = window mean;  dx = g / window size, spread over each window;
+//      tangent dy = avg_pool2d(dx) (linear) ---------------------
 struct AvgPool2dBackward : Node {
   int64_t kernel = 1, stride = 1, padding = 0;
   std::string name() const override { return "AvgPool2dBackward"; }
@@ -30,6 +33,7 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   Tensor y = ops::avg_pool2d(x, kernel, stride, padding);
   if (auto node = record<AvgPool2dBackward>(y, {x}))
     node->kernel = kernel, node->stride = stride, node->padding = padding;
+  if (has_tangent(x)) set_tangent(y, ops::avg_pool2d(tangent_of(x), kernel, stride, padding), "avg_pool2d");
   return y;
 }
 

@@ -1,12 +1,14 @@
 #include "autograd/index.h"
 
+#include "autograd/forward_ad.h"
 #include "autograd/node.h"
 #include "autograd/view.h"
 #include "tensor/ops.h"
 
 namespace rill {
 
-// ---- cat: y = [x_0 | x_1 | ...] along dim;  dx_i = the slice of g where x_i went ---------------
+// ---- cat: y = [x_0 | x_1 | ...] along dim;  dx_i = the slice of g where x_i went;
+//      tangent dy = [dx_0 | dx_1 | ...] (zeros for an input without one) ---------------
 struct CatBackward : Node {
   int64_t dim = 0;
   std::string name() const override { return "CatBackward"; }
@@ -24,6 +26,11 @@ struct CatBackward : Node {
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
   Tensor y = ops::cat(xs, dim);
   if (auto node = record<CatBackward>(y, xs)) node->dim = wrap_dim("cat", dim, y.dim());
+  if (any_tangent(xs)) {
+    std::vector<Tensor> tangents;
+    for (const Tensor& x : xs) tangents.push_back(tangent_or_zeros(x));
+    set_tangent(y, ops::cat(tangents, dim), "cat");
+  }
   return y;
 }
 
@@ -49,7 +56,8 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   return split(x, std::max<int64_t>((x.size(d) + chunks - 1) / chunks, 1), d);
 }
 
-// ---- index_select: y = x[..., index, ...];  dx = zeros + g added back at index (repeats add) ------
+// ---- index_select: y = x[..., index, ...];  dx = zeros + g added back at index (repeats add);
+//      tangent dy = dx[..., index, ...] ------
 struct IndexSelectBackward : Node {
   SavedTensor saved_index;
   int64_t dim = 0;
@@ -68,10 +76,12 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor y = ops::index_select(x, dim, index);
   if (auto node = record<IndexSelectBackward>(y, {x}))
     node->saved_index = save_for_backward(index), node->dim = wrap_dim("index_select", dim, x.dim());
+  if (has_tangent(x)) set_tangent(y, ops::index_select(tangent_of(x), dim, index), "index_select");
   return y;
 }
 
-// ---- gather: y[.., i, ..] = x[.., index[.., i, ..], ..];  dx = scatter_add(0, index, g) -------------
+// ---- gather: y[.., i, ..] = x[.., index[.., i, ..], ..];  dx = scatter_add(0, index, g);
+//      tangent dy = gather(dx, index) -------------
 struct GatherBackward : Node {
   SavedTensor saved_index;
   int64_t dim = 0;
@@ -85,6 +95,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor y = ops::gather(x, dim, index);
   if (auto node = record<GatherBackward>(y, {x}))
     node->saved_index = save_for_backward(index), node->dim = wrap_dim("gather", dim, x.dim());
+  if (has_tangent(x)) set_tangent(y, ops::gather(tangent_of(x), dim, index), "gather");
   return y;
 }
 

@@ -1,6 +1,7 @@
 #include "autograd/linalg.h"
 
 #include "autograd/binary.h"
+#include "autograd/forward_ad.h"
 #include "autograd/node.h"
 #include "autograd/view.h"
 #include "tensor/ops.h"
@@ -10,6 +11,7 @@ namespace rill {
 // ---- matmul: y = a @ b  (a: [..., n, k], b: [..., k, m]) ----------------------------------------
 //   da = g @ b^T   ([..., n, m] @ [..., m, k]),   db = a^T @ g   ([..., k, n] @ [..., n, m]),
 //   each summed over the batch axes its operand was broadcast along.
+//   tangent (product rule): dy = da @ b + a @ db
 struct MatmulBackward : Node {
   SavedTensor saved_a, saved_b;
   std::string name() const override { return "MatmulBackward"; }
@@ -36,12 +38,19 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor y = ops::matmul(a, b);
   if (auto node = record<MatmulBackward>(y, {a, b}))
     node->saved_a = save_for_backward(a), node->saved_b = save_for_backward(b);
+  if (any_tangent({a, b})) {
+    const Tensor ta = tangent_of(a), tb = tangent_of(b);
+    Tensor dy = ta.defined() ? ops::matmul(ta, b) : Tensor();
+    if (tb.defined()) dy = dy.defined() ? ops::add(dy, ops::matmul(a, tb)) : ops::matmul(a, tb);
+    set_tangent(y, dy.shape() == y.shape() ? dy : ops::contiguous(ops::expand(dy, y.shape())), "matmul");
+  }
   return y;
 }
 
 // ---- linear: y = x W^T + b  (x: [..., in], W: [out, in], b: [out]) ---------------------------------
 // With the leading axes of x flattened into rows, X: [R, in] and G = dL/dy: [R, out]:
 //   dX = G W    ([R, out] @ [out, in]),   dW = G^T X   ([out, R] @ [R, in]),   db = sum_rows G.
+// Tangent (product rule): dy = dx W^T + x dW^T + db.
 // One node rather than matmul + transpose + add: dW comes out of its GEMM contiguous in
 // W's own layout (through the transpose's backward it would be a transposed view that
 // the leaf would have to copy), and the three gradients need one node's bookkeeping.
@@ -80,6 +89,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
       bias.defined() ? std::vector<Tensor>{x, weight, bias} : std::vector<Tensor>{x, weight};
   if (auto node = record<LinearBackward>(y, inputs))
     node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
+  if (any_tangent(inputs)) {
+    const Tensor tx = tangent_of(x), tw = tangent_of(weight), tb = tangent_of(bias);
+    const Tensor x2 = ops::reshape(x, {-1, weight.size(1)});  // [R, in]
+    Tensor dy = zeros({x2.size(0), weight.size(0)}, y.options());  // [R, out]
+    if (tx.defined()) dy = ops::add(dy, ops::matmul(ops::reshape(tx, {-1, weight.size(1)}), ops::transpose(weight, 0, 1)));
+    if (tw.defined()) dy = ops::add(dy, ops::matmul(x2, ops::transpose(tw, 0, 1)));
+    if (tb.defined()) dy = ops::add(dy, tb);
+    set_tangent(y, ops::reshape(dy, out_shape), "linear");
+  }
   return y;
 }
 

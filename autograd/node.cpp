@@ -109,6 +109,7 @@ void connect(const std::shared_ptr<Node>& node, const Tensor& out, const std::ve
   auto meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;
   meta->grad_fn = node;
+  if (const auto& old = out.autograd_meta()) meta->tangent = old->tangent;  // keep a tangent set before
   out.autograd_meta() = std::move(meta);
 }
 

@@ -32,6 +32,7 @@ struct AutogradMeta {
   Tensor grad;                           // leaves: the accumulated gradient
   std::shared_ptr<Node> grad_fn;         // results of ops: the node that made them
   std::weak_ptr<Node> grad_accumulator;  // leaves: their AccumulateGrad, while a graph holds it
+  Tensor tangent;                        // forward mode: dx/ds, when one is pushed (forward_ad.h)
 };
 
 // Where the gradient for one input of a node goes: the node that produced that input

@@ -1,11 +1,19 @@
 // Forward and backward are single fused kernels (formulas in tensor/norm.h); the
 // node saves x and the per-group mean and rstd, so backward needs no recomputation.
+// The tangent rules are composites of raw ops (forward mode is rarer than training):
+// with m elements per group, xhat = (x - mean) rstd, rstd = 1 / sqrt(var + eps),
+//     dmean = mean(dx),   drstd = -rstd^2 mean(xhat dx)      (var = mean((x - mean)^2))
+//     dxhat = (dx - dmean) rstd + (x - mean) drstd = rstd (dx - mean(dx) - xhat mean(xhat dx))
+//     dy    = dxhat gamma + xhat dgamma + dbeta
+// whose transpose is the backward's dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)).
 // x and the affine parameters are version-checked saved tensors (saved.h); mean and
 // rstd are computed by the forward for the node alone, so nothing else can write them.
 #include "autograd/norm.h"
 
+#include "autograd/forward_ad.h"
 #include "autograd/node.h"
 #include "tensor/norm.h"
+#include "tensor/ops.h"
 #include "tensor/reduce.h"
 
 namespace rill {
@@ -17,6 +25,39 @@ std::vector<Tensor> with_affine(const Tensor& x, const Tensor& weight, const Ten
   if (bias.defined()) inputs.push_back(bias);
   return inputs;
 }
+// xhat and its tangent for x viewed as `rows` groups of consecutive elements, with
+// per-group mean (undefined: no centring, RMSNorm) and rstd; both in x's shape.
+//     dxhat = rstd (dx - mean(dx) - xhat mean(xhat dx))   (without the mean(dx) term for RMSNorm)
+struct Normalized {
+  Tensor xhat, dxhat;
+};
+Normalized normalized_tangent(const Tensor& x, const Tensor& dx, const Tensor& mean, const Tensor& rstd, int64_t rows) {
+  const Tensor x2 = ops::reshape(x, {rows, -1}), dx2 = ops::reshape(dx, {rows, -1});  // [rows, m]
+  const Tensor r = ops::reshape(rstd, {rows, 1});
+  const Tensor xhat = ops::mul(mean.defined() ? ops::sub(x2, ops::reshape(mean, {rows, 1})) : x2, r);
+  Tensor centred = mean.defined() ? ops::sub(dx2, ops::mean(dx2, {1}, true)) : dx2;
+  centred = ops::sub(centred, ops::mul(xhat, ops::mean(ops::mul(xhat, dx2), {1}, true)));
+  return {ops::reshape(xhat, x.shape()), ops::reshape(ops::mul(r, centred), x.shape())};
+}
+// dy = dxhat gamma + xhat dgamma + dbeta, gamma and beta reshaped to `affine` (broadcastable to x).
+Tensor affine_tangent(const Normalized& n, const Tensor& weight, const Tensor& bias, const Shape& affine) {
+  Tensor dy = weight.defined() ? ops::mul(n.dxhat, ops::reshape(weight, affine)) : n.dxhat;
+  if (has_tangent(weight)) dy = ops::add(dy, ops::mul(n.xhat, ops::reshape(tangent_of(weight), affine)));
+  if (has_tangent(bias)) dy = ops::add(dy, ops::reshape(tangent_of(bias), affine));
+  return dy;
+}
+// [1, C, 1, ...]: a per-channel parameter of group norm, broadcast against x [N, C, *].
+Shape channel_shape(const Tensor& x) {
+  Shape s(x.shape().size(), 1);
+  s[1] = x.size(1);
+  return s;
+}
+// The value group norm's affine map gives (h = xhat gamma + beta), for group_norm_silu's tangent.
+Tensor affine_value(const Tensor& xhat, const Tensor& weight, const Tensor& bias, const Shape& affine) {
+  Tensor h = weight.defined() ? ops::mul(xhat, ops::reshape(weight, affine)) : xhat;
+  return bias.defined() ? ops::add(h, ops::reshape(bias, affine)) : h;
+}
+
 // dx, then dweight when there is a weight (dbias is appended by the caller).
 std::vector<Tensor> dx_dweight(const ops::NormBackward& d, const Tensor& weight) {
   std::vector<Tensor> out{d.grad_x};
@@ -57,12 +98,17 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
     node->groups = groups, node->has_bias = bias.defined();
     node->saved = {Tensor(), f.mean, f.rstd};
   }
+  if (any_tangent({x, weight, bias})) {
+    const Normalized n = normalized_tangent(x, tangent_or_zeros(x), f.mean, f.rstd, x.size(0) * groups);
+    set_tangent(y, affine_tangent(n, weight, bias, channel_shape(x)), "group_norm");
+  }
   return y;
 }
 
 // ---- silu(group_norm(x)) fused: y = silu(h), h = group_norm(x) -------------------------------
 // Backward: dh = dy * silu'(h), then group norm's backward on dh. The kernel recomputes h
 // from x, mean, rstd, weight and bias, so the node keeps nothing the plain group norm does not.
+// Tangent: dh by group norm's rule, then dy = silu'(h) dh.
 struct GroupNormSiluBackward : Node {
   SavedTensor saved_x, saved_weight, saved_bias;
   ops::NormForward saved;
@@ -87,6 +133,11 @@ Tensor group_norm_silu(const Tensor& x, int64_t groups, const Tensor& weight, co
     node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
     node->saved_bias = save_for_backward(bias), node->groups = groups;
     node->saved = {Tensor(), f.mean, f.rstd};
+  }
+  if (any_tangent({x, weight, bias})) {
+    const Normalized n = normalized_tangent(x, tangent_or_zeros(x), f.mean, f.rstd, x.size(0) * groups);
+    const Tensor h = affine_value(n.xhat, weight, bias, channel_shape(x));
+    set_tangent(y, ops::silu_backward(affine_tangent(n, weight, bias, channel_shape(x)), h), "group_norm_silu");
   }
   return y;
 }
@@ -122,6 +173,10 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
     node->has_bias = bias.defined();
     node->saved = {Tensor(), f.mean, f.rstd};
   }
+  if (any_tangent({x, weight, bias})) {
+    const Normalized n = normalized_tangent(x, tangent_or_zeros(x), f.mean, f.rstd, x.numel() / numel(normalized_shape));
+    set_tangent(y, affine_tangent(n, weight, bias, normalized_shape), "layer_norm");
+  }
   return y;
 }
 
@@ -146,6 +201,10 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
   if (auto node = record<RmsNormBackward>(y, with_affine(x, weight, Tensor()))) {
     node->saved_x = save_for_backward(x), node->saved_weight = save_for_backward(weight);
     node->saved = {Tensor(), Tensor(), f.rstd};
+  }
+  if (any_tangent({x, weight})) {
+    const Normalized n = normalized_tangent(x, tangent_or_zeros(x), Tensor(), f.rstd, x.numel() / x.size(-1));
+    set_tangent(y, affine_tangent(n, weight, Tensor(), {x.size(-1)}), "rms_norm");
   }
   return y;
 }

@@ -1,6 +1,8 @@
-// Views: forward is the raw view; backward puts g back into the input's geometry.
+// Views: forward is the raw view; backward puts g back into the input's geometry; the
+// tangent rule is the same view of the input's tangent (a view is linear: dy = view(dx)).
 #include "autograd/view.h"
 
+#include "autograd/forward_ad.h"
 #include "autograd/node.h"
 #include "tensor/ops.h"
 
@@ -16,6 +18,7 @@ struct ReshapeBackward : Node {
 };
 static Tensor recorded_reshape(const Tensor& x, const Tensor& y) {
   record<ReshapeBackward>(y, {x});
+  if (has_tangent(x)) set_tangent(y, ops::reshape(tangent_of(x), y.shape()), "reshape");  // dy = reshape(dx)
   return y;
 }
 Tensor reshape(const Tensor& x, Shape shape) { return recorded_reshape(x, ops::reshape(x, std::move(shape))); }
@@ -40,13 +43,15 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
     for (size_t i = 0; i < dims.size(); ++i)
       node->inverse[wrap_dim("permute", dims[i], x.dim())] = static_cast<int64_t>(i);
   }
+  if (has_tangent(x)) set_tangent(y, ops::permute(tangent_of(x), dims), "permute");  // dy = permute(dx)
   return y;
 }
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
   return permute(x, ops::transpose_dims(x.dim(), dim0, dim1));
 }
 
-// ---- expand: every copy of an element contributed to L, so dx = g summed over the copies ----
+// ---- expand: every copy of an element contributed to L, so dx = g summed over the copies;
+//      tangent dy = expand(dx) ----
 struct ExpandBackward : Node {
   std::string name() const override { return "ExpandBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override { return {ops::sum_to(g, input_shape(*this))}; }
@@ -54,10 +59,12 @@ struct ExpandBackward : Node {
 Tensor expand(const Tensor& x, const Shape& shape) {
   Tensor y = ops::expand(x, shape);
   record<ExpandBackward>(y, {x});
+  if (has_tangent(x)) set_tangent(y, ops::expand(tangent_of(x), shape), "expand");
   return y;
 }
 
-// ---- narrow / slice / select: dx = zeros with g written into the same window ---------------
+// ---- narrow / slice / select: dx = zeros with g written into the same window;
+//      tangent dy = the same window of dx ---------------
 // The window is found again by applying the same view, with the same arguments, to the
 // zeros: a view depends only on the shape, so it selects the same elements.
 struct SliceBackward : Node {
@@ -73,6 +80,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
   Tensor y = ops::slice(x, dim, start, end, step);
   if (auto node = record<SliceBackward>(y, {x}))
     node->dim = dim, node->start = start, node->end = end, node->step = step;
+  if (has_tangent(x)) set_tangent(y, ops::slice(tangent_of(x), dim, start, end, step), "slice");
   return y;
 }
 
@@ -88,6 +96,7 @@ struct NarrowBackward : Node {
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   Tensor y = ops::narrow(x, dim, start, length);
   if (auto node = record<NarrowBackward>(y, {x})) node->dim = dim, node->start = start, node->length = length;
+  if (has_tangent(x)) set_tangent(y, ops::narrow(tangent_of(x), dim, start, length), "narrow");
   return y;
 }
 
@@ -103,10 +112,11 @@ struct SelectBackward : Node {
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   Tensor y = ops::select(x, dim, index);
   if (auto node = record<SelectBackward>(y, {x})) node->dim = dim, node->index = index;
+  if (has_tangent(x)) set_tangent(y, ops::select(tangent_of(x), dim, index), "select");
   return y;
 }
 
-// ---- contiguous / clone: the identity on values, dx = g ---------------------------------------
+// ---- contiguous / clone: the identity on values, dx = g, dy = dx ---------------------------------------
 struct CloneBackward : Node {
   std::string name() const override { return "CloneBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override { return {g}; }
@@ -114,11 +124,12 @@ struct CloneBackward : Node {
 Tensor clone(const Tensor& x) {
   Tensor y = ops::clone(x);
   record<CloneBackward>(y, {x});
+  if (has_tangent(x)) set_tangent(y, tangent_of(x), "clone");
   return y;
 }
 Tensor contiguous(const Tensor& x) { return x.is_contiguous() ? x : clone(x); }
 
-// ---- to(dtype): dx = g cast back to x's dtype ------------------------------------------------------
+// ---- to(dtype): dx = g cast back to x's dtype;  dy = dx cast to the new dtype ---------------------------
 struct ToBackward : Node {
   DType from = DType::Float32;
   std::string name() const override { return "ToBackward"; }
@@ -129,6 +140,7 @@ Tensor to(const Tensor& x, DType dtype) {
   Tensor y = ops::to(x, dtype);
   if (is_floating(dtype))
     if (auto node = record<ToBackward>(y, {x})) node->from = x.dtype();
+  if (has_tangent(x) && is_floating(dtype)) set_tangent(y, ops::to(tangent_of(x), dtype), "to");
   return y;
 }
 

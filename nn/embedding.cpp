@@ -20,7 +20,8 @@ SinusoidalTimeEmbedding::SinusoidalTimeEmbedding(int64_t dim_, double scale_) : 
 }
 
 Tensor SinusoidalTimeEmbedding::forward(const Tensor& t) {
-  const Tensor times = t.dim() == 2 && t.size(1) == 1 ? ops::reshape(t, {-1}) : t;
+  // The differentiable reshape: t may carry a tangent (MeanFlow's d/dt) or need a gradient.
+  const Tensor times = t.dim() == 2 && t.size(1) == 1 ? reshape(t, {-1}) : t;
   RILL_CHECK(times.dim() == 1, "SinusoidalTimeEmbedding: expected times [B] or [B, 1], got shape {}",
              shape_str(t.shape()));
   const int64_t half = dim / 2;

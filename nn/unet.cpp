@@ -100,7 +100,7 @@ Tensor UNet::forward(const Tensor& t, const Tensor& x, const Tensor& labels) {
              config.mult.size());
   RILL_CHECK(t.numel() == N, "UNet: expected {} times, got shape {}", N, shape_str(t.shape()));
 
-  Tensor emb = time_mlp_->forward(time_features_->forward(ops::reshape(t, {N})));  // [N, E]
+  Tensor emb = time_mlp_->forward(time_features_->forward(reshape(t, {N})));  // [N, E]
   if (label_embed_) {
     // A missing label is the null label (index num_classes): classifier-free guidance.
     const Tensor y =

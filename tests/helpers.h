@@ -84,16 +84,39 @@ inline Tensor leaf(const Shape& shape, double scale = 1.0) {
     REQUIRE(r_.ok);                                                       \
   } while (0)
 
+namespace rill::test {
+
+// Every derivative of f: gradcheck (reverse mode) and jvpcheck (forward mode), both
+// against central differences, then the adjoint identity between the two; the first
+// failure's result, or the last success.
+inline GradcheckResult check_derivatives(const GradcheckFunction& f, const std::vector<Tensor>& inputs,
+                                         GradcheckOptions o = {}) {
+  GradcheckResult r = gradcheck(f, inputs, o);
+  if (r.ok) r = jvpcheck(f, inputs, o);
+  if (r.ok) r = adjointcheck(f, inputs, o);
+  return r;
+}
+
+}  // namespace rill::test
+
+#define REQUIRE_DERIVATIVES(f, ...)                                                    \
+  do {                                                                                 \
+    const ::rill::GradcheckResult r_ = ::rill::test::check_derivatives(f, __VA_ARGS__); \
+    INFO(r_.report);                                                                   \
+    REQUIRE(r_.ok);                                                                    \
+  } while (0)
+
 #include "nn/nn.h"
 
 namespace rill::test {
 
-// gradcheck through a module: x and every parameter (the module in float64).
+// Every derivative through a module (check_derivatives): x and every parameter (the
+// module in float64).
 inline GradcheckResult gradcheck_module(nn::Module& m, const std::function<Tensor(const Tensor&)>& f, const Tensor& x) {
   m.to(DType::Float64);
   std::vector<Tensor> inputs = {x};
   for (const Tensor& p : m.parameters()) inputs.push_back(p);
-  return gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, inputs);
+  return check_derivatives([&](const std::vector<Tensor>& in) { return f(in[0]); }, inputs);
 }
 
 }  // namespace rill::test
