@@ -7,8 +7,42 @@
 
 namespace rill::flowmatch {
 
+namespace {
+
+// The same by JVPs: J e_i (column i) or J eps, one forward pass with a tangent each.
+Tensor divergence_forward(const VectorField& v, double t, const Tensor& x, DivergenceMethod method, int64_t probes,
+                          Generator* gen, Tensor* value) {
+  no_grad grad_off;  // forward mode needs no graph
+  const int64_t B = x.size(0), D = x.numel() / std::max<int64_t>(B, 1);
+  const auto field = [&](const Tensor& in) { return v(t, in); };
+  Tensor div = zeros({B}, x.options());
+  if (method == DivergenceMethod::Exact) {
+    for (int64_t i = 0; i < D; ++i) {
+      Tensor e = zeros({B, D}, x.options());
+      ops::fill_(ops::select(e, 1, i), 1.0);
+      const autograd::JvpResult r = autograd::jvp(field, x, ops::reshape(e, x.shape()));
+      RILL_CHECK(r.outputs[0].shape() == x.shape(), "divergence: the field returned shape {} for input {}",
+                 shape_str(r.outputs[0].shape()), shape_str(x.shape()));
+      if (value && i == 0) *value = r.outputs[0];
+      div = ops::add(div, ops::select(ops::reshape(r.tangents[0], {B, D}), 1, i));  // d out_i / d x_i
+    }
+    return div;
+  }
+  RILL_CHECK(probes >= 1, "divergence: Hutchinson needs at least one probe, got {}", probes);
+  for (int64_t p = 0; p < probes; ++p) {
+    const Tensor eps = ops::sign(randn(x.shape(), x.options(), gen));  // Rademacher +-1
+    const autograd::JvpResult r = autograd::jvp(field, x, eps);
+    if (value && p == 0) *value = r.outputs[0];
+    div = ops::add(div, ops::sum(ops::reshape(ops::mul(r.tangents[0], eps), {B, D}), {1}));  // eps^T (J eps)
+  }
+  return ops::div(div, static_cast<double>(probes));
+}
+
+}  // namespace
+
 Tensor divergence(const VectorField& v, double t, const Tensor& x, DivergenceMethod method, int64_t probes,
-                  Generator* gen, Tensor* value) {
+                  Generator* gen, Tensor* value, JacobianMode mode) {
+  if (mode == JacobianMode::Forward) return divergence_forward(v, t, x, method, probes, gen, value);
   enable_grad grad_on;  // VJPs need the graph even inside a no_grad sampler
   const Tensor xg = requires_grad_(ops::clone(x));
   const Tensor out = v(t, xg);
@@ -47,7 +81,7 @@ LikelihoodResult log_likelihood(const VectorField& v, const Tensor& x1, const Li
     const Tensor x = ops::reshape(ops::contiguous(ops::narrow(z, 1, 0, D)), shape);
     gen.set_state(probe_state);  // the same probes at every evaluation
     Tensor vel;
-    const Tensor div = detach(divergence(v, t, x, o.divergence, o.probes, &gen, &vel));
+    const Tensor div = detach(divergence(v, t, x, o.divergence, o.probes, &gen, &vel, o.mode));
     return ops::cat({ops::reshape(vel, {B, D}), ops::reshape(div, {B, 1})}, 1);
   };
   const Tensor z1 = ops::cat({ops::reshape(x1, {B, D}), zeros({B, 1}, x1.options())}, 1);
