@@ -44,11 +44,15 @@ namespace {
 struct Options {
   std::string out = "runs/toy2d", data = "moons", source = "gaussian", path = "ot", solver = "euler",
               schedule = "cosine";
-  std::string device = "cpu", ot_scope = "global";
+  std::string device = "cpu", ot_scope = "global", method = "cfm";
   int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0,
           sample_every = 0;
   int threads = 0;
   double lr = 3e-3, sigma = 0.0, rtol = 1e-5, atol = 1e-5, ema = 0.99;
+  // --method meanflow: the paper's fraction of r != t rows; uniform times and p = 1/2
+  // instead of its logit-normal and p = 1, chosen by measurement on moons (docs/flow-matching.md)
+  double mf_fraction = 0.25, mf_power = 0.5;
+  std::string mf_time = "uniform";
   bool resume = false, sample_only = false;
 };
 
@@ -63,23 +67,33 @@ examples::Json config_json(const Options& o) {
           {"atol", o.atol},     {"steps", o.steps},       {"batch", o.batch},
           {"lr", o.lr},         {"schedule", o.schedule}, {"width", o.width},
           {"ema", o.ema},       {"samples", o.samples},   {"seed", o.seed},
-          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}};
+          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every},
+          {"method", o.method}, {"mf_fraction", o.mf_fraction}, {"mf_power", o.mf_power}, {"mf_time", o.mf_time}};
 }
 
 // Samples --samples points with the EMA weights (model.safetensors), measures them
 // against fresh data and draws samples.png and trajectories.png; returns the numbers.
 examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampling, const nn::EMA& ema, Generator& gen,
                                   Device device, const examples::RunDir& dir) {
-  nn::MLP sampler(2, o.width);
+  const bool meanflow = o.method == "meanflow";
+  nn::MLP sampler(2, o.width, meanflow ? 2 : 1);
   sampler.to(device);
   ema.copy_to(sampler);
   io::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(),
-                        {{"model", "MLP"}, {"width", std::to_string(o.width)}});
+                        {{"model", "MLP"}, {"width", std::to_string(o.width)}, {"method", o.method}});
   fm::OdeOptions ode = sampling;
-  ode.save_times = fm::linspace_times(0, 1, ode.solver == fm::Solver::Dopri5 ? 50 : ode.steps);  // frames to draw
   const auto start = std::chrono::steady_clock::now();
   const Tensor x0 = draw(o.source, o.samples, gen, device);
-  const fm::OdeResult r = fm::odeint(fm::as_field(std::ref(sampler)), x0, 0.0, 1.0, ode);
+  fm::OdeResult r;
+  if (meanflow) {
+    // --nfe jumps of the average velocity on a uniform grid (flowmatch/meanflow.h).
+    r.x = fm::meanflow_sample(std::ref(sampler), x0, o.nfe, {}, &r.trajectory);
+    r.nfe = o.nfe;
+    ode.save_times = fm::linspace_times(0, 1, o.nfe);
+  } else {
+    ode.save_times = fm::linspace_times(0, 1, ode.solver == fm::Solver::Dopri5 ? 50 : ode.steps);  // frames to draw
+    r = fm::odeint(fm::as_field(std::ref(sampler)), x0, 0.0, 1.0, ode);
+  }
   const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   io::save_npy(dir.file("samples.npy"), r.x);
 
@@ -91,13 +105,25 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
   const double straight = fm::straightness(r.trajectory);
   fmt::print("toy2d: W2 to fresh data {:.4f} (two-sample floor {:.4f}, ratio {:.2f}), NFE {}, straightness {:.4f}\n",
              w2, floor, w2 / floor, r.nfe, straight);
+  // MeanFlow: also one and two jumps from the same noise, whatever --nfe is (what it is for).
+  examples::Json few_steps;
+  if (meanflow)
+    for (const int64_t jumps : {1, 2}) {
+      const Tensor x = fm::meanflow_sample(std::ref(sampler), x0, jumps);
+      const double w = fm::wasserstein2(ops::to(x, Device::cpu()), fresh_a);
+      fmt::print("toy2d: MeanFlow in {} step{}: W2 {:.4f} (ratio {:.2f})\n", jumps, jumps > 1 ? "s" : "", w, w / floor);
+      few_steps[fmt::format("w2_{}step", jumps)] = w;
+      few_steps[fmt::format("w2_ratio_{}step", jumps)] = w / floor;
+    }
 
   // samples.png: samples (blue) over fresh data (grey); trajectories.png: 256 paths from
   // their noise (red) to their samples (blue), over the data; flow.gif: the samples moving
   // along the flow, one frame per saved time; snapshots.png: p_t at three times.
   using examples::colors::blue, examples::colors::grey, examples::colors::light_grey, examples::colors::red;
   const Tensor frame = ops::cat({fresh_a, ops::to(x0, Device::cpu())}, 0);
-  const std::string method = fmt::format("{} → {}, {} path, {}", o.source, o.data, o.path, o.solver);
+  const std::string method = meanflow ? fmt::format("{} → {}, MeanFlow ({} pairs), {} step{}", o.source, o.data, o.path,
+                                                    o.nfe, o.nfe > 1 ? "s" : "")
+                                      : fmt::format("{} → {}, {} path, {}", o.source, o.data, o.path, o.solver);
   examples::plane_figure(560, frame, "samples: " + method)
       .scatter(fresh_a, light_grey, 0.5, 1.8, "data")
       .scatter(r.x, blue, 0.6, 1.8, "samples")
@@ -124,13 +150,15 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
                       fmt::format("t = {:.2f}", ode.save_times[nearest]));
   }
   snapshots.save(dir.file(examples::plot_file("snapshots")));
-  return {{"w2", w2},
-          {"w2_floor", floor},
-          {"w2_ratio", w2 / floor},
-          {"nfe", r.nfe},
-          {"straightness", straight},
-          {"solver", o.solver},
-          {"sample_seconds", sample_seconds}};
+  examples::Json metrics = {{"w2", w2},
+                            {"w2_floor", floor},
+                            {"w2_ratio", w2 / floor},
+                            {"nfe", r.nfe},
+                            {"straightness", straight},
+                            {"solver", meanflow ? "meanflow" : o.solver},
+                            {"sample_seconds", sample_seconds}};
+  metrics.update(few_steps);
+  return metrics;
 }
 
 int run(const Options& o) {
@@ -152,7 +180,12 @@ int run(const Options& o) {
   // The model, its optimizer and EMA, the random stream; or all of them from a checkpoint.
   manual_seed(static_cast<uint64_t>(o.seed));        // initial weights
   Generator gen(static_cast<uint64_t>(o.seed) + 1);  // data, times, noise
-  nn::MLP model(2, o.width);
+  const bool meanflow = o.method == "meanflow";
+  RILL_CHECK(!meanflow || o.path == "ot" || o.path == "independent",
+             "toy2d: --method meanflow trains on the straight path with independent or ot pairs; got --path {}", o.path);
+  RILL_CHECK(!meanflow || dp.size() == 1, "toy2d: --method meanflow runs in one process (got {} under mpirun)",
+             dp.size());
+  nn::MLP model(2, o.width, meanflow ? 2 : 1);
   model.to(device);
   nn::Adam opt(model.named_parameters(), {o.lr});
   nn::EMA ema(model, o.ema);
@@ -172,6 +205,10 @@ int run(const Options& o) {
   // the ranks, guards, Adam, EMA, metrics.csv, checkpoints.
   fm::CFMOptions cfm;
   cfm.path = path, cfm.coupling = coupling;
+  fm::MeanFlowOptions mf;  // the paper's choices (flowmatch/meanflow.h), pairs from --path
+  mf.coupling = coupling;
+  mf.interval_fraction = o.mf_fraction, mf.weight_power = o.mf_power;
+  if (o.mf_time == "uniform") mf.time = fm::TimeSampler::uniform();
   examples::LoopResult trained{0, NAN};
   if (!o.sample_only) {
     if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
@@ -189,12 +226,14 @@ int run(const Options& o) {
       Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
       watch_x0 = draw(o.source, o.samples, watch_gen, Device::cpu());
       watch_data = draw(o.data, o.samples, watch_gen, Device::cpu());
-      watcher = std::make_unique<nn::MLP>(2, o.width);
+      watcher = std::make_unique<nn::MLP>(2, o.width, meanflow ? 2 : 1);
       watcher->to(device);
       loop.sample_every = o.sample_every;
       loop.sample = [&](int64_t steps_done) {
         ema.copy_to(*watcher);
-        const Tensor x = fm::odeint(fm::as_field(std::ref(*watcher)), ops::to(watch_x0, device), 0.0, 1.0, sampling).x;
+        const Tensor start = ops::to(watch_x0, device);
+        const Tensor x = meanflow ? fm::meanflow_sample(std::ref(*watcher), start, o.nfe)
+                                  : fm::odeint(fm::as_field(std::ref(*watcher)), start, 0.0, 1.0, sampling).x;
         examples::plane_figure(480, ops::cat({watch_data, watch_x0}, 0), fmt::format("samples at step {}", steps_done))
             .scatter(watch_data, examples::colors::light_grey, 0.5, 1.6, "data")
             .scatter(x, examples::colors::blue, 0.6, 1.6, "samples")
@@ -202,13 +241,15 @@ int run(const Options& o) {
       };
     }
     if (dp.is_root())
-      fmt::print("toy2d: training {} -> {} with {} ({} pairs{}, {} path), steps {}..{}\n", o.source, o.data, o.path,
-                 coupling->name(), dp.size() > 1 ? ", OT scope " + o.ot_scope : "", path->name(), state.step, o.steps);
+      fmt::print("toy2d: training {} -> {} with {}{} ({} pairs{}, {} path), steps {}..{}\n", o.source, o.data,
+                 meanflow ? "MeanFlow, " : "", o.path, coupling->name(), dp.size() > 1 ? ", OT scope " + o.ot_scope : "",
+                 meanflow ? "straight" : path->name(), state.step, o.steps);
     trained = examples::train_loop(
         state, schedule,
         [&](int64_t) {
           const Tensor x0 = draw(o.source, o.batch, gen, device),
                        x1 = draw(o.data, o.batch, gen, device);  // the global batch
+          if (meanflow) return fm::meanflow_loss(std::ref(model), mf, x0, x1, &gen).loss;
           return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen);
         },
         loop);
@@ -220,7 +261,11 @@ int run(const Options& o) {
   }
 
   // Sampling and its numbers and pictures.
-  examples::Json metrics = sample_and_measure(o, sampling, ema, gen, device, *dir);
+  // Its noise and the fresh data come from a generator of their own, seeded by --seed alone,
+  // so that runs with different training flags are judged on the same points (the
+  // training stream's state after training depends on the flags).
+  Generator eval_gen(static_cast<uint64_t>(o.seed) + 2000);
+  examples::Json metrics = sample_and_measure(o, sampling, ema, eval_gen, device, *dir);
   metrics["steps"] = state.step, metrics["final_loss"] = trained.smoothed_loss,
   metrics["train_seconds"] = trained.seconds;
   metrics["processes"] = dp.size(), metrics["ot_scope"] = o.ot_scope;
@@ -244,6 +289,20 @@ int main(int argc, char** argv) {
   app.add_option("--source", o.source, "source distribution")
       ->capture_default_str()
       ->check(one_of(data::toy2d_names()));
+  app.add_option("--method", o.method,
+                 "cfm: learn the velocity and solve the ODE; meanflow: learn the average velocity and jump in --nfe "
+                 "steps (1: one step; flowmatch/meanflow.h)")
+      ->capture_default_str()
+      ->check(one_of({"cfm", "meanflow"}));
+  app.add_option("--mf-fraction", o.mf_fraction, "meanflow: fraction of training rows with r != t")
+      ->capture_default_str()
+      ->check(examples::in_closed(0, 1));
+  app.add_option("--mf-power", o.mf_power, "meanflow: power p of the adaptive loss weight 1/(|delta|^2 + c)^p")
+      ->capture_default_str()
+      ->check(at_least(0));
+  app.add_option("--mf-time", o.mf_time, "meanflow: time sampler (logit-normal: the paper's, mean 0.4 in rill's direction of time)")
+      ->capture_default_str()
+      ->check(one_of({"logit-normal", "uniform"}));
   app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h)")
       ->capture_default_str()
       ->check(one_of(fm::method_names()));

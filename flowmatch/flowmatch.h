@@ -6,6 +6,7 @@
 #include "flowmatch/coupling.h"
 #include "flowmatch/gmm.h"
 #include "flowmatch/likelihood.h"
+#include "flowmatch/meanflow.h"
 #include "flowmatch/methods.h"
 #include "flowmatch/metrics.h"
 #include "flowmatch/ode.h"

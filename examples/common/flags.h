@@ -33,6 +33,10 @@ inline CLI::Validator at_least(double lo) {
 inline CLI::Validator in_half_open(double lo, double hi) {
   return finite_number(fmt::format("in [{}, {})", lo, hi), [lo, hi](double v) { return v >= lo && v < hi; });
 }
+// lo <= v <= hi, e.g. a fraction.
+inline CLI::Validator in_closed(double lo, double hi) {
+  return finite_number(fmt::format("in [{}, {}]", lo, hi), [lo, hi](double v) { return v >= lo && v <= hi; });
+}
 inline CLI::Validator any_finite() {
   return finite_number("", [](double) { return true; });
 }
