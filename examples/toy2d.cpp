@@ -157,7 +157,7 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
                             {"straightness", straight},
                             {"solver", meanflow ? "meanflow" : o.solver},
                             {"sample_seconds", sample_seconds}};
-  metrics.update(few_steps);
+  if (meanflow) metrics.update(few_steps);
   return metrics;
 }
 

@@ -55,6 +55,22 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
   CHECK(std::system(
             (std::string(TOY2D_BIN) + " --path bogus --out " + (dir / "bad").string() + " > /dev/null 2>&1").c_str()) !=
         0);
+
+  // MeanFlow: train, then resume, then sample one step from the checkpoint.
+  const std::string mf = std::string(TOY2D_BIN) + " --out " + (dir / "mf").string() +
+                         " --batch 32 --width 16 --samples 64 --save-every 10 --threads 1 --method meanflow";
+  run(dir, mf + " --steps 20 --nfe 4");
+  check_common_outputs(dir / "mf", 20);
+  auto mf_metrics = read_json(dir / "mf" / "metrics.json");
+  for (const char* key : {"w2_1step", "w2_2step", "w2_ratio_1step"}) CHECK(mf_metrics.at(key).get<double>() > 0);
+  CHECK(mf_metrics.at("solver") == "meanflow");
+  CHECK(mf_metrics.at("nfe") == 4);
+  run(dir, mf + " --steps 30 --nfe 4 --resume");
+  check_common_outputs(dir / "mf", 30);
+  run(dir, mf + " --steps 30 --sample-only --nfe 1");
+  CHECK(read_json(dir / "mf" / "metrics.json").at("nfe") == 1);
+  CHECK(io::load_npy((dir / "mf" / "samples.npy").string()).shape() == Shape{64, 2});
+  CHECK(std::system((mf + " --path sb > /dev/null 2>&1").c_str()) != 0);  // MeanFlow's path is the straight one
   fs::remove_all(dir);
 }
 
