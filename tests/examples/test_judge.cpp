@@ -44,7 +44,7 @@ TEST_CASE("ImageClassifier: the parameter count of docs/models.md and clear shap
   CHECK_THROWS_WITH(c(zeros({2, 3, 28, 28})), Catch::Contains("ImageClassifier: expected x [N, 1, H, W]"));
 }
 
-TEST_CASE("judge: near the floor for real images, far above it for wrong ones; class accuracy", "[examples][judge]") {
+TEST_CASE("judge: near the floor for real images, far above it for wrong ones, and class accuracy", "[examples][judge]") {
   manual_seed(1);
   const data::ImageDataset train = halves(256, 1), test = halves(400, 2);
   nn::ImageClassifier judge(1, 2, 8);
@@ -91,7 +91,7 @@ TEST_CASE("judge: near the floor for real images, far above it for wrong ones; c
                     Catch::Contains("300 samples need 600 real test images"));
 }
 
-TEST_CASE("judge program writes judge.safetensors; image_flow --judge reports Frechet and class accuracy",
+TEST_CASE("judge program writes judge.safetensors, and image_flow --judge reports Frechet and class accuracy",
           "[examples][judge]") {
   const fs::path dir = temp_dir("judge");
   const fs::path data = dir / "data";
