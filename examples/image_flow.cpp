@@ -13,7 +13,8 @@
 // model.safetensors (EMA weights), samples.png (a grid: conditional, one row of up to 10
 // per class, named; else the first 100 in rows of 10), samples.npy (pixel scale 0..255),
 // labels.npy (conditional), loss.png, report.html, metrics.json (with --bpd: bits per
-// dimension); with --sample-every N also samples_step<N>.png during training.
+// dimension; with --judge FILE: Frechet distance, its floor and class accuracy by a
+// classifier the judge program trained); with --sample-every N also samples_step<N>.png.
 //
 // On several processes (data-parallel, examples/common/data_parallel.h):
 //   mpirun -np 2 ./build/examples/image_flow --conditional --batch 64   32 rows per process, the model of one process
@@ -30,6 +31,8 @@
 #include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
 #include "examples/common/image_grid.h"
+#include "examples/common/image_presets.h"
+#include "examples/common/judge.h"
 #include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
@@ -45,29 +48,9 @@ namespace fm = rill::flowmatch;
 
 namespace {
 
-struct Preset {
-  std::string name, data;
-  bool hflip;
-  std::function<data::ImageDataset(const std::string& folder, const std::string& split)> load;
-};
-
-const std::vector<Preset>& presets() {
-  static const std::vector<Preset> all = {
-      {"mnist", "/usr/share/datasets/fashion-mnist", false, data::load_idx_folder},
-      {"cifar10", "data/cifar-10-batches-bin", true, data::load_cifar10_folder},
-  };
-  return all;
-}
-
-const Preset& preset_named(const std::string& name) {
-  for (const Preset& p : presets())
-    if (p.name == name) return p;
-  throw Error(fmt::format("image_flow: unknown preset '{}'", name));
-}
-
 struct ImageOptions {
   std::string preset = "mnist", out, data, path = "ot", solver = "euler", schedule = "cosine", device = "cpu",
-              ot_scope = "global";
+              ot_scope = "global", judge;
   int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0,
           base = 32, bpd = 0, sample_every = 0, val_batch = 256, val_every = 50;
   int threads = 0;
@@ -76,12 +59,10 @@ struct ImageOptions {
 };
 
 void add_options(CLI::App& app, ImageOptions& o) {
-  std::vector<std::string> preset_names;
-  for (const Preset& p : presets()) preset_names.push_back(p.name);
   app.add_option("--preset", o.preset,
                  "the dataset: mnist (IDX files: MNIST, Fashion-MNIST) or cifar10 (binary batches)")
       ->capture_default_str()
-      ->check(one_of(preset_names));
+      ->check(one_of(image_preset_names()));
   app.add_option("--data", o.data, "dataset folder (default: the preset's)");
   app.add_option("--out", o.out, "output folder (default: runs/<preset>)");
   app.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(at_least(1));
@@ -132,6 +113,10 @@ void add_options(CLI::App& app, ImageOptions& o) {
   app.add_option("--bpd", o.bpd, "after sampling, bits/dim of this many test images (Hutchinson, dopri5)")
       ->capture_default_str()
       ->check(at_least(0));
+  app.add_option("--judge", o.judge,
+                 "judge.safetensors from the judge program: report the samples' Frechet distance to real test images, "
+                 "its two-real-sets floor and (conditional) class accuracy in metrics.json")
+      ->check(CLI::ExistingFile);
   app.add_option("--sample-every", o.sample_every,
                  "during training, sample a small grid (4 per class, or 40) with the EMA weights every N steps "
                  "into samples_step<N>.png (0: never)")
@@ -187,7 +172,7 @@ Json config_json(const ImageOptions& o) {
 }
 
 int run(ImageOptions o) {
-  const Preset& preset = preset_named(o.preset);
+  const ImagePreset& preset = image_preset_named(o.preset, "image_flow");
   if (o.data.empty()) o.data = preset.data;
   if (o.out.empty()) o.out = "runs/" + preset.name;
   const auto load = [&](const std::string& split) { return preset.load(o.data, split); };
@@ -391,6 +376,25 @@ int run(ImageOptions o) {
     const double bpd = fm::bits_per_dim(mean_log_prob, x.numel() / x.size(0));
     metrics["bits_per_dim"] = bpd, metrics["nll_nats"] = -mean_log_prob, metrics["likelihood_nfe"] = lr.nfe;
     fmt::print("{}: {:.3f} bits/dim on {} test images ({} NFE)\n", "image_flow", bpd, x.size(0), lr.nfe);
+  }
+  if (!o.judge.empty()) {
+    // In-framework image quality (examples/common/judge.h): the Frechet distance in the
+    // judge's features against as many real test images, its floor between two real sets,
+    // and for conditional samples the judge's accuracy on their classes. Its own random
+    // numbers, so the training stream (and a resumed run) is untouched.
+    Judge judge = load_judge(o.judge);
+    Generator judge_gen(static_cast<uint64_t>(o.seed) + 3000);
+    const JudgeScores js = judge_samples(*judge.model, images, labels, load("test"), judge_gen);
+    metrics["frechet"] = js.frechet, metrics["frechet_floor"] = js.frechet_floor;
+    metrics["frechet_ratio"] = js.frechet / js.frechet_floor;
+    fmt::print("image_flow: judge ({}): Frechet distance {:.4f}, floor {:.4f} (ratio {:.2f}) on {} images", o.judge,
+               js.frechet, js.frechet_floor, js.frechet / js.frechet_floor, js.n);
+    if (labels.defined()) {
+      metrics["class_accuracy"] = js.accuracy, metrics["judge_test_accuracy"] = judge.test_accuracy;
+      fmt::print("; class accuracy {:.2f}% (the judge scores {:.2f}% on real test images)", 100 * js.accuracy,
+                 100 * judge.test_accuracy);
+    }
+    fmt::print("\n");
   }
   dir->write_metrics(metrics);
   update_report(*dir);

@@ -1,0 +1,83 @@
+#include "examples/common/judge.h"
+
+#include <algorithm>
+
+#include "autograd/autograd.h"
+#include "flowmatch/metrics.h"
+#include "io/safetensors.h"
+#include "tensor/ops.h"
+
+namespace rill::examples {
+
+Judge load_judge(const std::string& path) {
+  const io::safetensors::Contents c = io::safetensors::load(path);
+  const auto get = [&](const char* key) {
+    const auto it = c.metadata.find(key);
+    RILL_CHECK(it != c.metadata.end(), "judge: {} has no '{}' in its metadata: not a file written by the judge program",
+               path, key);
+    return it->second;
+  };
+  RILL_CHECK(get("model") == "ImageClassifier", "judge: {} holds a {}, not an ImageClassifier", path, get("model"));
+  Judge j;
+  j.model = std::make_unique<nn::ImageClassifier>(std::stoll(get("in_channels")), std::stoll(get("num_classes")),
+                                                  std::stoll(get("width")));
+  j.model->load_state_dict(c.tensors);
+  j.dataset = get("dataset");
+  j.test_accuracy = std::stod(get("test_accuracy"));
+  return j;
+}
+
+Tensor dataset_images(const data::ImageDataset& d, const std::vector<int64_t>& indices) {
+  const int64_t per = d.channels * d.height * d.width;
+  std::vector<float> v(indices.size() * static_cast<size_t>(per));
+  for (size_t i = 0; i < indices.size(); ++i) {
+    RILL_CHECK(indices[i] >= 0 && indices[i] < d.count, "dataset_images: index {} of {} images", indices[i], d.count);
+    const uint8_t* src = d.pixels.data() + indices[i] * per;
+    for (int64_t k = 0; k < per; ++k) v[i * per + k] = static_cast<float>(src[k]) / 127.5f - 1.0f;  // x = 2 p / 255 - 1
+  }
+  return tensor(v, {static_cast<int64_t>(indices.size()), d.channels, d.height, d.width});
+}
+
+namespace {
+template <typename F>
+Tensor in_batches(const Tensor& images, int64_t batch, F f) {
+  no_grad guard;
+  std::vector<Tensor> parts;
+  for (int64_t at = 0; at < images.size(0); at += batch)
+    parts.push_back(f(ops::narrow(images, 0, at, std::min(batch, images.size(0) - at))));
+  return ops::cat(parts, 0);
+}
+}  // namespace
+
+Tensor judge_features(nn::ImageClassifier& judge, const Tensor& images, int64_t batch) {
+  return in_batches(images, batch, [&](const Tensor& x) { return judge.features(x); });
+}
+
+Tensor judge_predictions(nn::ImageClassifier& judge, const Tensor& images, int64_t batch) {
+  return in_batches(images, batch, [&](const Tensor& x) { return ops::argmax(judge(x), 1); });
+}
+
+JudgeScores judge_samples(nn::ImageClassifier& judge, const Tensor& samples, const Tensor& labels,
+                          const data::ImageDataset& test, Generator& gen) {
+  JudgeScores s;
+  s.n = samples.size(0);
+  RILL_CHECK(s.n >= 2 && 2 * s.n <= test.count,
+             "judge: {} samples need {} real test images for the floor (two disjoint sets), the test split has {}", s.n,
+             2 * s.n, test.count);
+  // Two disjoint random sets of n test images: A is compared with the samples, A with B is the floor.
+  const std::vector<int64_t> perm = randperm(test.count, DType::Int64, &gen).to_vector<int64_t>();
+  std::vector<int64_t> a(perm.begin(), perm.begin() + s.n), b(perm.begin() + s.n, perm.begin() + 2 * s.n);
+  const Tensor clamped = ops::clamp(ops::to(ops::to(samples, Device::cpu()), DType::Float32), -1.0, 1.0);
+  const Tensor fa = ops::to(judge_features(judge, dataset_images(test, a)), DType::Float64);
+  const Tensor fb = ops::to(judge_features(judge, dataset_images(test, b)), DType::Float64);
+  const Tensor fs = ops::to(judge_features(judge, clamped), DType::Float64);
+  s.frechet = flowmatch::frechet_distance(fs, fa);
+  s.frechet_floor = flowmatch::frechet_distance(fb, fa);
+  if (labels.defined()) {
+    const Tensor hit = ops::eq(judge_predictions(judge, clamped), ops::to(labels, Device::cpu()));
+    s.accuracy = ops::mean(ops::to(hit, DType::Float64)).item();
+  }
+  return s;
+}
+
+}  // namespace rill::examples
