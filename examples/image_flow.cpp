@@ -3,6 +3,7 @@
 //   ./build/examples/image_flow                                   Fashion-MNIST (Debian's), 2000 steps
 //   ./build/examples/image_flow --conditional --cfg-scale 2       class-conditional, one class per grid row
 //   ./build/examples/image_flow --preset cifar10 --data DIR/cifar-10-batches-bin
+//   ./build/examples/image_flow --method meanflow --conditional    one-step samples (MeanFlow)
 //
 // A preset names the dataset: its reader, default folder, output folder and augmentation.
 //   mnist    IDX files (MNIST or Fashion-MNIST; .gz or raw), 1x28x28, default folder
@@ -15,6 +16,10 @@
 // labels.npy (conditional), loss.png, report.html, metrics.json (with --bpd: bits per
 // dimension; with --judge FILE: Frechet distance, its floor and class accuracy by a
 // classifier the judge program trained); with --sample-every N also samples_step<N>.png.
+//
+// --method meanflow trains the U-Net with a second time as an average velocity u(t, r, x)
+// (flowmatch/meanflow.h) and samples in --nfe jumps (default 1); --cfg-scale is then
+// trained into the model (the guided target), so sampling needs no second pass.
 //
 // On several processes (data-parallel, examples/common/data_parallel.h):
 //   mpirun -np 2 ./build/examples/image_flow --conditional --batch 64   32 rows per process, the model of one process
@@ -33,6 +38,7 @@
 #include "examples/common/image_grid.h"
 #include "examples/common/image_presets.h"
 #include "examples/common/judge.h"
+#include "examples/common/meanflow_flags.h"
 #include "examples/common/report.h"
 #include "examples/common/run.h"
 #include "examples/common/train_loop.h"
@@ -56,6 +62,8 @@ struct ImageOptions {
   int threads = 0;
   double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, label_dropout = 0.1, sigma = 0.0;
   bool conditional = false, resume = false, sample_only = false;
+  // --method meanflow: the paper's choices (fraction 0.25 of r != t rows, logit-normal times, p = 1)
+  MethodFlags method;
 };
 
 void add_options(CLI::App& app, ImageOptions& o) {
@@ -79,6 +87,7 @@ void add_options(CLI::App& app, ImageOptions& o) {
       ->capture_default_str()
       ->check(one_of(nn::LRSchedule::names()));
   app.add_option("--base", o.base, "U-Net base channels (docs/models.md: 32)")->capture_default_str()->check(at_least(1));
+  add_method_flags(app, o.method);
   app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h); ot is class-aware when --conditional")
       ->capture_default_str()
       ->check(one_of(fm::method_names()));
@@ -104,7 +113,9 @@ void add_options(CLI::App& app, ImageOptions& o) {
       ->capture_default_str()
       ->check(at_least(0));
   app.add_flag("--conditional", o.conditional, "class-conditional with classifier-free guidance");
-  app.add_option("--cfg-scale", o.cfg_scale, "guidance weight w (1: plain conditional)")
+  app.add_option("--cfg-scale", o.cfg_scale,
+                 "guidance weight w (1: plain conditional); with --method meanflow it is trained into the model "
+                 "(omega of the guided target) and sampling takes none")
       ->capture_default_str()
       ->check(any_finite());
   app.add_option("--label-dropout", o.label_dropout, "probability of training on the null label")
@@ -141,7 +152,7 @@ fm::CFMOptions cfm_options(const ImageOptions& o, int64_t null_label) {
 }
 
 Json config_json(const ImageOptions& o) {
-  return {{"program", "image_flow"},
+  Json j = {{"program", "image_flow"},
           {"preset", o.preset},
           {"data", o.data},
           {"out", o.out},
@@ -169,6 +180,8 @@ Json config_json(const ImageOptions& o) {
           {"sample_every", o.sample_every},
           {"val_batch", o.val_batch},
           {"val_every", o.val_every}};
+  j.update(method_json(o.method));
+  return j;
 }
 
 int run(ImageOptions o) {
@@ -178,7 +191,9 @@ int run(ImageOptions o) {
   const auto load = [&](const std::string& split) { return preset.load(o.data, split); };
   // Everything the flags name, resolved before any work (CLI11 has checked each flag alone).
   const Device device = Device::parse(o.device);
-  const fm::OdeOptions sampling = sampling_options(o.solver, o.nfe, o.rtol, o.atol);
+  const bool meanflow = o.method.meanflow();
+  // MeanFlow samples by --nfe jumps of its average velocity; CFM solves the ODE.
+  const fm::OdeOptions sampling = meanflow ? fm::OdeOptions{} : sampling_options(o.solver, o.nfe, o.rtol, o.atol);
   const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
   const fm::OTScope scope = fm::ot_scope_by_name(o.ot_scope);
 
@@ -204,11 +219,12 @@ int run(ImageOptions o) {
   Generator gen(static_cast<uint64_t>(o.seed) + 1);
   nn::UNetConfig cfg;
   cfg.in_ch = data.channels, cfg.base = o.base, cfg.num_classes = o.conditional ? data.num_classes : 0;
+  cfg.times = meanflow ? 2 : 1;  // MeanFlow's u(t, r, x)
   nn::UNet model(cfg);
   model.to(device);
   if (dp.is_root())
-    fmt::print("{}: U-Net with {} parameters{}\n", "image_flow", model.num_parameters(),
-               o.conditional ? " (class-conditional)" : "");
+    fmt::print("{}: U-Net with {} parameters{}{}\n", "image_flow", model.num_parameters(),
+               o.conditional ? " (class-conditional)" : "", meanflow ? " (MeanFlow: two times)" : "");
   nn::Adam opt(model.named_parameters(), {o.lr});
   nn::EMA ema(model, o.ema);
   // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
@@ -222,6 +238,11 @@ int run(ImageOptions o) {
 
   const int64_t null_label = data.num_classes;
   const fm::CFMOptions cfm = cfm_options(o, null_label);  // CLI11 has checked --path
+  fm::MeanFlowOptions mf;  // --method meanflow: the same pairs; guidance trained into the target
+  if (meanflow) {
+    mf = meanflow_options("image_flow", o.method, o.path, cfm.coupling, dp.size());
+    if (o.conditional) mf.label_dropout = o.label_dropout, mf.null_label = null_label, mf.cfg_omega = o.cfg_scale;
+  }
   LoopResult trained{0, NAN};
   if (!o.sample_only) {
     if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
@@ -266,10 +287,13 @@ int run(ImageOptions o) {
       loop.validate = [&] {
         no_grad guard;
         model.eval();
-        const Tensor d = ops::sub(model(val->sample.t, val->sample.xt, val->labels), val->sample.ut);
-        const double v = ops::mean(ops::mul(d, d)).item();  // the training loss's mean((v - u)^2)
+        // (MeanFlow: its r = t predictions, the instantaneous velocity; the same regression)
+        const Tensor pred = meanflow ? model(val->sample.t, val->sample.t, val->sample.xt, val->labels)
+                                     : model(val->sample.t, val->sample.xt, val->labels);
+        const Tensor d = ops::sub(pred, val->sample.ut);
+        const double loss = ops::mean(ops::mul(d, d)).item();  // the training loss's mean((v - u)^2)
         model.train();
-        return v;
+        return loss;
       };
     }
     // --sample-every: a small grid from the EMA weights on fixed noise (its own generator),
@@ -291,9 +315,11 @@ int run(ImageOptions o) {
         watcher->eval();
         const Tensor l = ops::to(tensor(watch_labels), device);
         const fm::Model m = std::ref(*watcher);
-        const Tensor x = fm::odeint(o.conditional ? fm::guided_field(m, l, null_label, o.cfg_scale) : fm::as_field(m),
-                                    watch_x0, 0.0, 1.0, sampling)
-                             .x;
+        const Tensor x =
+            meanflow ? fm::meanflow_sample(std::ref(*watcher), watch_x0, o.nfe, o.conditional ? l : Tensor())
+                     : fm::odeint(o.conditional ? fm::guided_field(m, l, null_label, o.cfg_scale) : fm::as_field(m),
+                                  watch_x0, 0.0, 1.0, sampling)
+                           .x;
         save_image_grid(dir->file(plot_file(fmt::format("samples_step{}", steps_done))), ops::clamp(x, -1, 1),
                         o.conditional ? class_rows(watch_labels, names, 4) : plain_rows(x.size(0), 10, 40),
                         fmt::format("{} samples at step {}", dataset_name(o.preset, o.data), steps_done));
@@ -306,6 +332,7 @@ int run(ImageOptions o) {
           const Tensor x1 = ops::to(b.images, device);
           const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
           const Tensor x0 = randn(x1.shape(), x1.options(), &gen);
+          if (meanflow) return fm::meanflow_loss(std::ref(model), mf, x0, x1, &gen, labels).loss;
           return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen, labels);
         },
         loop);
@@ -322,8 +349,13 @@ int run(ImageOptions o) {
   sampler.to(device);
   ema.copy_to(sampler);
   sampler.eval();
-  io::safetensors::save(dir->file("model.safetensors"), sampler.state_dict(), {{"model", "UNet"}});
-  const fm::Model sample_model = std::ref(sampler);
+  io::safetensors::save(dir->file("model.safetensors"), sampler.state_dict(),
+                        {{"model", "UNet"}, {"method", o.method.method}});
+  // The instantaneous velocity: MeanFlow's u(t, t, x) is v(t, x) (the likelihood needs it).
+  const fm::Model sample_model = meanflow ? fm::Model([&](const Tensor& t, const Tensor& x, const Tensor& y) {
+    return sampler(t, t, x, y);
+  })
+                                          : fm::Model(std::ref(sampler));
   Tensor labels;
   fm::VectorField field;
   if (o.conditional) {
@@ -336,8 +368,14 @@ int run(ImageOptions o) {
     field = fm::as_field(sample_model);
   }
   const auto start = std::chrono::steady_clock::now();
-  const fm::OdeResult r =
-      fm::odeint(field, randn({o.samples, data.channels, data.height, data.width}, device, &gen), 0.0, 1.0, sampling);
+  const Tensor x0 = randn({o.samples, data.channels, data.height, data.width}, device, &gen);
+  fm::OdeResult r;
+  if (meanflow) {
+    r.x = fm::meanflow_sample(std::ref(sampler), x0, o.nfe, labels);  // --nfe jumps, guidance already trained in
+    r.nfe = o.nfe;
+  } else {
+    r = fm::odeint(field, x0, 0.0, 1.0, sampling);
+  }
   const double sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Tensor images = ops::clamp(r.x, -1, 1);
   io::save_npy(dir->file("samples.npy"), ops::mul(ops::add(images, 1.0), 127.5));  // pixel scale [0, 255]
@@ -349,7 +387,9 @@ int run(ImageOptions o) {
     save_image_grid(dir->file(plot_file("samples")), images,
                     o.conditional ? class_rows(l, names, 10) : plain_rows(o.samples, 10, 100),
                     fmt::format("{} samples after {} steps{}", dataset_name(o.preset, o.data), state.step,
-                                o.conditional ? fmt::format(" (guidance {})", o.cfg_scale) : ""));
+                                meanflow ? fmt::format(", MeanFlow, {} step{}", o.nfe, o.nfe > 1 ? "s" : "")
+                                : o.conditional ? fmt::format(" (guidance {})", o.cfg_scale)
+                                                : ""));
   }
   Json metrics = {{"steps", state.step},
                   {"final_loss", trained.smoothed_loss},
@@ -412,5 +452,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "image_flow: train a flow-matching U-Net on images (MNIST, Fashion-MNIST, CIFAR-10) and sample it (rill)"};
   add_options(app, o);
-  return program_main("image_flow", app, argc, argv, [&] { return run(o); });
+  return program_main("image_flow", app, argc, argv, [&] {
+    if (o.method.meanflow() && app.count("--nfe") == 0) o.nfe = 1;  // MeanFlow's default: one step
+    return run(o);
+  });
 }

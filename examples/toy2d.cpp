@@ -26,6 +26,7 @@
 #include "examples/common/animation.h"
 #include "examples/common/data_parallel.h"
 #include "examples/common/flags.h"
+#include "examples/common/meanflow_flags.h"
 #include "examples/common/plot.h"
 #include "examples/common/report.h"
 #include "examples/common/run.h"
@@ -44,15 +45,14 @@ namespace {
 struct Options {
   std::string out = "runs/toy2d", data = "moons", source = "gaussian", path = "ot", solver = "euler",
               schedule = "cosine";
-  std::string device = "cpu", ot_scope = "global", method = "cfm";
+  std::string device = "cpu", ot_scope = "global";
   int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0,
           sample_every = 0;
   int threads = 0;
   double lr = 3e-3, sigma = 0.0, rtol = 1e-5, atol = 1e-5, ema = 0.99;
   // --method meanflow: the paper's fraction of r != t rows; uniform times and p = 1/2
   // instead of its logit-normal and p = 1, chosen by measurement on moons (docs/flow-matching.md)
-  double mf_fraction = 0.25, mf_power = 0.5;
-  std::string mf_time = "uniform";
+  examples::MethodFlags method{"cfm", 0.25, 0.5, "uniform"};
   bool resume = false, sample_only = false;
 };
 
@@ -61,26 +61,27 @@ Tensor draw(const std::string& name, int64_t n, Generator& gen, Device device) {
 }
 
 examples::Json config_json(const Options& o) {
-  return {{"program", "toy2d"}, {"out", o.out},           {"data", o.data},
+  examples::Json j = {{"program", "toy2d"}, {"out", o.out},           {"data", o.data},
           {"source", o.source}, {"path", o.path},         {"sigma", o.sigma},
           {"solver", o.solver}, {"nfe", o.nfe},           {"rtol", o.rtol},
           {"atol", o.atol},     {"steps", o.steps},       {"batch", o.batch},
           {"lr", o.lr},         {"schedule", o.schedule}, {"width", o.width},
           {"ema", o.ema},       {"samples", o.samples},   {"seed", o.seed},
-          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every},
-          {"method", o.method}, {"mf_fraction", o.mf_fraction}, {"mf_power", o.mf_power}, {"mf_time", o.mf_time}};
+          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}};
+  j.update(examples::method_json(o.method));
+  return j;
 }
 
 // Samples --samples points with the EMA weights (model.safetensors), measures them
 // against fresh data and draws samples.png and trajectories.png; returns the numbers.
 examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampling, const nn::EMA& ema, Generator& gen,
                                   Device device, const examples::RunDir& dir) {
-  const bool meanflow = o.method == "meanflow";
+  const bool meanflow = o.method.meanflow();
   nn::MLP sampler(2, o.width, meanflow ? 2 : 1);
   sampler.to(device);
   ema.copy_to(sampler);
   io::safetensors::save(dir.file("model.safetensors"), sampler.state_dict(),
-                        {{"model", "MLP"}, {"width", std::to_string(o.width)}, {"method", o.method}});
+                        {{"model", "MLP"}, {"width", std::to_string(o.width)}, {"method", o.method.method}});
   fm::OdeOptions ode = sampling;
   const auto start = std::chrono::steady_clock::now();
   const Tensor x0 = draw(o.source, o.samples, gen, device);
@@ -180,11 +181,9 @@ int run(const Options& o) {
   // The model, its optimizer and EMA, the random stream; or all of them from a checkpoint.
   manual_seed(static_cast<uint64_t>(o.seed));        // initial weights
   Generator gen(static_cast<uint64_t>(o.seed) + 1);  // data, times, noise
-  const bool meanflow = o.method == "meanflow";
-  RILL_CHECK(!meanflow || o.path == "ot" || o.path == "independent",
-             "toy2d: --method meanflow trains on the straight path with independent or ot pairs; got --path {}", o.path);
-  RILL_CHECK(!meanflow || dp.size() == 1, "toy2d: --method meanflow runs in one process (got {} under mpirun)",
-             dp.size());
+  const bool meanflow = o.method.meanflow();
+  const fm::MeanFlowOptions mf =  // the paper's choices (flowmatch/meanflow.h) where the flags say nothing
+      meanflow ? examples::meanflow_options("toy2d", o.method, o.path, coupling, dp.size()) : fm::MeanFlowOptions{};
   nn::MLP model(2, o.width, meanflow ? 2 : 1);
   model.to(device);
   nn::Adam opt(model.named_parameters(), {o.lr});
@@ -205,10 +204,6 @@ int run(const Options& o) {
   // the ranks, guards, Adam, EMA, metrics.csv, checkpoints.
   fm::CFMOptions cfm;
   cfm.path = path, cfm.coupling = coupling;
-  fm::MeanFlowOptions mf;  // the paper's choices (flowmatch/meanflow.h), pairs from --path
-  mf.coupling = coupling;
-  mf.interval_fraction = o.mf_fraction, mf.weight_power = o.mf_power;
-  if (o.mf_time == "uniform") mf.time = fm::TimeSampler::uniform();
   examples::LoopResult trained{0, NAN};
   if (!o.sample_only) {
     if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
@@ -289,20 +284,7 @@ int main(int argc, char** argv) {
   app.add_option("--source", o.source, "source distribution")
       ->capture_default_str()
       ->check(one_of(data::toy2d_names()));
-  app.add_option("--method", o.method,
-                 "cfm: learn the velocity and solve the ODE; meanflow: learn the average velocity and jump in --nfe "
-                 "steps (1: one step; flowmatch/meanflow.h)")
-      ->capture_default_str()
-      ->check(one_of({"cfm", "meanflow"}));
-  app.add_option("--mf-fraction", o.mf_fraction, "meanflow: fraction of training rows with r != t")
-      ->capture_default_str()
-      ->check(examples::in_closed(0, 1));
-  app.add_option("--mf-power", o.mf_power, "meanflow: power p of the adaptive loss weight 1/(|delta|^2 + c)^p")
-      ->capture_default_str()
-      ->check(at_least(0));
-  app.add_option("--mf-time", o.mf_time, "meanflow: time sampler (logit-normal: the paper's, mean 0.4 in rill's direction of time)")
-      ->capture_default_str()
-      ->check(one_of({"logit-normal", "uniform"}));
+  examples::add_method_flags(app, o.method);
   app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h)")
       ->capture_default_str()
       ->check(one_of(fm::method_names()));

@@ -49,7 +49,7 @@ MeanFlowLoss meanflow_loss(const MeanFlowModel& model, const MeanFlowOptions& o,
                           labels);
       keep = ops::to(ops::ge(draw, p_drop), x1.dtype());  // 1 where the row kept its class
     }
-    // Guidance inside the target (eq. 13 with the appendix's kappa): the network's own
+    // Guidance inside the target (with the mixing scale kappa): the network's own
     // instantaneous velocities u(x_t, t, t | .), without gradient.
     if (o.cfg_omega != 1.0 || o.cfg_kappa != 0.0) {
       RILL_CHECK(o.null_label >= 0, "meanflow: guidance needs a null_label");

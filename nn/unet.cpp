@@ -35,10 +35,14 @@ UNet::UNet(UNetConfig cfg) : config(std::move(cfg)) {
   const Conv2dOptions same{1, 1, 1}, stride2{2, 1, 1};
 
   // Time (and label) embedding.
+  RILL_CHECK(c.times == 1 || c.times == 2, "UNet: times must be 1 (v(t, x)) or 2 (u(t, r, x)), got {}", c.times);
   time_features_ = std::make_shared<SinusoidalTimeEmbedding>(c.base);
-  time_mlp_ = register_module(
-      "time_mlp", std::make_shared<Sequential>(std::vector<std::shared_ptr<UnaryModule>>{
-                      std::make_shared<Linear>(c.base, E), std::make_shared<SiLU>(), std::make_shared<Linear>(E, E)}));
+  const auto embedding_mlp = [&] {
+    return std::make_shared<Sequential>(std::vector<std::shared_ptr<UnaryModule>>{
+        std::make_shared<Linear>(c.base, E), std::make_shared<SiLU>(), std::make_shared<Linear>(E, E)});
+  };
+  time_mlp_ = register_module("time_mlp", embedding_mlp());
+  if (c.times == 2) interval_mlp_ = register_module("interval_mlp", embedding_mlp());
   if (c.num_classes > 0)
     label_embed_ = register_module("label_embed", std::make_shared<Embedding>(c.num_classes + 1, E));
 
@@ -90,17 +94,43 @@ UNet::UNet(UNetConfig cfg) : config(std::move(cfg)) {
   init::zeros_(conv_out_->bias);
 }
 
-Tensor UNet::forward(const Tensor& t, const Tensor& x, const Tensor& labels) {
-  RILL_CHECK(x.dim() == 4 && x.size(1) == config.in_ch, "UNet: expected x [N, {}, H, W], got shape {}", config.in_ch,
+namespace {
+void check_image(const UNetConfig& c, const Tensor& x) {
+  RILL_CHECK(x.dim() == 4 && x.size(1) == c.in_ch, "UNet: expected x [N, {}, H, W], got shape {}", c.in_ch,
              shape_str(x.shape()));
-  const int64_t N = x.size(0);
-  const int64_t down_factor = int64_t{1} << (config.mult.size() - 1);
+  const int64_t down_factor = int64_t{1} << (c.mult.size() - 1);
   RILL_CHECK(x.size(2) % down_factor == 0 && x.size(3) % down_factor == 0,
              "UNet: image size {}x{} must be divisible by {} ({} levels)", x.size(2), x.size(3), down_factor,
-             config.mult.size());
-  RILL_CHECK(t.numel() == N, "UNet: expected {} times, got shape {}", N, shape_str(t.shape()));
+             c.mult.size());
+}
+void check_times(const char* which, const Tensor& t, int64_t N) {
+  RILL_CHECK(t.numel() == N, "UNet: expected {} [{}], got shape {}", which, N, shape_str(t.shape()));
+}
+}  // namespace
 
-  Tensor emb = time_mlp_->forward(time_features_->forward(reshape(t, {N})));  // [N, E]
+Tensor UNet::forward(const Tensor& t, const Tensor& x, const Tensor& labels) {
+  RILL_CHECK(config.times == 1, "UNet: this model takes two times (u(t, r, x), MeanFlow); call forward(t, r, x, labels)");
+  check_image(config, x);
+  const int64_t N = x.size(0);
+  check_times("t", t, N);
+  return body(x, time_mlp_->forward(time_features_->forward(reshape(t, {N}))), labels);  // emb [N, E]
+}
+
+Tensor UNet::forward(const Tensor& t, const Tensor& r, const Tensor& x, const Tensor& labels) {
+  RILL_CHECK(config.times == 2, "UNet: this model takes one time (v(t, x)); call forward(t, x, labels)");
+  check_image(config, x);
+  const int64_t N = x.size(0);
+  check_times("t", t, N);
+  check_times("r", r, N);
+  const Tensor tn = reshape(t, {N});
+  // emb = MLP_t(sin(t)) + MLP_interval(sin(r - t)): the start and the length of the jump.
+  const Tensor emb = add(time_mlp_->forward(time_features_->forward(tn)),
+                         interval_mlp_->forward(time_features_->forward(sub(reshape(r, {N}), tn))));
+  return body(x, emb, labels);
+}
+
+Tensor UNet::body(const Tensor& x, Tensor emb, const Tensor& labels) {
+  const int64_t N = x.size(0);
   if (label_embed_) {
     // A missing label is the null label (index num_classes): classifier-free guidance.
     const Tensor y =

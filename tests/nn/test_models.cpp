@@ -37,6 +37,29 @@ TEST_CASE("the reference U-Net: parameter counts, shapes, names", "[nn][models]"
                 "UNet: labels given to an unconditional network");
 }
 
+TEST_CASE("the U-Net with a second time (MeanFlow): count, names, the interval matters", "[nn][models]") {
+  nn::UNetConfig cfg;
+  cfg.times = 2;
+  nn::UNet u(cfg);
+  // The interval's MLP: Linear(32, 128) + Linear(128, 128) = 4,224 + 16,512 more than 1,062,497.
+  CHECK(u.num_parameters() == 1062497 + 20736);
+  bool named = false;
+  for (const auto& [name, p] : u.named_parameters()) named = named || name == "interval_mlp.2.bias";
+  CHECK(named);
+  for (auto& [name, p] : u.named_parameters())
+    if (name == "conv_out.weight") nn::init::normal_(p, 0, 0.1);  // make the output depend on the input
+  const Tensor x = randn({2, 1, 28, 28}), t = tensor(std::vector<float>{0.2f, 0.5f});
+  const Tensor r1 = tensor(std::vector<float>{0.2f, 0.5f}), r2 = tensor(std::vector<float>{0.9f, 1.0f});
+  CHECK(u(t, r1, x, {}).shape() == Shape{2, 1, 28, 28});
+  CHECK(values(u(t, r1, x, {})) != values(u(t, r2, x, {})));  // r enters the field
+  REQUIRE_ERROR(u(t, x), "UNet: this model takes two times (u(t, r, x), MeanFlow); call forward(t, r, x, labels)");
+  REQUIRE_ERROR(u(t, zeros({3}), x, {}), "UNet: expected r [2], got shape [3]");
+  nn::UNet one_time;
+  REQUIRE_ERROR(one_time(t, r1, x, {}), "UNet: this model takes one time (v(t, x)); call forward(t, x, labels)");
+  cfg.times = 3;
+  REQUIRE_ERROR(nn::UNet{cfg}, "UNet: times must be 1 (v(t, x)) or 2 (u(t, r, x)), got 3");
+}
+
 TEST_CASE("the conditional U-Net's null label is the default and labels matter", "[nn][models]") {
   nn::UNetConfig cfg;
   cfg.num_classes = 10;
