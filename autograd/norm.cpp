@@ -1,14 +1,19 @@
 // Forward and backward are single fused kernels (formulas in tensor/norm.h); the
 // node saves x and the per-group mean and rstd, so backward needs no recomputation.
-// The tangent rules are composites of raw ops (forward mode is rarer than training):
-// with m elements per group, xhat = (x - mean) rstd, rstd = 1 / sqrt(var + eps),
+// Tangents: with m elements per group, xhat = (x - mean) rstd, rstd = 1 / sqrt(var + eps),
 //     dmean = mean(dx),   drstd = -rstd^2 mean(xhat dx)      (var = mean((x - mean)^2))
 //     dxhat = (dx - dmean) rstd + (x - mean) drstd = rstd (dx - mean(dx) - xhat mean(xhat dx))
 //     dy    = dxhat gamma + xhat dgamma + dbeta
-// whose transpose is the backward's dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)).
+// The backward's dx = rstd (g - mean(g) - xhat mean(g xhat)) (g = dy gamma) is the same map:
+// the Jacobian J = d xhat / dx = rstd (I - 1 1^T / m - xhat xhat^T / m) of each group is
+// symmetric, so the backward kernel with gamma = 1, given dx, returns dxhat in one fused
+// pass (RMSNorm alike, without the mean terms). xhat itself is computed only when a tangent
+// of gamma needs it.
 // x and the affine parameters are version-checked saved tensors (saved.h); mean and
 // rstd are computed by the forward for the node alone, so nothing else can write them.
 #include "autograd/norm.h"
+
+#include <functional>
 
 #include "autograd/forward_ad.h"
 #include "autograd/node.h"
@@ -25,24 +30,19 @@ std::vector<Tensor> with_affine(const Tensor& x, const Tensor& weight, const Ten
   if (bias.defined()) inputs.push_back(bias);
   return inputs;
 }
-// xhat and its tangent for x viewed as `rows` groups of consecutive elements, with
-// per-group mean (undefined: no centring, RMSNorm) and rstd; both in x's shape.
-//     dxhat = rstd (dx - mean(dx) - xhat mean(xhat dx))   (without the mean(dx) term for RMSNorm)
-struct Normalized {
-  Tensor xhat, dxhat;
-};
-Normalized normalized_tangent(const Tensor& x, const Tensor& dx, const Tensor& mean, const Tensor& rstd, int64_t rows) {
-  const Tensor x2 = ops::reshape(x, {rows, -1}), dx2 = ops::reshape(dx, {rows, -1});  // [rows, m]
-  const Tensor r = ops::reshape(rstd, {rows, 1});
-  const Tensor xhat = ops::mul(mean.defined() ? ops::sub(x2, ops::reshape(mean, {rows, 1})) : x2, r);
-  Tensor centred = mean.defined() ? ops::sub(dx2, ops::mean(dx2, {1}, true)) : dx2;
-  centred = ops::sub(centred, ops::mul(xhat, ops::mean(ops::mul(xhat, dx2), {1}, true)));
-  return {ops::reshape(xhat, x.shape()), ops::reshape(ops::mul(r, centred), x.shape())};
+// xhat = (x - mean) rstd for x viewed as `rows` groups of consecutive elements (mean
+// undefined: no centring, RMSNorm), in x's shape.
+Tensor normalized(const Tensor& x, const Tensor& mean, const Tensor& rstd, int64_t rows) {
+  const Tensor x2 = ops::reshape(x, {rows, -1});  // [rows, m]
+  const Tensor centred = mean.defined() ? ops::sub(x2, ops::reshape(mean, {rows, 1})) : x2;
+  return ops::reshape(ops::mul(centred, ops::reshape(rstd, {rows, 1})), x.shape());
 }
-// dy = dxhat gamma + xhat dgamma + dbeta, gamma and beta reshaped to `affine` (broadcastable to x).
-Tensor affine_tangent(const Normalized& n, const Tensor& weight, const Tensor& bias, const Shape& affine) {
-  Tensor dy = weight.defined() ? ops::mul(n.dxhat, ops::reshape(weight, affine)) : n.dxhat;
-  if (has_tangent(weight)) dy = ops::add(dy, ops::mul(n.xhat, ops::reshape(tangent_of(weight), affine)));
+// dy = dxhat gamma + xhat dgamma + dbeta, gamma and beta reshaped to `affine` (broadcastable
+// to x); xhat() is called only when gamma has a tangent.
+Tensor affine_tangent(const Tensor& dxhat, const std::function<Tensor()>& xhat, const Tensor& weight,
+                      const Tensor& bias, const Shape& affine) {
+  Tensor dy = weight.defined() ? ops::mul(dxhat, ops::reshape(weight, affine)) : dxhat;
+  if (has_tangent(weight)) dy = ops::add(dy, ops::mul(xhat(), ops::reshape(tangent_of(weight), affine)));
   if (has_tangent(bias)) dy = ops::add(dy, ops::reshape(tangent_of(bias), affine));
   return dy;
 }
@@ -52,12 +52,6 @@ Shape channel_shape(const Tensor& x) {
   s[1] = x.size(1);
   return s;
 }
-// The value group norm's affine map gives (h = xhat gamma + beta), for group_norm_silu's tangent.
-Tensor affine_value(const Tensor& xhat, const Tensor& weight, const Tensor& bias, const Shape& affine) {
-  Tensor h = weight.defined() ? ops::mul(xhat, ops::reshape(weight, affine)) : xhat;
-  return bias.defined() ? ops::add(h, ops::reshape(bias, affine)) : h;
-}
-
 // dx, then dweight when there is a weight (dbias is appended by the caller).
 std::vector<Tensor> dx_dweight(const ops::NormBackward& d, const Tensor& weight) {
   std::vector<Tensor> out{d.grad_x};
@@ -99,8 +93,10 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
     node->saved = {Tensor(), f.mean, f.rstd};
   }
   if (any_tangent({x, weight, bias})) {
-    const Normalized n = normalized_tangent(x, tangent_or_zeros(x), f.mean, f.rstd, x.size(0) * groups);
-    set_tangent(y, affine_tangent(n, weight, bias, channel_shape(x)), "group_norm");
+    // dxhat = J dx by the backward kernel (J symmetric, see the top of this file).
+    const Tensor dxhat = ops::group_norm_backward(tangent_or_zeros(x), x, {Tensor(), f.mean, f.rstd}, groups, {}).grad_x;
+    const auto xhat = [&] { return normalized(x, f.mean, f.rstd, x.size(0) * groups); };
+    set_tangent(y, affine_tangent(dxhat, xhat, weight, bias, channel_shape(x)), "group_norm");
   }
   return y;
 }
@@ -135,9 +131,11 @@ Tensor group_norm_silu(const Tensor& x, int64_t groups, const Tensor& weight, co
     node->saved = {Tensor(), f.mean, f.rstd};
   }
   if (any_tangent({x, weight, bias})) {
-    const Normalized n = normalized_tangent(x, tangent_or_zeros(x), f.mean, f.rstd, x.size(0) * groups);
-    const Tensor h = affine_value(n.xhat, weight, bias, channel_shape(x));
-    set_tangent(y, ops::silu_backward(affine_tangent(n, weight, bias, channel_shape(x)), h), "group_norm_silu");
+    const Tensor dxhat = ops::group_norm_backward(tangent_or_zeros(x), x, {Tensor(), f.mean, f.rstd}, groups, {}).grad_x;
+    const auto xhat = [&] { return normalized(x, f.mean, f.rstd, x.size(0) * groups); };
+    const Tensor dh = affine_tangent(dxhat, xhat, weight, bias, channel_shape(x));
+    const Tensor h = ops::group_norm(x, groups, weight, bias, eps).y;  // silu's argument, one fused pass
+    set_tangent(y, ops::silu_backward(dh, h), "group_norm_silu");
   }
   return y;
 }
@@ -174,8 +172,9 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
     node->saved = {Tensor(), f.mean, f.rstd};
   }
   if (any_tangent({x, weight, bias})) {
-    const Normalized n = normalized_tangent(x, tangent_or_zeros(x), f.mean, f.rstd, x.numel() / numel(normalized_shape));
-    set_tangent(y, affine_tangent(n, weight, bias, normalized_shape), "layer_norm");
+    const Tensor dxhat = ops::layer_norm_backward(tangent_or_zeros(x), x, {Tensor(), f.mean, f.rstd}, {}).grad_x;
+    const auto xhat = [&] { return normalized(x, f.mean, f.rstd, x.numel() / numel(normalized_shape)); };
+    set_tangent(y, affine_tangent(dxhat, xhat, weight, bias, normalized_shape), "layer_norm");
   }
   return y;
 }
@@ -203,8 +202,9 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
     node->saved = {Tensor(), Tensor(), f.rstd};
   }
   if (any_tangent({x, weight})) {
-    const Normalized n = normalized_tangent(x, tangent_or_zeros(x), Tensor(), f.rstd, x.numel() / x.size(-1));
-    set_tangent(y, affine_tangent(n, weight, Tensor(), {x.size(-1)}), "rms_norm");
+    const Tensor dxhat = ops::rms_norm_backward(tangent_or_zeros(x), x, {Tensor(), Tensor(), f.rstd}, {}).grad_x;
+    const auto xhat = [&] { return normalized(x, Tensor(), f.rstd, x.numel() / x.size(-1)); };
+    set_tangent(y, affine_tangent(dxhat, xhat, weight, Tensor(), {x.size(-1)}), "rms_norm");
   }
   return y;
 }
