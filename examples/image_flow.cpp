@@ -60,6 +60,7 @@ struct ImageOptions {
   int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0,
           base = 32, bpd = 0, sample_every = 0, val_batch = 256, val_every = 50;
   int threads = 0;
+  double minutes = 0;
   double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, label_dropout = 0.1, sigma = 0.0;
   bool conditional = false, resume = false, sample_only = false;
   // --method meanflow: the paper's choices (fraction 0.25 of r != t rows, logit-normal times, p = 1)
@@ -109,6 +110,7 @@ void add_options(CLI::App& app, ImageOptions& o) {
       ->capture_default_str()
       ->check(at_least(1));
   examples::add_checkpoint_flags(app, o.save_every, o.stop_after);
+  examples::add_minutes_flag(app, o.minutes);
   app.add_option("--limit", o.limit, "use only the first N training images (0: all)")
       ->capture_default_str()
       ->check(at_least(0));
@@ -157,6 +159,7 @@ Json config_json(const ImageOptions& o) {
           {"data", o.data},
           {"out", o.out},
           {"steps", o.steps},
+          {"minutes", o.minutes},
           {"batch", o.batch},
           {"lr", o.lr},
           {"schedule", o.schedule},
@@ -194,7 +197,6 @@ int run(ImageOptions o) {
   const bool meanflow = o.method.meanflow();
   // MeanFlow samples by --nfe jumps of its average velocity; CFM solves the ODE.
   const fm::OdeOptions sampling = meanflow ? fm::OdeOptions{} : sampling_options(o.solver, o.nfe, o.rtol, o.atol);
-  const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
   const fm::OTScope scope = fm::ot_scope_by_name(o.ot_scope);
 
   // One process, or several under mpirun: rank 0 holds the --out folder and writes every
@@ -245,15 +247,26 @@ int run(ImageOptions o) {
   }
   LoopResult trained{0, NAN};
   if (!o.sample_only) {
-    if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
     // Training: step s takes batch s of the step-indexed loader (so a resumed run sees the
     // batches it would have seen), pairs noise with it and regresses the model on the path's
-    // velocity; train_loop does the rest (backward, averaging over the ranks, clipping to
-    // norm 1, Adam, EMA, files). On P processes every rank takes the same global batch and
-    // noise and keeps its rows (flowmatch/shard.h).
+    // velocity (MeanFlow: on the average velocity's target); train_loop does the rest
+    // (backward, averaging over the ranks, clipping to norm 1, Adam, EMA, files). On P
+    // processes every rank takes the same global batch and noise and keeps its rows
+    // (flowmatch/shard.h).
     data::LoaderOptions lo;
     lo.batch_size = o.batch, lo.hflip = preset.hflip;
     data::DataLoader loader(data, lo, static_cast<uint64_t>(o.seed));
+    const auto loss_at = [&](int64_t step) {
+      const data::Batch b = loader.batch(step);
+      const Tensor x1 = ops::to(b.images, device);
+      const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
+      const Tensor x0 = randn(x1.shape(), x1.options(), &gen);
+      if (meanflow) return fm::meanflow_loss(std::ref(model), mf, x0, x1, &gen, labels).loss;
+      return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen, labels);
+    };
+    if (o.minutes > 0) o.steps = budget_steps(o.minutes, o.resume, dir ? &*dir : nullptr, state, loss_at, dp.size());
+    const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(200, o.steps / 10));
+    if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
     LoopOptions loop;
     loop.parallel = &dp;
     loop.program = "image_flow", loop.dir = dir ? &*dir : nullptr, loop.total_steps = o.steps,
@@ -325,17 +338,7 @@ int run(ImageOptions o) {
                         fmt::format("{} samples at step {}", dataset_name(o.preset, o.data), steps_done));
       };
     }
-    trained = train_loop(
-        state, schedule,
-        [&](int64_t step) {
-          const data::Batch b = loader.batch(step);
-          const Tensor x1 = ops::to(b.images, device);
-          const Tensor labels = o.conditional ? ops::to(b.labels, device) : Tensor();
-          const Tensor x0 = randn(x1.shape(), x1.options(), &gen);
-          if (meanflow) return fm::meanflow_loss(std::ref(model), mf, x0, x1, &gen, labels).loss;
-          return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen, labels);
-        },
-        loop);
+    trained = train_loop(state, schedule, loss_at, loop);
     if (!dp.is_root()) return 0;  // sampling and its files: rank 0's
     if (state.step < o.steps) {
       fmt::print("{}: stopped after step {} of {} (--stop-after); continue with --resume\n", "image_flow", state.step,

@@ -49,6 +49,7 @@ struct Options {
   int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0,
           sample_every = 0;
   int threads = 0;
+  double minutes = 0;
   double lr = 3e-3, sigma = 0.0, rtol = 1e-5, atol = 1e-5, ema = 0.99;
   // --method meanflow: the paper's fraction of r != t rows; uniform times and p = 1/2
   // instead of its logit-normal and p = 1, chosen by measurement on moons (docs/flow-matching.md)
@@ -67,7 +68,7 @@ examples::Json config_json(const Options& o) {
           {"atol", o.atol},     {"steps", o.steps},       {"batch", o.batch},
           {"lr", o.lr},         {"schedule", o.schedule}, {"width", o.width},
           {"ema", o.ema},       {"samples", o.samples},   {"seed", o.seed},
-          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}};
+          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}, {"minutes", o.minutes}};
   j.update(examples::method_json(o.method));
   return j;
 }
@@ -162,12 +163,11 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
   return metrics;
 }
 
-int run(const Options& o) {
+int run(Options o) {
   // Everything the flags name, resolved before any work (CLI11 has checked each flag alone).
   const Device device = Device::parse(o.device);
   const auto [path, coupling] = fm::method_by_name(o.path, o.sigma);
   const fm::OdeOptions sampling = examples::sampling_options(o.solver, o.nfe, o.rtol, o.atol);
-  const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
   const fm::OTScope scope = fm::ot_scope_by_name(o.ot_scope);
 
   // One process, or several under mpirun: rank 0 holds the --out folder and writes every
@@ -206,6 +206,15 @@ int run(const Options& o) {
   cfm.path = path, cfm.coupling = coupling;
   examples::LoopResult trained{0, NAN};
   if (!o.sample_only) {
+    const auto loss_at = [&](int64_t) {
+      const Tensor x0 = draw(o.source, o.batch, gen, device),
+                   x1 = draw(o.data, o.batch, gen, device);  // the global batch
+      if (meanflow) return fm::meanflow_loss(std::ref(model), mf, x0, x1, &gen).loss;
+      return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen);
+    };
+    if (o.minutes > 0)
+      o.steps = examples::budget_steps(o.minutes, o.resume, dir ? &*dir : nullptr, state, loss_at, dp.size());
+    const auto schedule = nn::LRSchedule::parse(o.schedule, o.lr, o.steps, std::min<int64_t>(100, o.steps / 10));
     if (dir) dir->write_config(config_json(o));  // (sampling leaves the training run's config alone)
     examples::LoopOptions loop;
     loop.parallel = &dp;
@@ -239,15 +248,7 @@ int run(const Options& o) {
       fmt::print("toy2d: training {} -> {} with {}{} ({} pairs{}, {} path), steps {}..{}\n", o.source, o.data,
                  meanflow ? "MeanFlow, " : "", o.path, coupling->name(), dp.size() > 1 ? ", OT scope " + o.ot_scope : "",
                  meanflow ? "straight" : path->name(), state.step, o.steps);
-    trained = examples::train_loop(
-        state, schedule,
-        [&](int64_t) {
-          const Tensor x0 = draw(o.source, o.batch, gen, device),
-                       x1 = draw(o.data, o.batch, gen, device);  // the global batch
-          if (meanflow) return fm::meanflow_loss(std::ref(model), mf, x0, x1, &gen).loss;
-          return fm::cfm_loss_shard(std::ref(model), cfm, x0, x1, dp.shard(), scope, &gen);
-        },
-        loop);
+    trained = examples::train_loop(state, schedule, loss_at, loop);
     if (!dp.is_root()) return 0;  // sampling and its files: rank 0's
     if (state.step < o.steps) {
       fmt::print("toy2d: stopped after step {} of {} (--stop-after); continue with --resume\n", state.step, o.steps);
@@ -318,6 +319,7 @@ int main(int argc, char** argv) {
   app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str()->check(positive());
   app.add_option("--samples", o.samples, "points to sample and evaluate")->capture_default_str()->check(at_least(1));
   examples::add_checkpoint_flags(app, o.save_every, o.stop_after);
+  examples::add_minutes_flag(app, o.minutes);
   app.add_option("--sample-every", o.sample_every,
                  "during training, draw the EMA model's samples every N steps into samples_step<N>.png (0: never)")
       ->capture_default_str()

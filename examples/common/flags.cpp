@@ -45,6 +45,14 @@ void add_checkpoint_flags(CLI::App& app, int64_t& save_every, int64_t& stop_afte
       ->check(at_least(0));
 }
 
+void add_minutes_flag(CLI::App& app, double& minutes) {
+  app.add_option("--minutes", minutes,
+                 "train for this many minutes instead of --steps: a few steps are timed, the step count that fits is "
+                 "printed and used (the schedule spans it), and --resume keeps it. 0: use --steps")
+      ->capture_default_str()
+      ->check(at_least(0));
+}
+
 CLI::Validator device_name() {
   return CLI::Validator(
       [](std::string& input) -> std::string {

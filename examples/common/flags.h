@@ -54,6 +54,9 @@ flowmatch::OdeOptions sampling_options(const std::string& solver, int64_t nfe, d
 // (README, "The examples"), with their checks.
 void add_checkpoint_flags(CLI::App& app, int64_t& save_every, int64_t& stop_after);
 
+// --minutes M: train for a wall-clock budget instead of --steps (train_loop.h, budget_steps).
+void add_minutes_flag(CLI::App& app, double& minutes);
+
 // How every example program starts and ends: stdout is made line-buffered (progress and
 // error lines then reach a log file in the order they happened, even when it is a pipe or
 // a file, where the C library would otherwise buffer 4 KB at a time); the command line is

@@ -91,6 +91,17 @@ std::string RunDir::file(const std::string& name) const { return (fs::path(path_
 
 void RunDir::write_config(const Json& config) const { io::write_text_file(file("config.json"), config.dump(2) + "\n"); }
 
+Json RunDir::read_config() const {
+  const std::string p = file("config.json");
+  std::ifstream in(p);
+  RILL_CHECK(in.good(), "{}: cannot read {}", program_, p);
+  try {
+    return Json::parse(in);
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: {} is not valid JSON: {}", program_, p, e.what()));
+  }
+}
+
 void RunDir::write_metrics(const Json& metrics) const {
   io::write_text_file(file("metrics.json"), metrics.dump(2) + "\n");
 }

@@ -41,6 +41,7 @@ class RunDir {
   std::string file(const std::string& name) const;
   const std::string& program() const { return program_; }  // the prefix of its messages
   void write_config(const Json& config) const;             // config.json
+  Json read_config() const;  // config.json as written; throws, naming the file, when absent or not JSON
   void write_metrics(const Json& metrics) const;           // metrics.json
 
   // metrics.csv: a new file with its header (resume_step == 0), or the existing file kept

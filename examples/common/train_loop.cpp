@@ -1,5 +1,7 @@
 #include "examples/common/train_loop.h"
 
+#include <chrono>
+
 #include "autograd/autograd.h"
 #include "examples/common/progress.h"
 #include "examples/common/report.h"
@@ -60,6 +62,46 @@ LoopResult train_loop(nn::TrainingState& state, const nn::LRSchedule& schedule,
   if (o.before_step) o.before_step(state.step);
   if (show) progress.finish();
   return {progress.elapsed_seconds(), show ? progress.smoothed_loss() : NAN, value};
+}
+
+int64_t steps_for_budget(nn::TrainingState& state, const std::function<Tensor(int64_t step)>& loss_at,
+                         double seconds, int probe) {
+  RILL_CHECK(state.model && seconds > 0 && probe >= 1, "steps_for_budget: needs a model, seconds > 0 and probe >= 1");
+  const Generator::State gen_state = state.generator ? state.generator->state() : Generator::State{};
+  const Generator::State default_state = default_generator().state();
+  nn::Module& model = *state.model;
+  model.train();
+  double timed = 0;
+  for (int i = 0; i <= probe; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    model.zero_grad();
+    autograd::backward(loss_at(state.step));
+    nn::clip_grad_norm_(model.parameters(), INFINITY);
+    if (i > 0) timed += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  model.zero_grad();
+  if (state.generator) state.generator->set_state(gen_state);
+  default_generator().set_state(default_state);
+  return std::max<int64_t>(1, static_cast<int64_t>(seconds / (timed / probe)));
+}
+
+int64_t budget_steps(double minutes, bool resume, const RunDir* dir, nn::TrainingState& state,
+                     const std::function<Tensor(int64_t step)>& loss_at, int processes) {
+  RILL_CHECK(processes == 1 && dir, "--minutes runs in one process (got {} under mpirun); give --steps instead",
+             processes);
+  const std::string& program = dir->program();
+  if (resume) {
+    const Json config = dir->read_config();
+    RILL_CHECK(config.contains("steps") && config.at("steps").is_number_integer(),
+               "{}: --resume --minutes: {} has no planned step count", program, dir->file("config.json"));
+    const int64_t steps = config.at("steps").get<int64_t>();
+    fmt::print("{}: --minutes {}: resuming the run's planned {} steps\n", program, minutes, steps);
+    return steps;
+  }
+  const int64_t steps = steps_for_budget(state, loss_at, 60 * minutes);
+  fmt::print("{}: --minutes {}: {:.2f} ms per step measured, so this run is --steps {}\n", program, minutes,
+             60e3 * minutes / static_cast<double>(steps), steps);
+  return steps;
 }
 
 }  // namespace rill::examples

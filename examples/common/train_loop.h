@@ -69,4 +69,22 @@ struct LoopResult {
 LoopResult train_loop(nn::TrainingState& state, const nn::LRSchedule& schedule,
                       const std::function<Tensor(int64_t step)>& loss_at, const LoopOptions& options);
 
+// --minutes M: how many steps fit in `seconds` of training, so a time budget becomes an
+// ordinary run of that many steps (its schedule spans them; it is then reproducible with
+// --steps N and resumable like any run). Times `probe` steps' work (loss_at(state.step),
+// backward and the gradient norm) after one untimed step that warms caches and
+// allocations, then undoes every trace of them: gradients zeroed, state.generator and the
+// default generator restored; weights, optimizer, EMA and state.step are never touched.
+// The optimizer's update, the EMA, logging and checkpoints are not timed: a run takes a
+// few percent longer than planned (its metrics.json has the real time).
+int64_t steps_for_budget(nn::TrainingState& state, const std::function<Tensor(int64_t step)>& loss_at,
+                         double seconds, int probe = 3);
+
+// The step count of a run started with --minutes: on a fresh run, planned by
+// steps_for_budget and printed; on --resume, the count the run planned, from its
+// config.json ("steps"), so the schedule goes on as it was. Refused on several processes
+// (each would plan its own count).
+int64_t budget_steps(double minutes, bool resume, const RunDir* dir, nn::TrainingState& state,
+                     const std::function<Tensor(int64_t step)>& loss_at, int processes);
+
 }  // namespace rill::examples

@@ -74,6 +74,36 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
   fs::remove_all(dir);
 }
 
+TEST_CASE("toy2d --minutes: a time budget becomes a step count that leaves no trace, and --resume keeps it",
+          "[examples]") {
+  const fs::path dir = rill::test::temp_dir("minutes");
+  const std::string base = std::string(TOY2D_BIN) + " --batch 32 --width 16 --samples 16 --nfe 2 --threads 1 --out ";
+  // A budget of about 0.2 s: the run times a few steps, then trains the count that fits.
+  run(dir, base + (dir / "budget").string() + " --minutes 0.003");
+  const int64_t steps = read_json(dir / "budget" / "config.json").at("steps").get<int64_t>();
+  REQUIRE(steps >= 1);
+  CHECK(read_json(dir / "budget" / "metrics.json").at("steps").get<int64_t>() == steps);
+  CHECK(read_json(dir / "budget" / "config.json").at("minutes").get<double>() == 0.003);
+  // The timing steps changed nothing: the same run with --steps N ends bitwise equal.
+  run(dir, base + (dir / "fixed").string() + " --steps " + std::to_string(steps));
+  const auto a = io::safetensors::load((dir / "budget" / "checkpoint.safetensors").string()).tensors;
+  const auto b = io::safetensors::load((dir / "fixed" / "checkpoint.safetensors").string()).tensors;
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO(a[i].first);
+    CHECK(rill::test::values(a[i].second) == rill::test::values(b[i].second));
+  }
+  // Stopped early and resumed with --minutes: the planned count, not a new plan.
+  if (steps >= 2) {
+    run(dir, base + (dir / "stopped").string() + " --minutes 0.003 --stop-after 1");
+    const int64_t planned = read_json(dir / "stopped" / "config.json").at("steps").get<int64_t>();
+    run(dir, base + (dir / "stopped").string() + " --minutes 0.003 --resume");
+    CHECK(read_json(dir / "stopped" / "config.json").at("steps").get<int64_t>() == planned);
+    CHECK(read_json(dir / "stopped" / "metrics.json").at("steps").get<int64_t>() == planned);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("image_flow --preset mnist: a short conditional run on tiny IDX files", "[examples]") {
   const fs::path dir = rill::test::temp_dir("mnist");
   const fs::path data = dir / "data";
