@@ -11,7 +11,7 @@
 //   cifar10  the CIFAR-10 binary batches, 3x32x32, random horizontal flips
 // Writes into --out: config.json, metrics.csv (with val_loss: the loss of a fixed batch of
 // the test split, every --val-every steps), checkpoint.safetensors (resumable),
-// model.safetensors (EMA weights), samples.png (a grid: conditional, one row of up to 10
+// model.safetensors (the weights that sampled: EMA unless --weights model), samples.png (a grid: conditional, one row of up to 10
 // per class, named; else the first 100 in rows of 10), samples.npy (pixel scale 0..255),
 // labels.npy (conditional), loss.png, report.html, metrics.json (with --bpd: bits per
 // dimension; with --judge FILE: Frechet distance, its floor and class accuracy by a
@@ -62,7 +62,8 @@ struct ImageOptions {
   int threads = 0;
   double minutes = 0;
   double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, label_dropout = 0.1, sigma = 0.0;
-  bool conditional = false, resume = false, sample_only = false;
+  bool conditional = false, resume = false, sample_only = false, ema_warmup = true;
+  std::string weights = "ema";
   // --method meanflow: the paper's choices (fraction 0.25 of r != t rows, logit-normal times, p = 1)
   MethodFlags method;
 };
@@ -96,6 +97,13 @@ void add_options(CLI::App& app, ImageOptions& o) {
   app.add_option("--ema", o.ema, "EMA decay; samples use the EMA weights")
       ->capture_default_str()
       ->check(in_half_open(0, 1));
+  app.add_option("--ema-warmup", o.ema_warmup,
+                 "EMA decay min(--ema, (1 + n) / (10 + n)) after step n, so that a short run's average is not stuck "
+                 "near the initial weights (nn/ema.h)")
+      ->capture_default_str();
+  app.add_option("--weights", o.weights, "the weights that sample: the EMA's or the training model's (the last step's)")
+      ->capture_default_str()
+      ->check(one_of({"ema", "model"}));
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
   app.add_option("--threads", o.threads, "threads (0: all cores)")->capture_default_str()->check(at_least(0));
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str()->check(device_name());
@@ -167,6 +175,7 @@ Json config_json(const ImageOptions& o) {
           {"path", o.path},
           {"sigma", o.sigma},
           {"ema", o.ema},
+          {"ema_warmup", o.ema_warmup},
           {"seed", o.seed},
           {"device", o.device},
           {"solver", o.solver},
@@ -228,7 +237,7 @@ int run(ImageOptions o) {
     fmt::print("{}: U-Net with {} parameters{}{}\n", "image_flow", model.num_parameters(),
                o.conditional ? " (class-conditional)" : "", meanflow ? " (MeanFlow: two times)" : "");
   nn::Adam opt(model.named_parameters(), {o.lr});
-  nn::EMA ema(model, o.ema);
+  nn::EMA ema(model, o.ema, o.ema_warmup);
   // Sampling needs the weights, the EMA and the generator, not the optimizer's moments.
   nn::TrainingState state{&model, o.sample_only ? nullptr : &opt, &ema, &gen, 0};
   if (o.sample_only) {
@@ -347,13 +356,17 @@ int run(ImageOptions o) {
     }
   }
 
-  // Sample with the EMA weights; conditional grids show one class per row.
+  // Sample with the EMA weights (or, --weights model, the training weights); conditional
+  // grids show one class per row.
   nn::UNet sampler(cfg);
   sampler.to(device);
-  ema.copy_to(sampler);
+  if (o.weights == "ema")
+    ema.copy_to(sampler);
+  else
+    sampler.load_state_dict(model.state_dict());
   sampler.eval();
   io::safetensors::save(dir->file("model.safetensors"), sampler.state_dict(),
-                        {{"model", "UNet"}, {"method", o.method.method}});
+                        {{"model", "UNet"}, {"method", o.method.method}, {"weights", o.weights}});
   // The instantaneous velocity: MeanFlow's u(t, t, x) is v(t, x) (the likelihood needs it).
   const fm::Model sample_model = meanflow ? fm::Model([&](const Tensor& t, const Tensor& x, const Tensor& y) {
     return sampler(t, t, x, y);
@@ -395,6 +408,7 @@ int run(ImageOptions o) {
                                                 : ""));
   }
   Json metrics = {{"steps", state.step},
+                  {"weights", o.weights},
                   {"final_loss", trained.smoothed_loss},
                   {"train_seconds", trained.seconds},
                   {"nfe", r.nfe},

@@ -1,5 +1,7 @@
 #include "nn/ema.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
 
 #include "autograd/node.h"
@@ -7,12 +9,20 @@
 
 namespace rill::nn {
 
-EMA::EMA(const Module& model, double decay) : decay_(decay) {
+EMA::EMA(const Module& model, double decay, bool warmup) : decay_(decay), warmup_(warmup) {
   RILL_CHECK(decay >= 0 && decay <= 1, "EMA: decay must be in [0, 1], got {}", decay);
   for (const auto& [name, p] : model.named_parameters()) shadow_.emplace_back(name, ops::clone(detach(p)));
 }
 
-void EMA::update(const Module& model) {
+double EMA::decay_at(int64_t step) const {
+  RILL_CHECK(step >= 0, "EMA: step must be >= 0, got {}", step);
+  if (!warmup_) return decay_;
+  const double n = static_cast<double>(step);
+  return std::min(decay_, (1 + n) / (10 + n));
+}
+
+void EMA::update(const Module& model, int64_t step) {
+  const double decay = decay_at(step);
   const auto params = model.named_parameters();
   RILL_CHECK(params.size() == shadow_.size(), "EMA::update: model has {} parameters, the average {}", params.size(),
              shadow_.size());
@@ -20,7 +30,7 @@ void EMA::update(const Module& model) {
     RILL_CHECK(params[i].first == shadow_[i].first, "EMA::update: parameter {} is '{}', the average has '{}'", i,
                params[i].first, shadow_[i].first);
     // s = decay s + (1 - decay) p, in one pass (tensor/optim.h)
-    ops::ema_update_(shadow_[i].second, detach(params[i].second), decay_);
+    ops::ema_update_(shadow_[i].second, detach(params[i].second), decay);
   }
 }
 

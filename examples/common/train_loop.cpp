@@ -42,7 +42,7 @@ LoopResult train_loop(nn::TrainingState& state, const nn::LRSchedule& schedule,
     }
     check_grad_norm(nn::clip_grad_norm_(model.parameters(), o.max_grad_norm), step);
     opt.step();
-    if (state.ema) state.ema->update(model);
+    if (state.ema) state.ema->update(model, step);  // (the step decides a warm-up decay)
     if (show) progress.update(step, value);
     if (o.dir && row) o.dir->log_step(step, value, opt.lr(), progress.elapsed_seconds(), val);
     if (o.losses && row) o.losses->emplace_back(step, value);

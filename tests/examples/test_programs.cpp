@@ -162,6 +162,18 @@ TEST_CASE("image_flow --method meanflow: conditional one-step runs, resume and s
   CHECK(io::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{4, 1, 28, 28});
   run(dir, common + (dir / "run").string() + " --steps 3 --sample-only --nfe 2");
   CHECK(read_json(dir / "run" / "metrics.json").at("nfe") == 2);
+  // --weights model samples with the training weights: model.safetensors then holds the
+  // checkpoint's model., not its ema., tensors.
+  run(dir, common + (dir / "run").string() + " --steps 3 --sample-only --weights model");
+  CHECK(read_json(dir / "run" / "metrics.json").at("weights") == "model");
+  {
+    const auto ckpt = io::safetensors::load((dir / "run" / "checkpoint.safetensors").string());
+    const auto written = io::safetensors::load((dir / "run" / "model.safetensors").string());
+    CHECK(written.metadata.at("weights") == "model");
+    for (const auto& [name, t] : written.tensors)
+      for (const auto& [cname, c] : ckpt.tensors)
+        if (cname == "model." + name) CHECK(rill::test::values(t) == rill::test::values(c));
+  }
   // Resuming reproduces the uninterrupted run exactly (constant learning rate, as above).
   run(dir, common + (dir / "straight").string() + " --steps 4 --schedule constant");
   run(dir, common + (dir / "resumed").string() + " --steps 2 --schedule constant");

@@ -131,6 +131,26 @@ TEST_CASE("EMA averages parameters and copies them into a model", "[nn][optim]")
   CHECK(lin.weight.item() == 4.0);
 }
 
+TEST_CASE("EMA warm-up: decay min(d, (1 + n) / (10 + n)) after step n", "[nn][optim]") {
+  nn::Linear lin(1, 1, false);
+  ops::fill_(lin.weight, 0.0);
+  nn::EMA ema(lin, 0.999, true);
+  CHECK(ema.decay_at(0) == 0.1);
+  CHECK(ema.decay_at(80) == 0.9);
+  CHECK(ema.decay_at(100000) == 0.999);  // capped at the decay
+  CHECK(nn::EMA(lin, 0.999).decay_at(0) == 0.999);  // without warm-up, the decay from the start
+  // The weight goes 0 -> 10 at step 0: the average is 0.1 * 0 + 0.9 * 10 = 9, not 0.01.
+  ops::fill_(lin.weight, 10.0);
+  ema.update(lin, 0);
+  nn::Linear out(1, 1, false);
+  ema.copy_to(out);
+  CHECK(out.weight.item() == Approx(9.0).epsilon(1e-6));
+  ema.update(lin, 1);  // decay 2/11: 2/11 * 9 + 9/11 * 10
+  ema.copy_to(out);
+  CHECK(out.weight.item() == Approx(2.0 / 11 * 9 + 9.0 / 11 * 10).epsilon(1e-6));
+  REQUIRE_ERROR(ema.decay_at(-1), "EMA: step must be >= 0, got -1");
+}
+
 TEST_CASE("adam_step_: the fused update equals the formulas, for Adam and AdamW, float64 and float32", "[nn][optim]") {
   for (const bool decoupled : {false, true})
     for (const DType dtype : {DType::Float64, DType::Float32}) {
