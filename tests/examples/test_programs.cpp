@@ -143,6 +143,11 @@ TEST_CASE("image_flow --preset cifar10: a short run on tiny CIFAR-10 binaries", 
                " --steps 2 --batch 4 --base 8 --samples 2 --nfe 2 --threads 1");
   check_common_outputs(dir / "run", 2, true);
   CHECK(io::load_npy((dir / "run" / "samples.npy").string()).shape() == Shape{2, 3, 32, 32});
+  // MeanFlow on colour images: the two-time U-Net with 3 channels, one step.
+  run(dir, image_flow("cifar10") + " --data " + data.string() + " --out " + (dir / "mf").string() +
+               " --method meanflow --steps 2 --batch 4 --base 8 --samples 2 --threads 1");
+  check_common_outputs(dir / "mf", 2, true);
+  CHECK(io::load_npy((dir / "mf" / "samples.npy").string()).shape() == Shape{2, 3, 32, 32});
   fs::remove_all(dir);
 }
 
