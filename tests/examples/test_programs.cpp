@@ -33,6 +33,17 @@ void check_common_outputs(const fs::path& out, int64_t steps, bool validation = 
   CHECK(report.find("src=\"samples.png\"") != std::string::npos);
 }
 
+// Two runs' checkpoint.safetensors hold the same tensors, bit for bit.
+void require_same_checkpoints(const fs::path& a_dir, const fs::path& b_dir) {
+  const auto a = io::safetensors::load((a_dir / "checkpoint.safetensors").string()).tensors;
+  const auto b = io::safetensors::load((b_dir / "checkpoint.safetensors").string()).tensors;
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO(a[i].first);
+    CHECK(rill::test::values(a[i].second) == rill::test::values(b[i].second));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("toy2d: a short run writes every output, then resumes and samples from the checkpoint", "[examples]") {
@@ -86,13 +97,7 @@ TEST_CASE("toy2d --minutes: a time budget becomes a step count that leaves no tr
   CHECK(read_json(dir / "budget" / "config.json").at("minutes").get<double>() == 0.003);
   // The timing steps changed nothing: the same run with --steps N ends bitwise equal.
   run(dir, base + (dir / "fixed").string() + " --steps " + std::to_string(steps));
-  const auto a = io::safetensors::load((dir / "budget" / "checkpoint.safetensors").string()).tensors;
-  const auto b = io::safetensors::load((dir / "fixed" / "checkpoint.safetensors").string()).tensors;
-  REQUIRE(a.size() == b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    INFO(a[i].first);
-    CHECK(rill::test::values(a[i].second) == rill::test::values(b[i].second));
-  }
+  require_same_checkpoints(dir / "budget", dir / "fixed");
   // Stopped early and resumed with --minutes: the planned count, not a new plan.
   if (steps >= 2) {
     run(dir, base + (dir / "stopped").string() + " --minutes 0.003 --stop-after 1");
@@ -125,13 +130,7 @@ TEST_CASE("image_flow --preset mnist: a short conditional run on tiny IDX files"
   run(dir, common + (dir / "straight").string() + " --steps 4");
   run(dir, common + (dir / "resumed").string() + " --steps 2");
   run(dir, common + (dir / "resumed").string() + " --steps 4 --resume");
-  const auto a = io::safetensors::load((dir / "straight" / "checkpoint.safetensors").string()).tensors;
-  const auto b = io::safetensors::load((dir / "resumed" / "checkpoint.safetensors").string()).tensors;
-  REQUIRE(a.size() == b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    INFO(a[i].first);
-    CHECK(rill::test::values(a[i].second) == rill::test::values(b[i].second));
-  }
+  require_same_checkpoints(dir / "straight", dir / "resumed");
   fs::remove_all(dir);
 }
 
@@ -183,13 +182,7 @@ TEST_CASE("image_flow --method meanflow: conditional one-step runs, resume and s
   run(dir, common + (dir / "straight").string() + " --steps 4 --schedule constant");
   run(dir, common + (dir / "resumed").string() + " --steps 2 --schedule constant");
   run(dir, common + (dir / "resumed").string() + " --steps 4 --schedule constant --resume");
-  const auto a = io::safetensors::load((dir / "straight" / "checkpoint.safetensors").string()).tensors;
-  const auto b = io::safetensors::load((dir / "resumed" / "checkpoint.safetensors").string()).tensors;
-  REQUIRE(a.size() == b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    INFO(a[i].first);
-    CHECK(rill::test::values(a[i].second) == rill::test::values(b[i].second));
-  }
+  require_same_checkpoints(dir / "straight", dir / "resumed");
   // A CFM checkpoint is not a MeanFlow one (the second time's weights are missing), and
   // MeanFlow trains on the straight path only.
   run(dir, image_flow("mnist") + " --data " + data.string() +
