@@ -14,4 +14,13 @@ struct ImageDataset {
   int64_t num_classes = 10;
 };
 
+// Images [first, end) with their labels: `slice(d, 0, n)` is what --limit n trains on,
+// `slice(d, n, d.count)` the rest, held out (a validation set cut from the training split).
+ImageDataset slice(const ImageDataset& d, int64_t first, int64_t end);
+
+// The images whose label is one of `classes`, in their order, labels unchanged (so a
+// classifier of the full dataset still names them): a derived dataset, e.g. Fashion-MNIST's
+// four upper-body garments {0, 2, 4, 6}. num_classes stays the full dataset's.
+ImageDataset of_classes(const ImageDataset& d, const std::vector<int64_t>& classes);
+
 }  // namespace rill::data

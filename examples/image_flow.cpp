@@ -56,13 +56,15 @@ namespace {
 
 struct ImageOptions {
   std::string preset = "mnist", out, data, path = "ot", solver = "euler", schedule = "cosine", device = "cpu",
-              ot_scope = "global", judge;
+              ot_scope = "global", judge, judge_real = "test", time = "uniform";
   int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0,
           base = 32, bpd = 0, sample_every = 0, val_batch = 256, val_every = 50;
   int threads = 0;
   double minutes = 0;
-  double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, label_dropout = 0.1, sigma = 0.0;
+  double lr = 2e-4, rtol = 1e-4, atol = 1e-4, ema = 0.999, cfg_scale = 2.0, cfg_until = 1.0, label_dropout = 0.1,
+         sigma = 0.0;
   bool conditional = false, resume = false, sample_only = false, ema_warmup = true;
+  std::vector<int64_t> classes;  // --classes: train on these classes only (empty: all)
   std::string weights = "ema";
   // --method meanflow: the paper's choices (fraction 0.25 of r != t rows, logit-normal times, p = 1)
   MethodFlags method;
@@ -93,6 +95,11 @@ void add_options(CLI::App& app, ImageOptions& o) {
   app.add_option("--path", o.path, "the CFM method (flowmatch/methods.h); ot is class-aware when --conditional")
       ->capture_default_str()
       ->check(one_of(fm::method_names()));
+  app.add_option("--time", o.time,
+                 "cfm: training time sampler (uniform, or logit-normal(0, 1): more steps mid-path; MeanFlow's is "
+                 "--mf-time)")
+      ->capture_default_str()
+      ->check(one_of({"uniform", "logit-normal"}));
   app.add_option("--sigma", o.sigma, "path noise; 0: the method's default")->capture_default_str()->check(at_least(0));
   app.add_option("--ema", o.ema, "EMA decay; samples use the EMA weights")
       ->capture_default_str()
@@ -123,11 +130,21 @@ void add_options(CLI::App& app, ImageOptions& o) {
       ->capture_default_str()
       ->check(at_least(0));
   app.add_flag("--conditional", o.conditional, "class-conditional with classifier-free guidance");
+  app.add_option("--classes", o.classes,
+                 "a derived dataset: only these classes, e.g. 0,2,4,6 (labels kept; training, validation, samples "
+                 "and the judge's real images all keep to them)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--cfg-scale", o.cfg_scale,
                  "guidance weight w (1: plain conditional); with --method meanflow it is trained into the model "
                  "(omega of the guided target) and sampling takes none")
       ->capture_default_str()
       ->check(any_finite());
+  app.add_option("--cfg-until", o.cfg_until,
+                 "cfm: guidance acts on t <= this time only, the rest of the path is plain conditional (1: all the "
+                 "way; flowmatch/cfm.h)")
+      ->capture_default_str()
+      ->check(in_closed(0, 1));
   app.add_option("--label-dropout", o.label_dropout, "probability of training on the null label")
       ->capture_default_str()
       ->check(in_half_open(0, 1));
@@ -138,6 +155,11 @@ void add_options(CLI::App& app, ImageOptions& o) {
                  "judge.safetensors from the judge program: report the samples' Frechet distance to real test images, "
                  "its two-real-sets floor and (conditional) class accuracy in metrics.json")
       ->check(CLI::ExistingFile);
+  app.add_option("--judge-real", o.judge_real,
+                 "the real images --judge compares with: test (the test split) or heldout (the training images after "
+                 "the first --limit, which the run never saw: choose settings by these, never by the test split)")
+      ->capture_default_str()
+      ->check(one_of({"test", "heldout"}));
   app.add_option("--sample-every", o.sample_every,
                  "during training, sample a small grid (4 per class, or 40) with the EMA weights every N steps "
                  "into samples_step<N>.png (0: never)")
@@ -157,6 +179,7 @@ fm::CFMOptions cfm_options(const ImageOptions& o, int64_t null_label) {
   fm::CFMOptions c;
   const fm::Method m = fm::method_by_name(o.path, o.sigma, /*class_aware=*/o.conditional);
   c.path = m.path, c.coupling = m.coupling;
+  if (o.time == "logit-normal") c.time = fm::TimeSampler::logit_normal(0.0, 1.0);
   if (o.conditional) c.label_dropout = o.label_dropout, c.null_label = null_label;
   return c;
 }
@@ -184,8 +207,11 @@ Json config_json(const ImageOptions& o) {
           {"atol", o.atol},
           {"samples", o.samples},
           {"limit", o.limit},
+          {"classes", o.classes},
           {"conditional", o.conditional},
           {"cfg_scale", o.cfg_scale},
+          {"cfg_until", o.cfg_until},
+          {"time", o.time},
           {"label_dropout", o.label_dropout},
           {"save_every", o.save_every},
           {"ot_scope", o.ot_scope},
@@ -201,11 +227,15 @@ int run(ImageOptions o) {
   if (o.data.empty()) o.data = preset.data;
   if (o.out.empty()) o.out = "runs/" + preset.name;
   const auto load = [&](const std::string& split) { return preset.load(o.data, split); };
+  const auto with_classes = [&](data::ImageDataset d) { return o.classes.empty() ? d : data::of_classes(d, o.classes); };
   // Everything the flags name, resolved before any work (CLI11 has checked each flag alone).
   const Device device = Device::parse(o.device);
   const bool meanflow = o.method.meanflow();
   // MeanFlow samples by --nfe jumps of its average velocity; CFM solves the ODE.
   const fm::OdeOptions sampling = meanflow ? fm::OdeOptions{} : sampling_options(o.solver, o.nfe, o.rtol, o.atol);
+  RILL_CHECK(o.judge_real == "test" || o.limit > 0,
+             "image_flow: --judge-real heldout compares with the training images after the first --limit N; give "
+             "--limit (the same as the run trained with)");
   const fm::OTScope scope = fm::ot_scope_by_name(o.ot_scope);
 
   // One process, or several under mpirun: rank 0 holds the --out folder and writes every
@@ -216,15 +246,22 @@ int run(ImageOptions o) {
   std::optional<RunDir> dir;
   if (dp.is_root()) dir.emplace(o.out, "image_flow");
 
-  data::ImageDataset data = load("train");
+  // The training split: --classes keeps those classes (a derived dataset), --limit the
+  // first N images of what is left; --judge-real heldout judges by the rest.
+  data::ImageDataset data = with_classes(load("train"));
+  data::ImageDataset heldout;
   if (o.limit > 0 && o.limit < data.count) {
-    data.count = o.limit;
-    data.pixels.resize(static_cast<size_t>(o.limit * data.channels * data.height * data.width));
-    data.labels.resize(static_cast<size_t>(o.limit));
+    if (o.judge_real == "heldout") heldout = data::slice(data, o.limit, data.count);
+    data = data::slice(data, 0, o.limit);
   }
   if (dp.is_root())
-    fmt::print("{}: {} training images of {}x{}x{} from {}\n", "image_flow", data.count, data.channels, data.height,
-               data.width, o.data);
+    fmt::print("{}: {} training images of {}x{}x{} from {}{}\n", "image_flow", data.count, data.channels, data.height,
+               data.width, o.data, o.classes.empty() ? "" : fmt::format(" (classes {})", fmt::join(o.classes, ",")));
+  // The classes that samples are drawn for: --classes, or all.
+  std::vector<int64_t> sample_classes = o.classes;
+  if (sample_classes.empty())
+    for (int64_t c = 0; c < data.num_classes; ++c) sample_classes.push_back(c);
+  const auto n_classes = static_cast<int64_t>(sample_classes.size());
 
   manual_seed(static_cast<uint64_t>(o.seed));
   Generator gen(static_cast<uint64_t>(o.seed) + 1);
@@ -290,7 +327,7 @@ int run(ImageOptions o) {
     std::optional<fm::CFMBatch> val;
     if (dir && o.val_batch > 0) {
       try {
-        const data::ImageDataset test = load("test");
+        const data::ImageDataset test = with_classes(load("test"));
         data::DataLoader val_loader(test, {std::min(o.val_batch, test.count), false, false, false});
         const data::Batch b = val_loader.next();
         Generator val_gen(static_cast<uint64_t>(o.seed) + 2000);
@@ -327,7 +364,7 @@ int run(ImageOptions o) {
     if (dir && o.sample_every > 0) {
       watcher = std::make_unique<nn::UNet>(cfg);
       watcher->to(device);
-      for (int64_t i = 0; i < 4 * data.num_classes; ++i) watch_labels.push_back(o.conditional ? i / 4 : 0);
+      for (int64_t i = 0; i < 4 * n_classes; ++i) watch_labels.push_back(o.conditional ? sample_classes[i / 4] : 0);
       Generator watch_gen(static_cast<uint64_t>(o.seed) + 1000);
       watch_x0 = randn({static_cast<int64_t>(watch_labels.size()), data.channels, data.height, data.width}, device,
                        &watch_gen);
@@ -339,7 +376,7 @@ int run(ImageOptions o) {
         const fm::Model m = std::ref(*watcher);
         const Tensor x =
             meanflow ? fm::meanflow_sample(std::ref(*watcher), watch_x0, o.nfe, o.conditional ? l : Tensor())
-                     : fm::odeint(o.conditional ? fm::guided_field(m, l, null_label, o.cfg_scale) : fm::as_field(m),
+                     : fm::odeint(o.conditional ? fm::guided_field(m, l, null_label, o.cfg_scale, o.cfg_until) : fm::as_field(m),
                                   watch_x0, 0.0, 1.0, sampling)
                            .x;
         save_image_grid(dir->file(plot_file(fmt::format("samples_step{}", steps_done))), ops::clamp(x, -1, 1),
@@ -377,9 +414,9 @@ int run(ImageOptions o) {
   if (o.conditional) {
     std::vector<int64_t> l(o.samples);
     for (int64_t i = 0; i < o.samples; ++i)
-      l[i] = std::min<int64_t>(i * data.num_classes / std::max<int64_t>(o.samples, 1), data.num_classes - 1);
+      l[i] = sample_classes[std::min<int64_t>(i * n_classes / std::max<int64_t>(o.samples, 1), n_classes - 1)];
     labels = ops::to(tensor(l), device);
-    field = fm::guided_field(sample_model, labels, null_label, o.cfg_scale);
+    field = fm::guided_field(sample_model, labels, null_label, o.cfg_scale, o.cfg_until);
   } else {
     field = fm::as_field(sample_model);
   }
@@ -441,15 +478,24 @@ int run(ImageOptions o) {
     // numbers, so the training stream (and a resumed run) is untouched.
     Judge judge = load_judge(o.judge);
     Generator judge_gen(static_cast<uint64_t>(o.seed) + 3000);
-    const JudgeScores js = judge_samples(*judge.model, images, labels, load("test"), judge_gen);
+    const JudgeScores js =
+        judge_samples(*judge.model, images, labels, o.judge_real == "test" ? with_classes(load("test")) : heldout,
+                      judge_gen);
+    metrics["judge_real"] = o.judge_real;
     metrics["frechet"] = js.frechet, metrics["frechet_floor"] = js.frechet_floor;
     metrics["frechet_ratio"] = js.frechet / js.frechet_floor;
-    fmt::print("image_flow: judge ({}): Frechet distance {:.4f}, floor {:.4f} (ratio {:.2f}) on {} images", o.judge,
-               js.frechet, js.frechet_floor, js.frechet / js.frechet_floor, js.n);
+    metrics["high_freq"] = js.high_freq, metrics["high_freq_real"] = js.high_freq_real;
+    metrics["high_freq_ratio"] = js.high_freq / js.high_freq_real;
+    fmt::print("image_flow: judge ({}): Frechet distance {:.4f} to {} {} images, floor {:.4f} (ratio {:.2f}); "
+               "high-frequency energy {:.2f}x the real images'",
+               o.judge, js.frechet, js.n, o.judge_real == "test" ? "test" : "held-out training", js.frechet_floor,
+               js.frechet / js.frechet_floor, js.high_freq / js.high_freq_real);
     if (labels.defined()) {
       metrics["class_accuracy"] = js.accuracy, metrics["judge_test_accuracy"] = judge.test_accuracy;
-      fmt::print("; class accuracy {:.2f}% (the judge scores {:.2f}% on real test images)", 100 * js.accuracy,
-                 100 * judge.test_accuracy);
+      metrics["real_accuracy"] = js.real_accuracy;
+      fmt::print("; class accuracy {:.2f}% (the judge scores {:.2f}% on the {} real images, {:.2f}% on the whole "
+                 "test split)",
+                 100 * js.accuracy, 100 * js.real_accuracy, js.n, 100 * judge.test_accuracy);
     }
     fmt::print("\n");
   }

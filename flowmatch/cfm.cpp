@@ -40,13 +40,17 @@ VectorField as_field(const Model& model, const Tensor& labels) {
   return [model, labels](double t, const Tensor& x) { return model(batch_time(t, x), x, labels); };
 }
 
-VectorField guided_field(const Model& model, const Tensor& labels, int64_t null_label, double w) {
+VectorField guided_field(const Model& model, const Tensor& labels, int64_t null_label, double w, double until) {
   RILL_CHECK(labels.defined() && labels.dtype() == DType::Int64, "guided_field: needs int64 labels, one per sample");
+  const Tensor null_labels = full(labels.shape(), static_cast<double>(null_label), labels.options());
+  const Tensor both_labels = ops::cat({labels, null_labels}, 0);  // [2B]: the conditional rows, then the null ones
   return [=](double t, const Tensor& x) {
-    const Tensor tb = batch_time(t, x);
-    const Tensor cond = model(tb, x, labels);
-    if (w == 1.0) return cond;
-    const Tensor uncond = model(tb, x, full(labels.shape(), static_cast<double>(null_label), labels.options()));
+    if (w == 1.0 || t > until) return model(batch_time(t, x), x, labels);  // the plain conditional field
+    // Both halves in one forward pass of 2B rows (one pass of weights through the cache,
+    // GEMMs twice as wide), then split: rows [0, B) conditional, [B, 2B) unconditional.
+    const int64_t b = x.size(0);
+    const Tensor v = model(full({2 * b}, t, x.options()), ops::cat({x, x}, 0), both_labels);
+    const Tensor cond = ops::narrow(v, 0, 0, b), uncond = ops::narrow(v, 0, b, b);
     return ops::add(uncond, ops::mul(ops::sub(cond, uncond), w));
   };
 }

@@ -51,8 +51,12 @@ Tensor cfm_loss(const Model& model, const CFMOptions& options, const Tensor& x0,
                 Generator* gen = nullptr, const Tensor& labels = {});
 
 // Classifier-free guidance: v = v(x | null) + w (v(x | y) - v(x | null)). w = 1 is the
-// plain conditional field, w = 0 the unconditional one.
-VectorField guided_field(const Model& model, const Tensor& labels, int64_t null_label, double w);
+// plain conditional field, w = 0 the unconditional one. Guidance acts on t <= until only;
+// later the field is the plain conditional one (one pass instead of two): with until < 1
+// the last stretch before the data (t -> 1) is left unguided, where guidance only
+// sharpens pixel-level detail (docs/flow-matching.md, "Guidance and speckle").
+// Both halves run as one forward pass of 2B rows.
+VectorField guided_field(const Model& model, const Tensor& labels, int64_t null_label, double w, double until = 1.0);
 // A model without labels as an ODE field (times broadcast to the batch).
 VectorField as_field(const Model& model, const Tensor& labels = {});
 

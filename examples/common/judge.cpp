@@ -57,25 +57,44 @@ Tensor judge_predictions(nn::ImageClassifier& judge, const Tensor& images, int64
   return in_batches(images, batch, [&](const Tensor& x) { return ops::argmax(judge(x), 1); });
 }
 
+double high_frequency_energy(const Tensor& images) {
+  RILL_CHECK(images.dim() == 4 && images.size(2) >= 3 && images.size(3) >= 3,
+             "high_frequency_energy: needs images [N, C, H, W] of at least 3x3, got {}", images.shape());
+  const Tensor x = ops::to(ops::to(images, Device::cpu()), DType::Float64);
+  const int64_t h = x.size(2), w = x.size(3);
+  const auto crop = [&](int64_t di, int64_t dj) {  // x[:, :, 1+di : h-1+di, 1+dj : w-1+dj]
+    return ops::narrow(ops::narrow(x, 2, 1 + di, h - 2), 3, 1 + dj, w - 2);
+  };
+  const Tensor lap = ops::sub(ops::mul(crop(0, 0), 4.0),
+                              ops::add(ops::add(crop(-1, 0), crop(1, 0)), ops::add(crop(0, -1), crop(0, 1))));
+  return ops::mean(ops::mul(lap, lap)).item();
+}
+
 JudgeScores judge_samples(nn::ImageClassifier& judge, const Tensor& samples, const Tensor& labels,
-                          const data::ImageDataset& test, Generator& gen) {
+                          const data::ImageDataset& real, Generator& gen) {
   JudgeScores s;
   s.n = samples.size(0);
-  RILL_CHECK(s.n >= 2 && 2 * s.n <= test.count,
-             "judge: {} samples need {} real test images for the floor (two disjoint sets), the test split has {}", s.n,
-             2 * s.n, test.count);
-  // Two disjoint random sets of n test images: A is compared with the samples, A with B is the floor.
-  const std::vector<int64_t> perm = randperm(test.count, DType::Int64, &gen).to_vector<int64_t>();
+  RILL_CHECK(s.n >= 2 && 2 * s.n <= real.count,
+             "judge: {} samples need {} real images for the floor (two disjoint sets), the reference set has {}", s.n,
+             2 * s.n, real.count);
+  // Two disjoint random sets of n real images: A is compared with the samples, A with B is the floor.
+  const std::vector<int64_t> perm = randperm(real.count, DType::Int64, &gen).to_vector<int64_t>();
   std::vector<int64_t> a(perm.begin(), perm.begin() + s.n), b(perm.begin() + s.n, perm.begin() + 2 * s.n);
   const Tensor clamped = ops::clamp(ops::to(ops::to(samples, Device::cpu()), DType::Float32), -1.0, 1.0);
-  const Tensor fa = ops::to(judge_features(judge, dataset_images(test, a)), DType::Float64);
-  const Tensor fb = ops::to(judge_features(judge, dataset_images(test, b)), DType::Float64);
+  const Tensor real_a = dataset_images(real, a);
+  const Tensor fa = ops::to(judge_features(judge, real_a), DType::Float64);
+  const Tensor fb = ops::to(judge_features(judge, dataset_images(real, b)), DType::Float64);
   const Tensor fs = ops::to(judge_features(judge, clamped), DType::Float64);
   s.frechet = flowmatch::frechet_distance(fs, fa);
   s.frechet_floor = flowmatch::frechet_distance(fb, fa);
+  s.high_freq = high_frequency_energy(clamped), s.high_freq_real = high_frequency_energy(real_a);
   if (labels.defined()) {
     const Tensor hit = ops::eq(judge_predictions(judge, clamped), ops::to(labels, Device::cpu()));
     s.accuracy = ops::mean(ops::to(hit, DType::Float64)).item();
+    std::vector<int64_t> real_labels;
+    for (const int64_t i : a) real_labels.push_back(real.labels[static_cast<size_t>(i)]);
+    const Tensor real_hit = ops::eq(judge_predictions(judge, real_a), tensor(real_labels));
+    s.real_accuracy = ops::mean(ops::to(real_hit, DType::Float64)).item();
   }
   return s;
 }

@@ -41,15 +41,25 @@ Tensor dataset_images(const data::ImageDataset& data, const std::vector<int64_t>
 Tensor judge_features(nn::ImageClassifier& judge, const Tensor& images, int64_t batch = 500);
 Tensor judge_predictions(nn::ImageClassifier& judge, const Tensor& images, int64_t batch = 500);
 
+// High-frequency energy of images [N, C, H, W]: the mean square of the 4-neighbour
+// Laplacian 4 x[i,j] - x[i-1,j] - x[i+1,j] - x[i,j-1] - x[i,j+1] over interior pixels
+// (values in [-1, 1]). Flat regions give 0, edges some, pixel noise ("speckle") the most;
+// a sample set's energy over a real set's says how much more fine detail the samples
+// carry than real images do (1: as much).
+double high_frequency_energy(const Tensor& images);
+
 struct JudgeScores {
   int64_t n = 0;
   double frechet = NAN, frechet_floor = NAN;
-  double accuracy = NAN;  // NaN when no labels were given
+  double accuracy = NAN;       // NaN when no labels were given
+  double real_accuracy = NAN;  // the judge's accuracy on real set A: what accuracy to expect of perfect samples
+  double high_freq = NAN, high_freq_real = NAN;  // high_frequency_energy of the samples, of real set A
 };
 
-// Scores `samples` ([n, C, H, W] in [-1, 1]; clamped) against the real `test` split; the
-// two disjoint real sets of the floor are drawn from gen (n <= test.count / 2).
+// Scores `samples` ([n, C, H, W] in [-1, 1]; clamped) against `real` images (the test
+// split, or for choosing settings a held-out part of the training split); the two
+// disjoint real sets of the floor are drawn from gen (n <= real.count / 2).
 JudgeScores judge_samples(nn::ImageClassifier& judge, const Tensor& samples, const Tensor& labels,
-                          const data::ImageDataset& test, Generator& gen);
+                          const data::ImageDataset& real, Generator& gen);
 
 }  // namespace rill::examples

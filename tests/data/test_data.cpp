@@ -7,6 +7,7 @@
 
 #include "data/cifar10.h"
 #include "data/idx.h"
+#include "data/image_dataset.h"
 #include "data/loader.h"
 #include "data/toy2d.h"
 #include "helpers.h"
@@ -167,6 +168,28 @@ TEST_CASE("the real Fashion-MNIST from Debian's dataset-fashion-mnist reads as 6
   std::vector<int64_t> per_class(10, 0);
   for (int64_t l : train.labels) ++per_class[l];
   for (int64_t c : per_class) CHECK(c == 6000);  // Fashion-MNIST is balanced
+}
+
+TEST_CASE("image datasets: slice keeps a range of images, of_classes the images of some classes", "[data]") {
+  // Five 1x1x2 images: pixels (10 i, 10 i + 1), labels 3, 1, 3, 0, 1.
+  ImageDataset d;
+  d.count = 5, d.channels = 1, d.height = 1, d.width = 2, d.num_classes = 4;
+  for (uint8_t i = 0; i < 5; ++i) d.pixels.insert(d.pixels.end(), {uint8_t(10 * i), uint8_t(10 * i + 1)});
+  d.labels = {3, 1, 3, 0, 1};
+  const ImageDataset mid = slice(d, 1, 3);
+  CHECK(mid.count == 2);
+  CHECK(mid.pixels == std::vector<uint8_t>{10, 11, 20, 21});
+  CHECK(mid.labels == std::vector<int64_t>{1, 3});
+  CHECK(mid.num_classes == 4);
+  CHECK_THROWS_WITH(slice(d, 3, 6), Catch::Contains("slice: images [3, 6) of a dataset of 5 images"));
+  CHECK_THROWS_WITH(slice(d, 2, 2), Catch::Contains("slice: images [2, 2)"));
+  const ImageDataset some = of_classes(d, {1, 0});  // images 1, 3, 4 in their order, labels kept
+  CHECK(some.count == 3);
+  CHECK(some.pixels == std::vector<uint8_t>{10, 11, 30, 31, 40, 41});
+  CHECK(some.labels == std::vector<int64_t>{1, 0, 1});
+  CHECK(some.num_classes == 4);
+  CHECK_THROWS_WITH(of_classes(d, {4}), Catch::Contains("of_classes: class 4 of a dataset with classes 0..3"));
+  CHECK_THROWS_WITH(of_classes(d, {2}), Catch::Contains("none of the 5 images has one of the classes given"));
 }
 
 TEST_CASE("CIFAR-10 reader: exactly 10000 records per file, labels, truncation", "[data]") {

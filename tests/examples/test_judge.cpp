@@ -69,6 +69,7 @@ TEST_CASE("judge: near the floor for real images, far above it for wrong ones, a
   INFO("real: Frechet " << good.frechet << ", floor " << good.frechet_floor << ", accuracy " << good.accuracy);
   CHECK(good.n == 100);
   CHECK(good.accuracy == 1.0);
+  CHECK(good.real_accuracy == 1.0);  // (the judge's accuracy on the real set it compared with)
   CHECK(good.frechet < 3 * good.frechet_floor);
   // Wrong samples: all of one class (the distribution's other half missing), and noise.
   std::vector<int64_t> zeros_only;
@@ -81,6 +82,8 @@ TEST_CASE("judge: near the floor for real images, far above it for wrong ones, a
   const examples::JudgeScores noise =
       examples::judge_samples(judge, ops::sub(ops::mul(rand({100, 1, 8, 8}, {}, &gen), 2.0), 1.0), Tensor(), test, gen);
   CHECK(noise.frechet > 10 * good.frechet_floor);
+  // Uniform noise carries far more pixel-level energy than the real images it is compared with.
+  CHECK(noise.high_freq > 2 * noise.high_freq_real);
   // Swapped labels: the judge disagrees with every one.
   const examples::JudgeScores swapped =
       examples::judge_samples(judge, real, ops::sub(ones({100}, DType::Int64), real_labels), test, gen);
@@ -88,7 +91,22 @@ TEST_CASE("judge: near the floor for real images, far above it for wrong ones, a
   // Too few real images for a floor of 300 vs 300.
   CHECK_THROWS_WITH(examples::judge_samples(judge, examples::dataset_images(test, std::vector<int64_t>(300, 0)),
                                             Tensor(), test, gen),
-                    Catch::Contains("300 samples need 600 real test images"));
+                    Catch::Contains("300 samples need 600 real images"));
+}
+
+TEST_CASE("high_frequency_energy is the mean square of the 4-neighbour Laplacian over interior pixels",
+          "[examples][judge]") {
+  // Constant: 0. One bright pixel in the middle of a 3x3 image: the only interior pixel has
+  // Laplacian 4 * 1 - 0 = 4, so 16. A +-1 checkerboard: every interior pixel 4 x - 4 (-x) = 8 x, so 64.
+  CHECK(examples::high_frequency_energy(full({2, 1, 5, 6}, 0.3)) == 0.0);
+  CHECK(examples::high_frequency_energy(tensor(std::vector<float>{0, 0, 0, 0, 1, 0, 0, 0, 0}, {1, 1, 3, 3})) == 16.0);
+  std::vector<float> board(2 * 4 * 5);
+  for (int c = 0; c < 2; ++c)
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 5; ++j) board[(c * 4 + i) * 5 + j] = (i + j) % 2 ? 1.0f : -1.0f;
+  CHECK(examples::high_frequency_energy(tensor(board, {1, 2, 4, 5})) == 64.0);
+  CHECK_THROWS_WITH(examples::high_frequency_energy(zeros({3, 1, 2, 8})),
+                    Catch::Contains("needs images [N, C, H, W] of at least 3x3"));
 }
 
 TEST_CASE("judge program writes judge.safetensors, and image_flow --judge reports Frechet and class accuracy",
@@ -105,13 +123,54 @@ TEST_CASE("judge program writes judge.safetensors, and image_flow --judge report
   CHECK(judge.model->width == 8);
   CHECK(judge.test_accuracy == Approx(acc).margin(1e-6));
   run(dir, image_flow("mnist") + " --data " + data.string() + " --out " + (dir / "run").string() +
-               " --steps 2 --batch 4 --base 8 --samples 4 --nfe 1 --conditional --threads 1 --judge " +
+               " --steps 2 --batch 4 --base 8 --samples 4 --nfe 1 --conditional --threads 1 --time logit-normal --judge " +
                (dir / "judge" / "judge.safetensors").string());
+  CHECK(read_json(dir / "run" / "config.json").at("time") == "logit-normal");
   const auto m = read_json(dir / "run" / "metrics.json");
   for (const char* key : {"frechet", "frechet_floor", "class_accuracy", "judge_test_accuracy"}) {
     INFO(key);
     CHECK(std::isfinite(m.at(key).get<double>()));
   }
+  for (const char* key : {"high_freq", "high_freq_real", "high_freq_ratio"}) {
+    INFO(key);
+    CHECK(m.at(key).get<double>() > 0);
+  }
+  CHECK(m.at("judge_real") == "test");
+  // --judge-real heldout compares with the training images after the first --limit: with
+  // --limit 4 of 12, eight images (two sets of four); with --limit 10 only two are left.
+  const std::string sample = image_flow("mnist") + " --data " + data.string() + " --out " + (dir / "run").string() +
+                             " --sample-only --base 8 --samples 4 --nfe 2 --cfg-until 0.4 --conditional --threads 1 --judge " +
+                             (dir / "judge" / "judge.safetensors").string() + " --judge-real heldout";
+  run(dir, sample + " --limit 4");
+  const auto h = read_json(dir / "run" / "metrics.json");
+  CHECK(h.at("judge_real") == "heldout");
+  CHECK(std::isfinite(h.at("frechet_ratio").get<double>()));
+  const Outcome few = run_status(dir, sample + " --limit 10");
+  INFO(few.output);
+  CHECK(few.status != 0);
+  CHECK(few.output.find("4 samples need 8 real images for the floor (two disjoint sets), the reference set has 2") !=
+        std::string::npos);
+  const Outcome no_limit = run_status(dir, sample);
+  INFO(no_limit.output);
+  CHECK(no_limit.status != 0);
+  CHECK(no_limit.output.find("--judge-real heldout compares with the training images after the first --limit N") !=
+        std::string::npos);
+  // --classes: a derived dataset. Of the 12 images (labels i % 10), classes 0-3 hold 6;
+  // --limit 2 trains on two and judges by the other four.
+  const Outcome sub = run_status(dir, image_flow("mnist") + " --data " + data.string() + " --out " +
+                                          (dir / "sub").string() +
+                                          " --steps 1 --batch 2 --base 8 --samples 2 --nfe 1 --conditional --threads 1 "
+                                          "--classes 0,1,2,3 --limit 2 --judge-real heldout --judge " +
+                                          (dir / "judge" / "judge.safetensors").string());
+  INFO(sub.output);
+  CHECK(sub.status == 0);
+  CHECK(sub.output.find("2 training images of 1x28x28 from " + data.string() + " (classes 0,1,2,3)") !=
+        std::string::npos);
+  CHECK(sub.output.find("to 2 held-out training images") != std::string::npos);
+  const Outcome bad_class = run_status(dir, image_flow("mnist") + " --data " + data.string() + " --out " +
+                                                (dir / "sub").string() + " --steps 1 --classes 3,12 --threads 1");
+  CHECK(bad_class.status != 0);
+  CHECK(bad_class.output.find("of_classes: class 12 of a dataset with classes 0..9") != std::string::npos);
   // A file that is not a judge is refused, naming it.
   CHECK_THROWS_WITH(examples::load_judge((dir / "run" / "model.safetensors").string()),
                     Catch::Contains("holds a UNet, not an ImageClassifier"));

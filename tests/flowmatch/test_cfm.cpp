@@ -65,6 +65,10 @@ TEST_CASE("guided fields mix the conditional and the unconditional velocity", "[
                 {1 * (10 + 3 * -9.0), 2 * (10 + 3 * -9.0), 3 * (10 + 3 * -8.0), 4 * (10 + 3 * -8.0)});
   require_close(guided_field(model, labels, 9, 1.0)(0.5, x), {1, 2, 6, 8});
   require_close(guided_field(model, labels, 9, 0.0)(0.5, x), {10, 20, 30, 40});
+  // Guidance on t <= until only: at t = 0.5 <= 0.5 guided, after it the conditional field.
+  require_close(guided_field(model, labels, 9, 3.0, 0.5)(0.5, x),
+                {1 * (10 + 3 * -9.0), 2 * (10 + 3 * -9.0), 3 * (10 + 3 * -8.0), 4 * (10 + 3 * -8.0)});
+  require_close(guided_field(model, labels, 9, 3.0, 0.5)(0.75, x), {1, 2, 6, 8});
 }
 
 TEST_CASE("reflow pairs are (x0, ODE(x0)) - dequantisation stays in the pixel's bin", "[flowmatch][cfm]") {
