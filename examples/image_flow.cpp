@@ -486,10 +486,11 @@ int run(ImageOptions o) {
     metrics["frechet_ratio"] = js.frechet / js.frechet_floor;
     metrics["high_freq"] = js.high_freq, metrics["high_freq_real"] = js.high_freq_real;
     metrics["high_freq_ratio"] = js.high_freq / js.high_freq_real;
+    metrics["speckle"] = js.speckle, metrics["speckle_real"] = js.speckle_real;
     fmt::print("image_flow: judge ({}): Frechet distance {:.4f} to {} {} images, floor {:.4f} (ratio {:.2f}); "
-               "high-frequency energy {:.2f}x the real images'",
+               "high-frequency energy {:.2f}x the real images', background speckle {:.4f} (real {:.4f})",
                o.judge, js.frechet, js.n, o.judge_real == "test" ? "test" : "held-out training", js.frechet_floor,
-               js.frechet / js.frechet_floor, js.high_freq / js.high_freq_real);
+               js.frechet / js.frechet_floor, js.high_freq / js.high_freq_real, js.speckle, js.speckle_real);
     if (labels.defined()) {
       metrics["class_accuracy"] = js.accuracy, metrics["judge_test_accuracy"] = judge.test_accuracy;
       metrics["real_accuracy"] = js.real_accuracy;

@@ -70,6 +70,28 @@ double high_frequency_energy(const Tensor& images) {
   return ops::mean(ops::mul(lap, lap)).item();
 }
 
+double background_speckle(const Tensor& images, double dark) {
+  RILL_CHECK(images.dim() == 4 && images.size(2) >= 3 && images.size(3) >= 3,
+             "background_speckle: needs images [N, C, H, W] of at least 3x3, got {}", images.shape());
+  const std::vector<double> x = ops::to(ops::to(images, Device::cpu()), DType::Float64)
+                                    .to_vector<double>();
+  const int64_t planes = images.size(0) * images.size(1), h = images.size(2), w = images.size(3);
+  double sum = 0;
+  int64_t count = 0;
+  for (int64_t p = 0; p < planes; ++p) {
+    const double* v = x.data() + p * h * w;
+    for (int64_t i = 1; i + 1 < h; ++i)
+      for (int64_t j = 1; j + 1 < w; ++j) {
+        const double up = v[(i - 1) * w + j], down = v[(i + 1) * w + j], left = v[i * w + j - 1],
+                     right = v[i * w + j + 1];
+        if (up >= dark || down >= dark || left >= dark || right >= dark) continue;  // not background
+        const double lap = 4 * v[i * w + j] - up - down - left - right;
+        sum += lap * lap, ++count;
+      }
+  }
+  return count > 0 ? sum / static_cast<double>(count) : 0.0;
+}
+
 JudgeScores judge_samples(nn::ImageClassifier& judge, const Tensor& samples, const Tensor& labels,
                           const data::ImageDataset& real, Generator& gen) {
   JudgeScores s;
@@ -88,6 +110,7 @@ JudgeScores judge_samples(nn::ImageClassifier& judge, const Tensor& samples, con
   s.frechet = flowmatch::frechet_distance(fs, fa);
   s.frechet_floor = flowmatch::frechet_distance(fb, fa);
   s.high_freq = high_frequency_energy(clamped), s.high_freq_real = high_frequency_energy(real_a);
+  s.speckle = background_speckle(clamped), s.speckle_real = background_speckle(real_a);
   if (labels.defined()) {
     const Tensor hit = ops::eq(judge_predictions(judge, clamped), ops::to(labels, Device::cpu()));
     s.accuracy = ops::mean(ops::to(hit, DType::Float64)).item();

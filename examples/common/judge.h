@@ -48,12 +48,19 @@ Tensor judge_predictions(nn::ImageClassifier& judge, const Tensor& images, int64
 // carry than real images do (1: as much).
 double high_frequency_energy(const Tensor& images);
 
+// Speckle: the same squared Laplacian, averaged only over interior pixels whose four
+// neighbours are all dark (below `dark`, on the [-1, 1] scale): pixels in the background.
+// Real MNIST-like backgrounds are flat, so real images score near 0 there; stray pixels or
+// a grainy background in generated ones raise it. 0 when no pixel qualifies.
+double background_speckle(const Tensor& images, double dark = -0.5);
+
 struct JudgeScores {
   int64_t n = 0;
   double frechet = NAN, frechet_floor = NAN;
   double accuracy = NAN;       // NaN when no labels were given
   double real_accuracy = NAN;  // the judge's accuracy on real set A: what accuracy to expect of perfect samples
   double high_freq = NAN, high_freq_real = NAN;  // high_frequency_energy of the samples, of real set A
+  double speckle = NAN, speckle_real = NAN;      // background_speckle of the samples, of real set A
 };
 
 // Scores `samples` ([n, C, H, W] in [-1, 1]; clamped) against `real` images (the test

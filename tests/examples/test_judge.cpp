@@ -105,6 +105,15 @@ TEST_CASE("high_frequency_energy is the mean square of the 4-neighbour Laplacian
     for (int i = 0; i < 4; ++i)
       for (int j = 0; j < 5; ++j) board[(c * 4 + i) * 5 + j] = (i + j) % 2 ? 1.0f : -1.0f;
   CHECK(examples::high_frequency_energy(tensor(board, {1, 2, 4, 5})) == 64.0);
+  // Speckle counts only pixels whose four neighbours are dark: in a -1 background with one
+  // bright pixel (value 1) at (2, 2) of a 5x5 image, the pixels qualifying are the 9 interior
+  // ones except the four next to it; the bright one has Laplacian 4 * 1 + 4 = 8 (64), the
+  // other four qualifying ones (the diagonal neighbours) 0: mean 64 / 5.
+  std::vector<float> dot(25, -1.0f);
+  dot[2 * 5 + 2] = 1.0f;
+  CHECK(examples::background_speckle(tensor(dot, {1, 1, 5, 5})) == Approx(64.0 / 5));
+  CHECK(examples::background_speckle(full({1, 1, 5, 5}, 0.5)) == 0.0);  // nothing dark: no pixel counts
+  CHECK(examples::background_speckle(full({1, 1, 5, 5}, -1.0)) == 0.0);  // flat background
   CHECK_THROWS_WITH(examples::high_frequency_energy(zeros({3, 1, 2, 8})),
                     Catch::Contains("needs images [N, C, H, W] of at least 3x3"));
 }
@@ -131,7 +140,7 @@ TEST_CASE("judge program writes judge.safetensors, and image_flow --judge report
     INFO(key);
     CHECK(std::isfinite(m.at(key).get<double>()));
   }
-  for (const char* key : {"high_freq", "high_freq_real", "high_freq_ratio"}) {
+  for (const char* key : {"high_freq", "high_freq_real", "high_freq_ratio", "speckle"}) {
     INFO(key);
     CHECK(m.at(key).get<double>() > 0);
   }
