@@ -56,9 +56,9 @@ namespace fm = rill::flowmatch;
 namespace {
 
 struct ImageOptions {
-  std::string preset = "mnist", out, data, path = "ot", solver = "euler", schedule = "cosine", device = "cpu",
+  std::string preset = "mnist", out, data, path = "ot", solver = "midpoint", schedule = "cosine", device = "cpu",
               ot_scope = "global", judge, judge_real = "test", time = "logit-normal";
-  int64_t steps = 2000, batch = 64, samples = 100, nfe = 50, seed = 0, save_every = 250, stop_after = 0, limit = 0,
+  int64_t steps = 2000, batch = 64, samples = 100, nfe = 20, seed = 0, save_every = 250, stop_after = 0, limit = 0,
           base = 32, bpd = 0, sample_every = 0, val_batch = 256, val_every = 50;
   int threads = 0;
   double minutes = 0;
