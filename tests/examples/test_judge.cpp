@@ -132,7 +132,7 @@ TEST_CASE("judge program writes judge.safetensors, and image_flow --judge report
   CHECK(judge.model->width == 8);
   CHECK(judge.test_accuracy == Approx(acc).margin(1e-6));
   run(dir, image_flow("mnist") + " --data " + data.string() + " --out " + (dir / "run").string() +
-               " --steps 2 --batch 4 --base 8 --samples 4 --nfe 1 --conditional --threads 1 --time logit-normal --judge " +
+               " --steps 2 --batch 4 --base 8 --samples 4 --solver euler --nfe 1 --conditional --threads 1 --time logit-normal --judge " +
                (dir / "judge" / "judge.safetensors").string());
   CHECK(read_json(dir / "run" / "config.json").at("time") == "logit-normal");
   const auto m = read_json(dir / "run" / "metrics.json");
@@ -168,7 +168,7 @@ TEST_CASE("judge program writes judge.safetensors, and image_flow --judge report
   // --limit 2 trains on two and judges by the other four.
   const Outcome sub = run_status(dir, image_flow("mnist") + " --data " + data.string() + " --out " +
                                           (dir / "sub").string() +
-                                          " --steps 1 --batch 2 --base 8 --samples 2 --nfe 1 --conditional --threads 1 "
+                                          " --steps 1 --batch 2 --base 8 --samples 2 --solver euler --nfe 1 --conditional --threads 1 "
                                           "--classes 0,1,2,3 --limit 2 --judge-real heldout --judge " +
                                           (dir / "judge" / "judge.safetensors").string());
   INFO(sub.output);

@@ -247,7 +247,7 @@ TEST_CASE("image_flow --conditional --samples 120: every class in the grid, vali
   write_tiny_mnist(dir / "data");
   const fs::path out = dir / "run";
   run(dir, image_flow("mnist") + " --data " + (dir / "data").string() + " --out " + out.string() +
-               " --conditional --steps 4 --batch 4 --base 8 --samples 120 --nfe 1 --threads 1"
+               " --conditional --steps 4 --batch 4 --base 8 --samples 120 --solver euler --nfe 1 --threads 1"
                " --val-every 2 --sample-every 2");
   // 120 samples in class blocks of 12: the first 100 would hold classes 0..8 only. One row
   // per class: the title, then 10 rows of 2x enlarged 28-pixel images.

@@ -126,7 +126,7 @@ TEST_CASE("image_flow --preset mnist: a short conditional run on tiny IDX files"
   // constant learning rate, so that the first, shorter run has the same schedule)
   // (with a negative seed, which the checkpoint stores as an unsigned number).
   const std::string common = image_flow("mnist") + " --data " + data.string() +
-                             " --batch 4 --base 8 --samples 2 --nfe 1 --threads 1 --seed -3 --schedule constant --out ";
+                             " --batch 4 --base 8 --samples 2 --solver euler --nfe 1 --threads 1 --seed -3 --schedule constant --out ";
   run(dir, common + (dir / "straight").string() + " --steps 4");
   run(dir, common + (dir / "resumed").string() + " --steps 2");
   run(dir, common + (dir / "resumed").string() + " --steps 4 --resume");
@@ -186,7 +186,7 @@ TEST_CASE("image_flow --method meanflow: conditional one-step runs, resume and s
   // A CFM checkpoint is not a MeanFlow one (the second time's weights are missing), and
   // MeanFlow trains on the straight path only.
   run(dir, image_flow("mnist") + " --data " + data.string() +
-               " --conditional --batch 4 --base 8 --samples 2 --nfe 1 --threads 1 --steps 1 --out " +
+               " --conditional --batch 4 --base 8 --samples 2 --solver euler --nfe 1 --threads 1 --steps 1 --out " +
                (dir / "cfm").string());
   CHECK(std::system((common + (dir / "cfm").string() + " --steps 1 --sample-only > /dev/null 2>&1").c_str()) != 0);
   CHECK(std::system((common + (dir / "bad").string() + " --steps 1 --path sb > /dev/null 2>&1").c_str()) != 0);

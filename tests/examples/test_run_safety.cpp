@@ -251,7 +251,7 @@ TEST_CASE("image_flow --conditional: stopped and resumed (cosine, 2 threads) equ
   const fs::path dir = temp_dir("resume_mnist");
   write_tiny_mnist(dir / "data");
   const std::string common = image_flow("mnist") + " --data " + (dir / "data").string() +
-                             " --conditional --batch 4 --base 8 --samples 2 --nfe 1 --threads 2 --schedule cosine"
+                             " --conditional --batch 4 --base 8 --samples 2 --solver euler --nfe 1 --threads 2 --schedule cosine"
                              " --steps 6 --save-every 2 --val-every 2 --sample-every 2 --out ";
   run(dir, common + (dir / "straight").string());
   run(dir, common + (dir / "resumed").string() + " --stop-after 3");
