@@ -154,7 +154,7 @@ void add_options(CLI::App& app, ImageOptions& o) {
       ->capture_default_str()
       ->check(at_least(0));
   app.add_option("--judge", o.judge,
-                 "judge.safetensors from the judge program: report the samples' Frechet distance to real test images, "
+                 "judge.safetensors from the judge program: report the samples' Frechet distance to real images (--judge-real), "
                  "its two-real-sets floor and (conditional) class accuracy in metrics.json")
       ->check(CLI::ExistingFile);
   app.add_option("--judge-real", o.judge_real,

@@ -57,24 +57,14 @@ Tensor judge_predictions(nn::ImageClassifier& judge, const Tensor& images, int64
   return in_batches(images, batch, [&](const Tensor& x) { return ops::argmax(judge(x), 1); });
 }
 
-double high_frequency_energy(const Tensor& images) {
+namespace {
+// The mean of the squared 4-neighbour Laplacian 4 x[i,j] - x[i-1,j] - x[i+1,j] - x[i,j-1] -
+// x[i,j+1] over the interior pixels of every plane of images [N, C, H, W]; with
+// dark_only, only over those whose four neighbours are all below `dark` (0 if none are).
+double mean_square_laplacian(const char* what, const Tensor& images, bool dark_only, double dark) {
   RILL_CHECK(images.dim() == 4 && images.size(2) >= 3 && images.size(3) >= 3,
-             "high_frequency_energy: needs images [N, C, H, W] of at least 3x3, got {}", images.shape());
-  const Tensor x = ops::to(ops::to(images, Device::cpu()), DType::Float64);
-  const int64_t h = x.size(2), w = x.size(3);
-  const auto crop = [&](int64_t di, int64_t dj) {  // x[:, :, 1+di : h-1+di, 1+dj : w-1+dj]
-    return ops::narrow(ops::narrow(x, 2, 1 + di, h - 2), 3, 1 + dj, w - 2);
-  };
-  const Tensor lap = ops::sub(ops::mul(crop(0, 0), 4.0),
-                              ops::add(ops::add(crop(-1, 0), crop(1, 0)), ops::add(crop(0, -1), crop(0, 1))));
-  return ops::mean(ops::mul(lap, lap)).item();
-}
-
-double background_speckle(const Tensor& images, double dark) {
-  RILL_CHECK(images.dim() == 4 && images.size(2) >= 3 && images.size(3) >= 3,
-             "background_speckle: needs images [N, C, H, W] of at least 3x3, got {}", images.shape());
-  const std::vector<double> x = ops::to(ops::to(images, Device::cpu()), DType::Float64)
-                                    .to_vector<double>();
+             "{}: needs images [N, C, H, W] of at least 3x3, got {}", what, images.shape());
+  const std::vector<double> x = ops::to(ops::to(images, Device::cpu()), DType::Float64).to_vector<double>();
   const int64_t planes = images.size(0) * images.size(1), h = images.size(2), w = images.size(3);
   double sum = 0;
   int64_t count = 0;
@@ -84,12 +74,21 @@ double background_speckle(const Tensor& images, double dark) {
       for (int64_t j = 1; j + 1 < w; ++j) {
         const double up = v[(i - 1) * w + j], down = v[(i + 1) * w + j], left = v[i * w + j - 1],
                      right = v[i * w + j + 1];
-        if (up >= dark || down >= dark || left >= dark || right >= dark) continue;  // not background
+        if (dark_only && (up >= dark || down >= dark || left >= dark || right >= dark)) continue;  // not background
         const double lap = 4 * v[i * w + j] - up - down - left - right;
         sum += lap * lap, ++count;
       }
   }
   return count > 0 ? sum / static_cast<double>(count) : 0.0;
+}
+}  // namespace
+
+double high_frequency_energy(const Tensor& images) {
+  return mean_square_laplacian("high_frequency_energy", images, false, 0.0);
+}
+
+double background_speckle(const Tensor& images, double dark) {
+  return mean_square_laplacian("background_speckle", images, true, dark);
 }
 
 JudgeScores judge_samples(nn::ImageClassifier& judge, const Tensor& samples, const Tensor& labels,
