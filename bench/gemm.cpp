@@ -4,6 +4,8 @@
 // the batch loop. For each shape this times
 //   raw:    cblas_sgemm on preallocated buffers (one call per batch element)
 //   tensor: ops::matmul(a, b), allocating its output each call, as a training step would
+//   own:    rill's own GEMM (tensor/cpu/sgemm.h, gemm_nn with B's rows as pointers) on the
+//           same buffers, the micro-kernel chosen from the CPU's flags, whatever OpenBLAS picks
 // and prints GFLOP/s (2 M N K B flops per product) and the overhead of the tensor layer.
 //
 // Shapes: a square 1024^3, and the GEMMs of the MNIST U-Net's convolutions
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "tensor/cpu/sgemm.h"
 #include "tensor/ops.h"
 
 using namespace rill;
@@ -57,8 +60,9 @@ int main(int argc, char** argv) {
       {"conv 14x14 64->64 fwd", 64, 576, 196, 64, false},     {"conv 7x7 64->64 fwd", 64, 576, 49, 64, false},
       {"conv 28x28 32->32 dX (w^T)", 288, 32, 784, 64, true},
   };
-  fmt::print("{:<28} {:>5} {:>5} {:>5} {:>4} {:>12} {:>12} {:>9}\n", "shape", "M", "K", "N", "B", "raw GFLOP/s",
-             "rill GFLOP/s", "overhead");
+  fmt::print("rill's own GEMM: {} micro-kernel\n\n", cpu::isa_name(cpu::gemm_isa()));
+  fmt::print("{:<28} {:>5} {:>5} {:>5} {:>4} {:>12} {:>12} {:>9} {:>12}\n", "shape", "M", "K", "N", "B", "raw GFLOP/s",
+             "rill GFLOP/s", "overhead", "own GFLOP/s");
   Generator gen(0);
   for (const Shape3& s : shapes) {
     const Tensor a =
@@ -76,7 +80,20 @@ int main(int argc, char** argv) {
     });
     const double api = seconds_per_call([&] { (void)ops::matmul(a, b); });
     const double flops = 2.0 * s.M * s.N * s.K * s.B;
-    fmt::print("{:<28} {:>5} {:>5} {:>5} {:>4} {:>12.1f} {:>12.1f} {:>8.1f}%\n", s.name, s.M, s.K, s.N, s.B,
-               flops / raw / 1e9, flops / api / 1e9, (api / raw - 1) * 100);
+    std::string own = "-";  // gemm_nn takes A row-major: the transposed-weight shape is not its case
+    if (!s.transposed_weight) {
+      std::vector<const float*> rows(static_cast<size_t>(s.B * s.K));
+      for (int64_t i = 0; i < s.B * s.K; ++i) rows[i] = pb + i * s.N;
+      const int threads = get_num_threads();
+      std::vector<float> scratch(static_cast<size_t>(cpu::gemm_scratch(s.M, s.K, threads)));
+      const double t = seconds_per_call([&] {
+        for (int64_t i = 0; i < s.B; ++i)
+          cpu::gemm_nn(s.M, s.N, s.K, pa, lda, rows.data() + i * s.K, c.data() + i * s.M * s.N, s.N, false,
+                       scratch.data(), threads);
+      });
+      own = fmt::format("{:.1f}", flops / t / 1e9);
+    }
+    fmt::print("{:<28} {:>5} {:>5} {:>5} {:>4} {:>12.1f} {:>12.1f} {:>8.1f}% {:>12}\n", s.name, s.M, s.K, s.N, s.B,
+               flops / raw / 1e9, flops / api / 1e9, (api / raw - 1) * 100, own);
   }
 }

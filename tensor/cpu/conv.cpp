@@ -1,7 +1,7 @@
 // rill CPU — convolution, lowered to GEMM one image at a time.
 //
 // Stride-1 windows (the U-Net's 3x3 convolutions) go to conv_shifted.h, which needs no
-// columns at all; this file's im2col lowering serves strided windows (downsampling),
+// columns at all (float32 on rill's own GEMMs, conv_shifted_fast.cpp); this file's im2col lowering serves strided windows (downsampling),
 // and 1x1 windows use the input itself as the columns.
 //
 // For image n, with cols = im2col(x[n]): [CK, L] (CK = C*kh*kw, L = Ho*Wo) and
@@ -22,6 +22,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/cpu/blas.h"
@@ -29,6 +30,7 @@
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/im2col.h"
 #include "tensor/cpu/parallel.h"
+#include "tensor/cpu/sgemm.h"
 
 namespace rill {
 namespace {
@@ -52,6 +54,30 @@ int conv_teams(int64_t N) { return static_cast<int>(std::clamp<int64_t>(N, 1, ge
 // The images of team `t` out of `teams`: a contiguous static block.
 std::pair<int64_t, int64_t> images_of(int t, int teams, int64_t N) { return {N * t / teams, N * (t + 1) / teams}; }
 
+// C [M, N] (+)= op(A) [M, K] @ op(B) [K, N], row-major, for this file's lowering: float32 on
+// rill's own GEMM (sgemm.h) unless the BLAS reference is asked for (conv_shifted.h), float64
+// on BLAS. `scratch`: cpu::gemm_scratch(M, K, threads) floats (unused by BLAS); threads > 1
+// splits the columns of C (one image and several threads: BLAS then threads itself).
+template <typename T>
+void lowered_gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda, const T* b,
+                  int64_t ldb, bool accumulate, T* c, int64_t ldc, float* scratch, int threads) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu::conv_gemm() == cpu::ConvGemm::rill) {
+      const cpu::MatrixView va = trans_a ? cpu::MatrixView{a, 1, lda} : cpu::MatrixView{a, lda, 1};
+      const cpu::MatrixView vb = trans_b ? cpu::MatrixView{b, 1, ldb} : cpu::MatrixView{b, ldb, 1};
+      return cpu::gemm(M, N, K, va, vb, c, ldc, accumulate, scratch, threads);
+    }
+  }
+  cpu::gemm(trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K, T(1), a, lda, b, ldb,
+            T(accumulate ? 1 : 0), c, ldc);
+}
+
+// Floats of lowered_gemm scratch for the largest of the three GEMMs of a convolution.
+int64_t gemm_scratch_floats(const ConvShape& s, int threads) {
+  return std::max({cpu::gemm_scratch(s.F, s.CK, threads), cpu::gemm_scratch(s.F, s.L, threads),
+                   cpu::gemm_scratch(s.CK, s.F, threads)});
+}
+
 template <typename T>
 void im2col_image(const T* x, const ConvShape& s, const Window2d& w, T* cols) {
   const int64_t rows = w.kernel_h * w.kernel_w * s.L;  // per channel
@@ -70,25 +96,33 @@ void col2im_image(const T* cols, const ConvShape& s, const Window2d& w, T* x) {
 void CpuBackend::conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w, const Tensor& y) {
   const ConvShape s = conv_shape(x, weight, w);
   const int teams = conv_teams(s.N);
-  if (!s.pointwise && cpu::shifted_conv_applies(w)) return cpu::shifted_conv2d(x, weight, bias, w, y, teams);
+  if (!s.pointwise && cpu::shifted_conv_applies(w)) {
+    if (x.dtype() == DType::Float32 && cpu::conv_gemm() == cpu::ConvGemm::rill)
+      return cpu::shifted_conv2d_fast(x, weight, bias, w, y, get_num_threads());
+    return cpu::shifted_conv2d(x, weight, bias, w, y, teams);
+  }
   dispatch_float(x.dtype(), "conv2d", [&]<typename T>() {
     const T* px = static_cast<const T*>(x.raw_data());
     const T* pw = static_cast<const T*>(weight.raw_data());
     const T* pb = bias.defined() ? static_cast<const T*>(bias.raw_data()) : nullptr;
     T* py = static_cast<T*>(y.raw_data());
-    // One column buffer per team, from the caching allocator (no page faults per step).
+    // One column buffer per team, from the caching allocator (no page faults per step),
+    // and the packing space of rill's GEMM.
     const Tensor scratch = Tensor::empty({s.pointwise ? 0 : teams * s.CK * s.L}, x.options());
+    const int inner = teams == 1 ? get_num_threads() : 1;  // threads inside each GEMM
+    const int64_t packing = gemm_scratch_floats(s, inner);
+    const Tensor gemm_space = Tensor::empty({teams * packing}, DType::Float32);
 #pragma omp parallel num_threads(teams) if (teams > 1)
     {
       const int t = teams > 1 ? omp_get_thread_num() : 0;
       T* cols = static_cast<T*>(scratch.raw_data()) + t * s.CK * s.L;
+      float* ps = static_cast<float*>(gemm_space.raw_data()) + t * packing;
       const auto [first, last] = images_of(t, teams, s.N);
       for (int64_t n = first; n < last; ++n) {
         const T* xn = px + n * s.C * s.H * s.W;
         if (!s.pointwise) im2col_image(xn, s, w, cols);
         T* yn = py + n * s.F * s.L;
-        cpu::gemm(CblasNoTrans, CblasNoTrans, s.F, s.L, s.CK, T(1), pw, s.CK, s.pointwise ? xn : cols, s.L, T(0), yn,
-                  s.L);
+        lowered_gemm(false, false, s.F, s.L, s.CK, pw, s.CK, s.pointwise ? xn : cols, s.L, false, yn, s.L, ps, inner);
         if (pb)
           for (int64_t f = 0; f < s.F; ++f)
             for (int64_t l = 0; l < s.L; ++l) yn[f * s.L + l] += pb[f];
@@ -101,8 +135,12 @@ void CpuBackend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Te
                                  const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias) {
   const ConvShape s = conv_shape(x, weight, w);
   const int teams = conv_teams(s.N);
-  if (!s.pointwise && cpu::shifted_conv_applies(w))
+  if (!s.pointwise && cpu::shifted_conv_applies(w)) {
+    if (x.dtype() == DType::Float32 && cpu::conv_gemm() == cpu::ConvGemm::rill)
+      return cpu::shifted_conv2d_backward_fast(grad_y, x, weight, w, grad_x, grad_weight, grad_bias,
+                                               get_num_threads());
     return cpu::shifted_conv2d_backward(grad_y, x, weight, w, grad_x, grad_weight, grad_bias, teams);
+  }
   const bool need_cols = !s.pointwise && (grad_x.defined() || grad_weight.defined());
   dispatch_float(x.dtype(), "conv2d_backward", [&]<typename T>() {
     using Acc = acc_t<T>;
@@ -113,10 +151,14 @@ void CpuBackend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Te
     // Per-team partial dW [teams, F, CK] (team 0 writes grad_weight itself) and db [teams, F].
     const Tensor partial_dw = Tensor::empty({grad_weight.defined() ? (teams - 1) * s.F * s.CK : 0}, x.options());
     std::vector<Acc> partial_db(grad_bias.defined() ? teams * s.F : 0, Acc(0));
+    const int inner = teams == 1 ? get_num_threads() : 1;  // threads inside each GEMM
+    const int64_t packing = gemm_scratch_floats(s, inner);
+    const Tensor gemm_space = Tensor::empty({teams * packing}, DType::Float32);
 #pragma omp parallel num_threads(teams) if (teams > 1)
     {
       const int t = teams > 1 ? omp_get_thread_num() : 0;
       T* cols = static_cast<T*>(scratch.raw_data()) + t * s.CK * s.L;
+      float* ps = static_cast<float*>(gemm_space.raw_data()) + t * packing;
       T* dw = !grad_weight.defined() ? nullptr
               : t == 0               ? static_cast<T*>(grad_weight.raw_data())
                                      : static_cast<T*>(partial_dw.raw_data()) + (t - 1) * s.F * s.CK;
@@ -127,8 +169,7 @@ void CpuBackend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Te
         const T* gn = pg + n * s.F * s.L;
         if (dw) {  // dW (+)= g[n] @ cols^T: the first image of the team overwrites (beta = 0)
           if (!s.pointwise) im2col_image(xn, s, w, cols);
-          cpu::gemm(CblasNoTrans, CblasTrans, s.F, s.CK, s.L, T(1), gn, s.L, s.pointwise ? xn : cols, s.L,
-                    T(n == first ? 0 : 1), dw, s.CK);
+          lowered_gemm(false, true, s.F, s.CK, s.L, gn, s.L, s.pointwise ? xn : cols, s.L, n != first, dw, s.CK, ps, inner);
         }
         if (grad_bias.defined())
           for (int64_t f = 0; f < s.F; ++f) {
@@ -138,8 +179,7 @@ void CpuBackend::conv2d_backward(const Tensor& grad_y, const Tensor& x, const Te
           }
         if (grad_x.defined()) {  // dx[n] = col2im(Wm^T @ g[n])
           T* dxn = static_cast<T*>(grad_x.raw_data()) + n * s.C * s.H * s.W;
-          cpu::gemm(CblasTrans, CblasNoTrans, s.CK, s.L, s.F, T(1), pw, s.CK, gn, s.L, T(0), s.pointwise ? dxn : cols,
-                    s.L);
+          lowered_gemm(true, false, s.CK, s.L, s.F, pw, s.CK, gn, s.L, false, s.pointwise ? dxn : cols, s.L, ps, inner);
           if (!s.pointwise) col2im_image(cols, s, w, dxn);
         }
       }

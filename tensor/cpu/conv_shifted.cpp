@@ -12,40 +12,7 @@
 namespace rill::cpu {
 namespace {
 
-struct Geometry {
-  int64_t N, C, H, W, F, kh, kw, ph, pw, dh, dw;
-  int64_t Hp, Wp, Ho, Wo;
-  int64_t plane;  // elements per padded channel: Hp*Wp + (kw-1)*dw spare zeros
-  int64_t Lw;     // wide output length Ho*Wp
-  int64_t KK;     // kernel taps kh*kw
-  int64_t shift(int64_t k) const { return k / kw * dh * Wp + k % kw * dw; }
-};
-
-Geometry geometry(const Tensor& x, const Tensor& weight, const Window2d& w) {
-  Geometry g{};
-  g.N = x.shape()[0], g.C = x.shape()[1], g.H = x.shape()[2], g.W = x.shape()[3], g.F = weight.shape()[0];
-  g.kh = w.kernel_h, g.kw = w.kernel_w, g.ph = w.pad_h, g.pw = w.pad_w, g.dh = w.dilation_h, g.dw = w.dilation_w;
-  g.Hp = g.H + 2 * g.ph, g.Wp = g.W + 2 * g.pw;
-  g.Ho = w.out_h(g.H), g.Wo = w.out_w(g.W);
-  g.plane = g.Hp * g.Wp + (g.kw - 1) * g.dw;
-  g.Lw = g.Ho * g.Wp;
-  g.KK = g.kh * g.kw;
-  return g;
-}
-
 std::pair<int64_t, int64_t> images_of(int t, int teams, int64_t N) { return {N * t / teams, N * (t + 1) / teams}; }
-
-// x [C, H, W] -> the interior of xp [C, plane]. The border and the spare zeros are
-// never written, so they stay zero from the team's one clearing of xp.
-template <typename T>
-void pad_image(const T* x, const Geometry& g, T* xp) {
-  for (int64_t c = 0; c < g.C; ++c)
-    for (int64_t y = 0; y < g.H; ++y) {
-      const T* src = x + (c * g.H + y) * g.W;
-      T* dst = xp + c * g.plane + (y + g.ph) * g.Wp + g.pw;
-      for (int64_t i = 0; i < g.W; ++i) dst[i] = src[i];
-    }
-}
 
 // weight [F, C, kh, kw] -> wk [KK, F, C]: tap k's matrix W(k) contiguous.
 template <typename T>
@@ -57,7 +24,15 @@ std::vector<T> taps_of(const T* weight, const Geometry& g) {
   return wk;
 }
 
+ConvGemm& conv_gemm_in_use() {
+  static ConvGemm which = ConvGemm::rill;
+  return which;
+}
+
 }  // namespace
+
+ConvGemm conv_gemm() { return conv_gemm_in_use(); }
+void set_conv_gemm(ConvGemm which) { conv_gemm_in_use() = which; }
 
 void shifted_conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w, const Tensor& y,
                     int teams) {

@@ -1,4 +1,6 @@
-// rill CPU — matrix multiplication through BLAS (cblas_sgemm / cblas_dgemm).
+// rill CPU — matrix multiplication: float32 on rill's own GEMM (sgemm.h: its micro-kernel
+// follows the CPU's flags, not the kernels OpenBLAS was told to use), float64 through
+// BLAS (cblas_dgemm).
 //
 // out[b] = a[b] @ b[b] for each batch b, with a: [B, n, k], b: [B, k, m], out: [B, n, m].
 // Each operand is passed to BLAS as it lies in memory when it has a layout BLAS reads
@@ -7,18 +9,20 @@
 #include <cblas.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/sgemm.h"
 #include "tensor/matrix_layout.h"
+#include "tensor/threads.h"
 
 namespace rill {
 namespace {
 
 CBLAS_TRANSPOSE trans(const MatrixLayout& l) { return l.order == MatrixOrder::RowMajor ? CblasNoTrans : CblasTrans; }
 
-void gemm(const MatrixLayout& la, const MatrixLayout& lb, int64_t n, int64_t m, int64_t k, const float* a,
-          const float* b, float* c) {
-  cblas_sgemm(CblasRowMajor, trans(la), trans(lb), n, m, k, 1.0f, a, la.ld, b, lb.ld, 0.0f, c, m);
+cpu::MatrixView view(const MatrixLayout& l, const float* p) {
+  return l.order == MatrixOrder::RowMajor ? cpu::MatrixView{p, l.ld, 1} : cpu::MatrixView{p, 1, l.ld};
 }
 void gemm(const MatrixLayout& la, const MatrixLayout& lb, int64_t n, int64_t m, int64_t k, const double* a,
           const double* b, double* c) {
@@ -31,7 +35,7 @@ void CpuBackend::matmul(const Tensor& a_in, const Tensor& b_in, const Tensor& ou
   const int64_t B = out.shape()[0], n = out.shape()[1], m = out.shape()[2], k = a_in.shape()[2];
   if (out.numel() == 0) return;
   RILL_CHECK(n < INT32_MAX && m < INT32_MAX && k < INT32_MAX,
-             "matmul: sizes {} x {} x {} exceed what BLAS (32-bit ints) takes", n, k, m);
+             "matmul: sizes {} x {} x {} exceed what BLAS (32-bit ints) takes", n, k, m);  // float64's path
   if (k == 0) return fill(out, 0.0);
   MatrixLayout la{}, lb{};
   const Tensor a = gemm_operand(a_in, la);
@@ -41,8 +45,17 @@ void CpuBackend::matmul(const Tensor& a_in, const Tensor& b_in, const Tensor& ou
     const T* pb = static_cast<const T*>(b.raw_data());
     T* pc = static_cast<T*>(out.raw_data());
     // The batch stride of a broadcast operand is 0: every batch reads the same matrix.
-    for (int64_t i = 0; i < B; ++i)
-      gemm(la, lb, n, m, k, pa + i * a.strides()[0], pb + i * b.strides()[0], pc + i * n * m);
+    if constexpr (std::is_same_v<T, float>) {
+      const int threads = get_num_threads();  // split the columns of each product
+      const Tensor scratch = Tensor::empty({cpu::gemm_scratch(n, k, threads)}, DType::Float32);
+      float* ps = static_cast<float*>(scratch.raw_data());
+      for (int64_t i = 0; i < B; ++i)
+        cpu::gemm(n, m, k, view(la, pa + i * a.strides()[0]), view(lb, pb + i * b.strides()[0]), pc + i * n * m, m,
+                  false, ps, threads);
+    } else {
+      for (int64_t i = 0; i < B; ++i)
+        gemm(la, lb, n, m, k, pa + i * a.strides()[0], pb + i * b.strides()[0], pc + i * n * m);
+    }
   });
 }
 
