@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "tensor/cpu/sgemm.h"
 #include "tensor/error.h"
 
 namespace rill {
@@ -39,9 +40,12 @@ std::string blas_core_advice() {
              : fmt::format("OpenBLAS chose its '{}' kernels", blas_core());
   return fmt::format(
       "{}, but this CPU runs its faster '{}' kernels (2x sgemm with AVX-512, 5x over the generic "
-      "one): set OPENBLAS_CORETYPE={} before starting",
-      chosen, better, better);
+      "one): for float64 and the BLAS reference set OPENBLAS_CORETYPE={} before starting (float32 runs on "
+      "rill's own GEMM, {})",
+      chosen, better, better, gemm_info());
 }
+
+std::string gemm_info() { return fmt::format("rill's own, {} micro-kernel", cpu::isa_name(cpu::gemm_isa())); }
 
 std::string blas_info() {
   const int parallel = openblas_get_parallel();  // 0 sequential, 1 pthreads, 2 OpenMP

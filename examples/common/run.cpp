@@ -9,8 +9,10 @@ namespace rill::examples {
 
 void startup_report(const std::string& program, int threads, Device device) {
   if (threads > 0) set_num_threads(threads);
-  fmt::print("{}: BLAS {}\n{}: {} threads, device {}\n", program, blas_info(), program, get_num_threads(), device);
-  if (const std::string advice = blas_core_advice(); !advice.empty()) fmt::print("{}: note: {}\n", program, advice);
+  // float32 GEMMs do not go through OpenBLAS, so its kernel choice (OPENBLAS_CORETYPE)
+  // no longer matters to these programs: no advice about it here (the benchmarks print it).
+  fmt::print("{}: GEMM {}; BLAS {}\n{}: {} threads, device {}\n", program, gemm_info(), blas_info(), program,
+             get_num_threads(), device);
 }
 
 void check_loss(double loss, int64_t step) {

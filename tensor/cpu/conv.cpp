@@ -97,8 +97,11 @@ void CpuBackend::conv2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   const ConvShape s = conv_shape(x, weight, w);
   const int teams = conv_teams(s.N);
   if (!s.pointwise && cpu::shifted_conv_applies(w)) {
-    if (x.dtype() == DType::Float32 && cpu::conv_gemm() == cpu::ConvGemm::rill)
+    if (x.dtype() == DType::Float32 && cpu::conv_gemm() == cpu::ConvGemm::rill) {
+      if (cpu::winograd_enabled() && cpu::winograd_applies(w))
+        return cpu::winograd_conv2d(x, weight, bias, w, y, get_num_threads());
       return cpu::shifted_conv2d_fast(x, weight, bias, w, y, get_num_threads());
+    }
     return cpu::shifted_conv2d(x, weight, bias, w, y, teams);
   }
   dispatch_float(x.dtype(), "conv2d", [&]<typename T>() {

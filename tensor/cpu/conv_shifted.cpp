@@ -29,10 +29,17 @@ ConvGemm& conv_gemm_in_use() {
   return which;
 }
 
+bool& winograd_on() {
+  static bool on = false;  // measured slower than the direct GEMM on every U-Net shape (bench_conv)
+  return on;
+}
+
 }  // namespace
 
 ConvGemm conv_gemm() { return conv_gemm_in_use(); }
 void set_conv_gemm(ConvGemm which) { conv_gemm_in_use() = which; }
+bool winograd_enabled() { return winograd_on(); }
+void set_winograd(bool on) { winograd_on() = on; }
 
 void shifted_conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& w, const Tensor& y,
                     int teams) {

@@ -191,7 +191,7 @@ TEST_CASE("programs: start-up lines reach a log file before the error that follo
   const Outcome r = run_status(dir, kToy + " --out " + (dir / "run").string() + " --resume");  // no checkpoint there
   INFO(r.output);
   CHECK(r.status == 1);
-  const size_t banner = r.output.find("toy2d: BLAS"), error = r.output.find("toy2d: error: --resume needs");
+  const size_t banner = r.output.find("toy2d: GEMM"), error = r.output.find("toy2d: error: --resume needs");
   REQUIRE(banner != std::string::npos);
   REQUIRE(error != std::string::npos);
   CHECK(banner < error);

@@ -10,6 +10,7 @@
 
 using namespace rill;
 using namespace rill::cpu;
+using rill::test::values;
 
 namespace {
 
@@ -24,9 +25,11 @@ std::vector<GemmIsa> runnable_isas() {
 struct IsaGuard {
   GemmIsa isa = gemm_isa();
   ConvGemm conv = conv_gemm();
+  bool winograd = winograd_enabled();
   ~IsaGuard() {
     set_gemm_isa(isa);
     set_conv_gemm(conv);
+    set_winograd(winograd);
   }
 };
 
@@ -238,4 +241,58 @@ TEST_CASE("strided and 1x1 convolutions (im2col path) on rill's GEMM match float
         for (int i = 0; i < 3; ++i) test::require_close(grads[0][i], grads[1][i], 2e-4);
       }
   }
+}
+
+TEST_CASE("Winograd F(2x2, 3x3) forward matches the float64 direct convolution within its error bound",
+          "[tensor][sgemm][conv][winograd]") {
+  IsaGuard guard;
+  // Sizes: odd and even outputs (a last half tile), padding 0, 1 and 2, one channel (the
+  // U-Net's first layer) and one filter (its last), and fewer images than threads.
+  const ConvCase cases[] = {
+      {3, 5, 7, 6, 9, 3, 3, window(3, 3, 1, 1)},   {2, 4, 5, 8, 3, 3, 3, window(3, 3, 0, 0)},
+      {2, 3, 8, 7, 4, 3, 3, window(3, 3, 2, 2)},   {4, 1, 28, 28, 32, 3, 3, window(3, 3, 1, 1)},
+      {2, 32, 14, 14, 1, 3, 3, window(3, 3, 1, 1)}, {5, 16, 7, 7, 16, 3, 3, window(3, 3, 1, 0)},
+  };
+  for (GemmIsa isa : runnable_isas()) {
+    set_gemm_isa(isa);
+    for (const ConvCase& c : cases)
+      for (int threads : {1, 2, 8}) {
+        INFO(isa_name(isa) << " N " << c.N << " C " << c.C << " " << c.H << "x" << c.W << " F " << c.F << " pad "
+                           << c.w.pad_h << "," << c.w.pad_w << " threads " << threads);
+        REQUIRE(winograd_applies(c.w));
+        const Tensor x = test::pattern({c.N, c.C, c.H, c.W}, DType::Float32);
+        const Tensor weight = test::pattern({c.F, c.C, 3, 3}, DType::Float32, 0.3);
+        const Tensor bias = test::pattern({c.F}, DType::Float32);
+        const int64_t Ho = c.w.out_h(c.H), Wo = c.w.out_w(c.W);
+        Tensor y = Tensor::empty({c.N, c.F, Ho, Wo}, DType::Float32);
+        Tensor yd = Tensor::empty({c.N, c.F, Ho, Wo}, DType::Float64);
+        winograd_conv2d(x, weight, bias, c.w, y, threads);
+        shifted_conv2d(ops::to(x, DType::Float64), ops::to(weight, DType::Float64), ops::to(bias, DType::Float64),
+                       c.w, yd, 1);
+        // Bound: each output sums 9C products; the transforms add a few roundings of
+        // values up to 4x the inputs' size (B^T d B sums 4 terms twice, G g G^T halves),
+        // so |error| <= 64 eps * sum |w| |x| over the window (+ the bias): checked with
+        // sum |w| |x| <= 9 C max|w| max|x|.
+        const std::vector<double> got = values(y), want = values(yd);
+        const double max_w = ops::max(ops::abs(weight)).item(), max_x = ops::max(ops::abs(x)).item();
+        const double bound = 64 * 1.2e-7 * (9.0 * c.C * max_w * max_x + 1.0);
+        double worst = 0;
+        for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::abs(got[i] - want[i]));
+        INFO("largest error " << worst << ", bound " << bound);
+        REQUIRE(worst <= bound);
+        REQUIRE(worst > 0);  // float32 arithmetic really ran (not the float64 reference)
+      }
+  }
+}
+
+TEST_CASE("conv2d's forward takes Winograd when it is on and the direct GEMM by default", "[tensor][conv][winograd]") {
+  IsaGuard guard;
+  REQUIRE_FALSE(winograd_enabled());  // the default
+  const Tensor x = test::pattern({2, 4, 9, 9}, DType::Float32), w = test::pattern({3, 4, 3, 3}, DType::Float32, 0.2);
+  const Tensor direct = conv2d(x, w, {}, {.stride = 1, .padding = 1});
+  set_winograd(true);
+  const Tensor wino = conv2d(x, w, {}, {.stride = 1, .padding = 1});
+  set_winograd(false);
+  test::require_close(wino, direct, 1e-5);
+  REQUIRE(values(wino) != values(direct));  // two different float32 computations
 }
