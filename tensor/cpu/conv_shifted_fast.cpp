@@ -95,8 +95,14 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
     for (int64_t c = 0; c < g.C; ++c)
       for (int64_t k = 0; k < g.KK; ++k) wt[(c * g.KK + k) * g.F + f] = pw[(f * g.C + c) * g.KK + k];
   const int64_t packing = need_x ? gemm_scratch(g.C, Kx, sub) : 0;
-  // Per team: xp [C, plane], g_wide [F, Lg], dxp [C, Lx], dW [F, KK*C], the GEMM's packing.
-  const int64_t per_team = g.C * g.plane + g.F * Lg + g.C * Lx + taps + packing;
+  // dW sums over images: G images at a time make one gemm_nt whose dot products run on
+  // from one image to the next (segments), so small images (a 7x7 row is 63 long) still
+  // give long sums. The padded images and gradients of a group lie one after another.
+  const int64_t G = std::clamp<int64_t>((512 + g.Lw - 1) / g.Lw, 1, (g.N + teams - 1) / teams);
+  const int64_t x_image = g.C * g.plane, g_image = g.F * Lg;
+  // Per team: xp [G][C, plane], g_wide [G][F, Lg], dxp [C, Lx], dW [F, KK*C], the GEMM's packing.
+  const int64_t dw_at = G * (x_image + g_image) + g.C * Lx;
+  const int64_t per_team = dw_at + taps + packing;
   const Tensor scratch = Tensor::empty({teams * per_team}, x.options());
   const int64_t nptr = g.F + g.KK * g.C + Kx;  // dW's A rows and B rows, dX's B rows
   std::vector<const float*> ptrs(static_cast<size_t>(teams * nptr));
@@ -105,47 +111,51 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
   {
     const int t = teams > 1 ? omp_get_thread_num() : 0;
     float* xp = static_cast<float*>(scratch.raw_data()) + t * per_team;
-    float* gpad = xp + g.C * g.plane;
-    float* dxp = gpad + g.F * Lg;
+    float* gpad = xp + G * x_image;
+    float* dxp = gpad + G * g_image;
     float* dwk = dxp + g.C * Lx;
     float* gs = dwk + taps;
-    const float** a_w = ptrs.data() + t * nptr;  // g_wide rows
-    const float** b_w = a_w + g.F;               // xp rows, shifted by tap
-    const float** b_x = b_w + g.KK * g.C;        // g_wide rows, shifted back by tap
+    const float** a_w = ptrs.data() + t * nptr;  // g_wide rows (image 0 of the group)
+    const float** b_w = a_w + g.F;               // xp rows, shifted by tap (image 0)
+    const float** b_x = b_w + g.KK * g.C;        // g_wide rows of one image, shifted back by tap
     for (int64_t f = 0; f < g.F; ++f) a_w[f] = gpad + f * Lg + S;
-    for (int64_t k = 0; k < g.KK; ++k) {
+    for (int64_t k = 0; k < g.KK; ++k)
       for (int64_t c = 0; c < g.C; ++c) b_w[k * g.C + c] = xp + c * g.plane + g.shift(k);
-      for (int64_t f = 0; f < g.F; ++f) b_x[k * g.F + f] = gpad + f * Lg + S - g.shift(k) + g.ph * g.Wp;
-    }
-    std::fill(xp, xp + g.C * g.plane, 0.0f);  // zero borders and junk columns, once
-    std::fill(gpad, gpad + g.F * Lg, 0.0f);
+    std::fill(xp, xp + G * (x_image + g_image), 0.0f);  // zero borders and junk columns, once
     std::fill(dwk, dwk + taps, 0.0f);
     const auto [first, last] = images_of(t, teams, g.N);
-    for (int64_t n = first; n < last; ++n) {
-      const float* gn = pg + n * g.F * g.Ho * g.Wo;
-      for (int64_t f = 0; f < g.F; ++f) {  // g[n] -> the real columns of g_wide
-        float* gw = gpad + f * Lg + S;
-        for (int64_t ho = 0; ho < g.Ho; ++ho)
-          for (int64_t wo = 0; wo < g.Wo; ++wo) gw[ho * g.Wp + wo] = gn[(f * g.Ho + ho) * g.Wo + wo];
+    for (int64_t n0 = first; n0 < last; n0 += G) {
+      const int64_t count = std::min(G, last - n0);
+      for (int64_t i = 0; i < count; ++i) {  // g[n] -> the real columns of g_wide; x[n] -> xp
+        const float* gn = pg + (n0 + i) * g.F * g.Ho * g.Wo;
+        for (int64_t f = 0; f < g.F; ++f) {
+          float* gw = gpad + i * g_image + f * Lg + S;
+          for (int64_t ho = 0; ho < g.Ho; ++ho)
+            for (int64_t wo = 0; wo < g.Wo; ++wo) gw[ho * g.Wp + wo] = gn[(f * g.Ho + ho) * g.Wo + wo];
+        }
+        if (need_w) pad_image(px + (n0 + i) * g.C * g.H * g.W, g, xp + i * x_image);
       }
-      if (need_w) {  // dW [F, (k, c)] += g_wide . xp shifted
-        pad_image(px + n * g.C * g.H * g.W, g, xp);
-        gemm_nt(g.F, g.KK * g.C, g.Lw, a_w, b_w, dwk, g.KK * g.C, true, sub);
-      }
-      if (need_x) {  // dxp = Wt @ g_wide shifted back; dx[n] is its interior
+      if (need_w)  // dW [F, (k, c)] += sum over the group's images of g_wide . xp shifted
+        gemm_nt(g.F, g.KK * g.C, g.Lw, a_w, b_w, dwk, g.KK * g.C, true, sub, count, g_image, x_image);
+      for (int64_t i = 0; need_x && i < count; ++i) {  // dxp = Wt @ g_wide shifted back; dx[n] is its interior
+        for (int64_t k = 0; k < g.KK; ++k)
+          for (int64_t f = 0; f < g.F; ++f)
+            b_x[k * g.F + f] = gpad + i * g_image + f * Lg + S - g.shift(k) + g.ph * g.Wp;
         gemm_nn(g.C, Lx, Kx, wt.data(), Kx, b_x, dxp, Lx, false, gs, sub);
-        float* dxn = static_cast<float*>(grad_x.raw_data()) + n * g.C * g.H * g.W;
+        float* dxn = static_cast<float*>(grad_x.raw_data()) + (n0 + i) * g.C * g.H * g.W;
         for (int64_t c = 0; c < g.C; ++c)
           for (int64_t yy = 0; yy < g.H; ++yy)
             for (int64_t xx = 0; xx < g.W; ++xx) dxn[(c * g.H + yy) * g.W + xx] = dxp[c * Lx + yy * g.Wp + xx + g.pw];
       }
-      if (grad_bias.defined())
+      for (int64_t i = 0; grad_bias.defined() && i < count; ++i) {
+        const float* gn = pg + (n0 + i) * g.F * g.Ho * g.Wo;
         for (int64_t f = 0; f < g.F; ++f) {
           double sum = 0;
 #pragma omp simd reduction(+ : sum)
           for (int64_t l = 0; l < g.Ho * g.Wo; ++l) sum += gn[f * g.Ho * g.Wo + l];
           partial_db[t * g.F + f] += sum;
         }
+      }
     }
   }
   if (need_w) {  // the teams' sums in team order, then [F, (k, c)] -> [F, C, kh, kw]
@@ -155,8 +165,7 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
         for (int64_t k = 0; k < g.KK; ++k) {
           float sum = 0.0f;
           for (int t = 0; t < teams; ++t)
-            sum += static_cast<const float*>(scratch.raw_data())[t * per_team + g.C * g.plane + g.F * Lg + g.C * Lx +
-                                                                 (f * g.KK + k) * g.C + c];
+            sum += static_cast<const float*>(scratch.raw_data())[t * per_team + dw_at + (f * g.KK + k) * g.C + c];
           dw[(f * g.C + c) * g.KK + k] = sum;
         }
   }

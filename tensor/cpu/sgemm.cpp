@@ -248,19 +248,27 @@ void nn_dispatch(int64_t M, int64_t N, int64_t K, MatrixView A, const BSource& B
   nn_driver<4, 16>(nn_generic<4, 16>, M, N, K, A, B, C, ldc, accumulate, scratch, threads);
 }
 
-// ---- nt micro-kernels: C[mr, nr] (+)= a_i . b_j over kc ------------------------------
+// ---- nt micro-kernels: C[mr, nr] (+)= sum over segments s of a_i,s . b_j,s over kc ------
 // a and b hold MR and NR row pointers (already offset to the K slice); at the edges the
-// driver repeats a real row, and only mr x nr results are stored.
+// driver repeats a real row, and only mr x nr results are stored. Segment s reads every
+// row `s * stride` further on (the next image of a convolution): the dot products run on
+// across segments in the same registers, and are reduced across lanes once.
+
+struct Segments {
+  int64_t count, a_stride, b_stride;
+};
 
 template <int MR, int NR>
-void nt_generic(int64_t kc, const float* const* a, const float* const* b, float* c, int64_t ldc, int mr, int nr,
-                bool accumulate) {
+void nt_generic(int64_t kc, const float* const* a, const float* const* b, const Segments& sg, float* c, int64_t ldc,
+                int mr, int nr, bool accumulate) {
   for (int r = 0; r < std::min(mr, MR); ++r)
     for (int j = 0; j < std::min(nr, NR); ++j) {
       float sum = 0.0f;
-      const float *ar = a[r], *bj = b[j];
+      for (int64_t s = 0; s < sg.count; ++s) {
+        const float *ar = a[r] + s * sg.a_stride, *bj = b[j] + s * sg.b_stride;
 #pragma omp simd reduction(+ : sum)
-      for (int64_t k = 0; k < kc; ++k) sum += ar[k] * bj[k];
+        for (int64_t k = 0; k < kc; ++k) sum += ar[k] * bj[k];
+      }
       c[r * ldc + j] = (accumulate ? c[r * ldc + j] : 0.0f) + sum;
     }
 }
@@ -271,8 +279,9 @@ __attribute__((target("avx2,fma"))) float hsum(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
 
-__attribute__((target("avx2,fma"))) void nt_avx2(int64_t kc, const float* const* a, const float* const* b, float* c,
-                                                  int64_t ldc, int mr, int nr, bool accumulate) {
+__attribute__((target("avx2,fma"))) void nt_avx2(int64_t kc, const float* const* a, const float* const* b,
+                                                  const Segments& sg, float* c, int64_t ldc, int mr, int nr,
+                                                  bool accumulate) {
   constexpr int MR = 2, NR = 4;
   __m256 t[MR][NR];
 #pragma GCC unroll 8
@@ -280,24 +289,29 @@ __attribute__((target("avx2,fma"))) void nt_avx2(int64_t kc, const float* const*
 #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) t[r][j] = _mm256_setzero_ps();
   const int64_t full = kc / 8 * 8;
-  for (int64_t k = 0; k < full; k += 8) {
-    const __m256 a0 = _mm256_loadu_ps(a[0] + k), a1 = _mm256_loadu_ps(a[1] + k);
+  float tail[MR * NR] = {};
+  for (int64_t s = 0; s < sg.count; ++s) {
+    const float *a0 = a[0] + s * sg.a_stride, *a1 = a[1] + s * sg.a_stride;
+    const float* bs[NR];
+#pragma GCC unroll 8
+    for (int j = 0; j < NR; ++j) bs[j] = b[j] + s * sg.b_stride;
+    for (int64_t k = 0; k < full; k += 8) {
+      const __m256 x0 = _mm256_loadu_ps(a0 + k), x1 = _mm256_loadu_ps(a1 + k);
 #pragma GCC unroll 4
-    for (int j = 0; j < NR; ++j) {
-      const __m256 bj = _mm256_loadu_ps(b[j] + k);
-      t[0][j] = _mm256_fmadd_ps(a0, bj, t[0][j]);
-      t[1][j] = _mm256_fmadd_ps(a1, bj, t[1][j]);
+      for (int j = 0; j < NR; ++j) {
+        const __m256 bj = _mm256_loadu_ps(bs[j] + k);
+        t[0][j] = _mm256_fmadd_ps(x0, bj, t[0][j]);
+        t[1][j] = _mm256_fmadd_ps(x1, bj, t[1][j]);
+      }
     }
+    for (int j = 0; j < NR; ++j)
+      for (int64_t k = full; k < kc; ++k) tail[j] += a0[k] * bs[j][k], tail[NR + j] += a1[k] * bs[j][k];
   }
   float tile[MR * NR];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j) {
-      float sum = hsum(t[r][j]);
-      for (int64_t k = full; k < kc; ++k) sum += a[r][k] * b[j][k];
-      tile[r * NR + j] = sum;
-    }
+    for (int j = 0; j < NR; ++j) tile[r * NR + j] = hsum(t[r][j]) + tail[r * NR + j];
   store_partial(tile, NR, c, ldc, mr, nr, accumulate);
 }
 
@@ -313,27 +327,34 @@ __attribute__((target("avx512f"))) float hsum(__m512 v) {
   return _mm512_cvtss_f32(v);
 }
 
-__attribute__((target("avx512f"))) void nt_avx512(int64_t kc, const float* const* a, const float* const* b, float* c,
-                                                   int64_t ldc, int mr, int nr, bool accumulate) {
+__attribute__((target("avx512f"))) void nt_avx512(int64_t kc, const float* const* a, const float* const* b,
+                                                   const Segments& sg, float* c, int64_t ldc, int mr, int nr,
+                                                   bool accumulate) {
   constexpr int MR = 4, NR = 6;
   __m512 t[MR][NR];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) t[r][j] = _mm512_setzero_ps();
-  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
-  for (int64_t k = 0; k < kc; k += 16) {
-    // The last slice may be short: a masked load reads only the real lanes (no fault past the row).
-    const __mmask16 m = kc - k >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (kc - k)) - 1);
-    const __m512 x0 = _mm512_maskz_loadu_ps(m, a0 + k), x1 = _mm512_maskz_loadu_ps(m, a1 + k);
-    const __m512 x2 = _mm512_maskz_loadu_ps(m, a2 + k), x3 = _mm512_maskz_loadu_ps(m, a3 + k);
+  for (int64_t s = 0; s < sg.count; ++s) {
+    const int64_t sa = s * sg.a_stride, sb = s * sg.b_stride;
+    const float *a0 = a[0] + sa, *a1 = a[1] + sa, *a2 = a[2] + sa, *a3 = a[3] + sa;
+    const float* bs[NR];
+#pragma GCC unroll 8
+    for (int j = 0; j < NR; ++j) bs[j] = b[j] + sb;
+    for (int64_t k = 0; k < kc; k += 16) {
+      // The last slice may be short: a masked load reads only the real lanes (no fault past the row).
+      const __mmask16 m = kc - k >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (kc - k)) - 1);
+      const __m512 x0 = _mm512_maskz_loadu_ps(m, a0 + k), x1 = _mm512_maskz_loadu_ps(m, a1 + k);
+      const __m512 x2 = _mm512_maskz_loadu_ps(m, a2 + k), x3 = _mm512_maskz_loadu_ps(m, a3 + k);
 #pragma GCC unroll 6
-    for (int j = 0; j < NR; ++j) {
-      const __m512 bj = _mm512_maskz_loadu_ps(m, b[j] + k);
-      t[0][j] = _mm512_fmadd_ps(x0, bj, t[0][j]);
-      t[1][j] = _mm512_fmadd_ps(x1, bj, t[1][j]);
-      t[2][j] = _mm512_fmadd_ps(x2, bj, t[2][j]);
-      t[3][j] = _mm512_fmadd_ps(x3, bj, t[3][j]);
+      for (int j = 0; j < NR; ++j) {
+        const __m512 bj = _mm512_maskz_loadu_ps(m, bs[j] + k);
+        t[0][j] = _mm512_fmadd_ps(x0, bj, t[0][j]);
+        t[1][j] = _mm512_fmadd_ps(x1, bj, t[1][j]);
+        t[2][j] = _mm512_fmadd_ps(x2, bj, t[2][j]);
+        t[3][j] = _mm512_fmadd_ps(x3, bj, t[3][j]);
+      }
     }
   }
   float tile[MR * NR];
@@ -344,11 +365,12 @@ __attribute__((target("avx512f"))) void nt_avx512(int64_t kc, const float* const
   store_partial(tile, NR, c, ldc, mr, nr, accumulate);
 }
 
-using NtKernel = void (*)(int64_t, const float* const*, const float* const*, float*, int64_t, int, int, bool);
+using NtKernel = void (*)(int64_t, const float* const*, const float* const*, const Segments&, float*, int64_t, int,
+                          int, bool);
 
 template <int MR, int NR>
 void nt_driver(NtKernel kernel, int64_t M, int64_t N, int64_t K, const float* const* a_rows,
-               const float* const* b_rows, float* C, int64_t ldc, bool accumulate, int threads) {
+               const float* const* b_rows, const Segments& sg, float* C, int64_t ldc, bool accumulate, int threads) {
   const int64_t panels = (N + NR - 1) / NR;
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (int64_t p = 0; p < panels; ++p) {  // NR rows of B stay in L1 while A's rows pass
@@ -362,7 +384,7 @@ void nt_driver(NtKernel kernel, int64_t M, int64_t N, int64_t K, const float* co
       for (int64_t i0 = 0; i0 < M; i0 += MR) {
         const int mr = static_cast<int>(std::min<int64_t>(MR, M - i0));
         for (int r = 0; r < MR; ++r) a[r] = a_rows[i0 + std::min(r, mr - 1)] + k0;
-        kernel(kc, a, b, C + i0 * ldc + j0, ldc, mr, nr, accumulate || k0 > 0);
+        kernel(kc, a, b, sg, C + i0 * ldc + j0, ldc, mr, nr, accumulate || k0 > 0);
       }
       if (K == 0) break;
     }
@@ -425,14 +447,16 @@ void gemm(int64_t M, int64_t N, int64_t K, MatrixView A, MatrixView B, float* C,
 }
 
 void gemm_nt(int64_t M, int64_t N, int64_t K, const float* const* a_rows, const float* const* b_rows, float* C,
-             int64_t ldc, bool accumulate, int threads) {
+             int64_t ldc, bool accumulate, int threads, int64_t segments, int64_t a_segment_stride,
+             int64_t b_segment_stride) {
+  const Segments sg{segments, a_segment_stride, b_segment_stride};
   if (M == 0 || N == 0) return;
   switch (isa_in_use()) {
-    case GemmIsa::avx512: return nt_driver<4, 6>(nt_avx512, M, N, K, a_rows, b_rows, C, ldc, accumulate, threads);
-    case GemmIsa::avx2: return nt_driver<2, 4>(nt_avx2, M, N, K, a_rows, b_rows, C, ldc, accumulate, threads);
+    case GemmIsa::avx512: return nt_driver<4, 6>(nt_avx512, M, N, K, a_rows, b_rows, sg, C, ldc, accumulate, threads);
+    case GemmIsa::avx2: return nt_driver<2, 4>(nt_avx2, M, N, K, a_rows, b_rows, sg, C, ldc, accumulate, threads);
     case GemmIsa::generic: break;
   }
-  nt_driver<2, 2>(nt_generic<2, 2>, M, N, K, a_rows, b_rows, C, ldc, accumulate, threads);
+  nt_driver<2, 2>(nt_generic<2, 2>, M, N, K, a_rows, b_rows, sg, C, ldc, accumulate, threads);
 }
 
 }  // namespace rill::cpu

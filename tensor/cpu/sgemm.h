@@ -57,9 +57,12 @@ void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const
 void gemm(int64_t M, int64_t N, int64_t K, MatrixView A, MatrixView B, float* C, int64_t ldc, bool accumulate,
           float* scratch, int threads = 1);
 
-// C [M, N] = sum_k a_rows[i][k] * b_rows[j][k] (+ C when accumulate); no scratch.
+// C [M, N] = sum_s sum_k a_rows[i][s * a_segment_stride + k] * b_rows[j][s * b_segment_stride + k]
+// (+ C when accumulate), s < segments; no scratch. Segments are the images of a batch
+// whose dot products add up (a convolution's dW): summed in registers, reduced once.
 // threads > 1 splits the columns of C across threads.
 void gemm_nt(int64_t M, int64_t N, int64_t K, const float* const* a_rows, const float* const* b_rows, float* C,
-             int64_t ldc, bool accumulate, int threads = 1);
+             int64_t ldc, bool accumulate, int threads = 1, int64_t segments = 1, int64_t a_segment_stride = 0,
+             int64_t b_segment_stride = 0);
 
 }  // namespace rill::cpu
