@@ -50,8 +50,10 @@ void shifted_conv2d_fast(const Tensor& x, const Tensor& weight, const Tensor& bi
   for (int64_t f = 0; f < g.F; ++f)
     for (int64_t c = 0; c < g.C; ++c)
       for (int64_t k = 0; k < g.KK; ++k) wf[(f * g.KK + k) * g.C + c] = pw[(f * g.C + c) * g.KK + k];
-  const int64_t packing = gemm_scratch(g.F, K, sub);
-  const int64_t per_team = g.C * g.plane + g.F * g.Lw + packing;  // xp, y_wide, GEMM's packing
+  std::vector<float> wf_packed(static_cast<size_t>(packed_a_floats(g.F, K)));  // packed once, for every image
+  pack_a_rows(g.F, K, wf.data(), K, wf_packed.data());
+  const int64_t packing = gemm_panel_scratch(sub);
+  const int64_t per_team = g.C * g.plane + g.F * g.Lw + packing;  // xp, y_wide, GEMM's B panels
   const Tensor scratch = Tensor::empty({std::max<int64_t>(teams, 1) * per_team}, x.options());
   std::vector<const float*> rows(static_cast<size_t>(std::max(teams, 1) * K));
 #pragma omp parallel num_threads(teams) if (teams > 1)
@@ -67,7 +69,7 @@ void shifted_conv2d_fast(const Tensor& x, const Tensor& weight, const Tensor& bi
     const auto [first, last] = images_of(t, teams, g.N);
     for (int64_t n = first; n < last; ++n) {
       pad_image(px + n * g.C * g.H * g.W, g, xp);
-      gemm_nn(g.F, g.Lw, K, wf.data(), K, b, yw, g.Lw, false, gs, sub);
+      gemm_nn_packed(g.F, g.Lw, K, wf_packed.data(), b, yw, g.Lw, false, gs, sub);
       float* yn = py + n * g.F * g.Ho * g.Wo;
       for (int64_t f = 0; f < g.F; ++f) {  // keep the Wo real columns of each wide row, add the bias
         const float bf = pb ? pb[f] : 0.0f;
@@ -94,7 +96,9 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
   for (int64_t f = 0; need_x && f < g.F; ++f)
     for (int64_t c = 0; c < g.C; ++c)
       for (int64_t k = 0; k < g.KK; ++k) wt[(c * g.KK + k) * g.F + f] = pw[(f * g.C + c) * g.KK + k];
-  const int64_t packing = need_x ? gemm_scratch(g.C, Kx, sub) : 0;
+  std::vector<float> wt_packed(need_x ? static_cast<size_t>(packed_a_floats(g.C, Kx)) : 0);  // once, for every image
+  if (need_x) pack_a_rows(g.C, Kx, wt.data(), Kx, wt_packed.data());
+  const int64_t packing = need_x ? gemm_panel_scratch(sub) : 0;
   // dW sums over images: G images at a time make one gemm_nt whose dot products run on
   // from one image to the next (segments), so small images (a 7x7 row is 63 long) still
   // give long sums. The padded images and gradients of a group lie one after another.
@@ -141,7 +145,7 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
         for (int64_t k = 0; k < g.KK; ++k)
           for (int64_t f = 0; f < g.F; ++f)
             b_x[k * g.F + f] = gpad + i * g_image + f * Lg + S - g.shift(k) + g.ph * g.Wp;
-        gemm_nn(g.C, Lx, Kx, wt.data(), Kx, b_x, dxp, Lx, false, gs, sub);
+        gemm_nn_packed(g.C, Lx, Kx, wt_packed.data(), b_x, dxp, Lx, false, gs, sub);
         float* dxn = static_cast<float*>(grad_x.raw_data()) + (n0 + i) * g.C * g.H * g.W;
         for (int64_t c = 0; c < g.C; ++c)
           for (int64_t yy = 0; yy < g.H; ++yy)

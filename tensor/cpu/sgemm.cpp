@@ -207,17 +207,18 @@ void pack_b(const BSource& B, int64_t k0, int64_t kc, int64_t j0, int nr, float*
 
 using NnKernel = void (*)(int64_t, const float*, const Panel&, float*, int64_t, int, int, bool);
 
+int64_t packed_a_size(int64_t M, int64_t K) { return (M + kMaxMr - 1) / kMaxMr * kMaxMr * K; }
+
+// ap: A packed by pack_a<MR>; panels: threads * kKc * kMaxNr floats for B.
 template <int MR, int NR>
-void nn_driver(NnKernel kernel, int64_t M, int64_t N, int64_t K, MatrixView A, const BSource& B, float* C,
-               int64_t ldc, bool accumulate, float* scratch, int threads) {
-  float* ap = scratch;
-  pack_a<MR>(M, K, A, ap);
+void nn_driver(NnKernel kernel, int64_t M, int64_t N, int64_t K, const float* ap, const BSource& B, float* C,
+               int64_t ldc, bool accumulate, float* panels_space, int threads) {
   const int64_t panels = (N + NR - 1) / NR;
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (int64_t p = 0; p < panels; ++p) {
     const int64_t j0 = p * NR;
     const int nr = static_cast<int>(std::min<int64_t>(NR, N - j0));
-    float* bp = scratch + (M + kMaxMr - 1) / kMaxMr * kMaxMr * K + (threads > 1 ? omp_get_thread_num() : 0) * kKc * kMaxNr;
+    float* bp = panels_space + (threads > 1 ? omp_get_thread_num() : 0) * kKc * kMaxNr;
     for (int64_t k0 = 0; k0 < K; k0 += kKc) {
       const int64_t kc = std::min(kKc, K - k0);
       Panel panel{bp, NR, nullptr, j0};
@@ -232,8 +233,17 @@ void nn_driver(NnKernel kernel, int64_t M, int64_t N, int64_t K, MatrixView A, c
   }
 }
 
-void nn_dispatch(int64_t M, int64_t N, int64_t K, MatrixView A, const BSource& B, float* C, int64_t ldc,
-                 bool accumulate, float* scratch, int threads) {
+// The micro-kernel's rows per block for the ISA in use (how A is packed).
+int nn_mr() { return isa_in_use() == GemmIsa::avx512 ? 8 : 4; }
+
+void pack_a_dispatch(int64_t M, int64_t K, MatrixView A, float* ap) {
+  if (nn_mr() == 8) return pack_a<8>(M, K, A, ap);
+  pack_a<4>(M, K, A, ap);
+}
+
+// ap: A packed by pack_a_dispatch (under the same ISA).
+void nn_dispatch(int64_t M, int64_t N, int64_t K, const float* ap, const BSource& B, float* C, int64_t ldc,
+                 bool accumulate, float* panels_space, int threads) {
   if (M == 0 || N == 0) return;
   if (K == 0) {  // an empty sum: C = 0 (or stays C)
     if (!accumulate)
@@ -241,11 +251,13 @@ void nn_dispatch(int64_t M, int64_t N, int64_t K, MatrixView A, const BSource& B
     return;
   }
   switch (isa_in_use()) {
-    case GemmIsa::avx512: return nn_driver<8, 48>(nn_avx512, M, N, K, A, B, C, ldc, accumulate, scratch, threads);
-    case GemmIsa::avx2: return nn_driver<4, 24>(nn_avx2, M, N, K, A, B, C, ldc, accumulate, scratch, threads);
+    case GemmIsa::avx512:
+      return nn_driver<8, 48>(nn_avx512, M, N, K, ap, B, C, ldc, accumulate, panels_space, threads);
+    case GemmIsa::avx2:
+      return nn_driver<4, 24>(nn_avx2, M, N, K, ap, B, C, ldc, accumulate, panels_space, threads);
     case GemmIsa::generic: break;
   }
-  nn_driver<4, 16>(nn_generic<4, 16>, M, N, K, A, B, C, ldc, accumulate, scratch, threads);
+  nn_driver<4, 16>(nn_generic<4, 16>, M, N, K, ap, B, C, ldc, accumulate, panels_space, threads);
 }
 
 // ---- nt micro-kernels: C[mr, nr] (+)= sum over segments s of a_i,s . b_j,s over kc ------
@@ -432,18 +444,29 @@ void set_gemm_isa(GemmIsa isa) {
   isa_in_use() = isa;
 }
 
-int64_t gemm_scratch(int64_t M, int64_t K, int threads) {
-  return (M + kMaxMr - 1) / kMaxMr * kMaxMr * K + threads * kKc * kMaxNr;
+int64_t gemm_scratch(int64_t M, int64_t K, int threads) { return packed_a_size(M, K) + gemm_panel_scratch(threads); }
+int64_t gemm_panel_scratch(int threads) { return threads * kKc * kMaxNr; }
+int64_t packed_a_floats(int64_t M, int64_t K) { return packed_a_size(M, K); }
+
+void pack_a_rows(int64_t M, int64_t K, const float* A, int64_t lda, float* packed) {
+  pack_a_dispatch(M, K, MatrixView{A, lda, 1}, packed);
+}
+
+void gemm_nn_packed(int64_t M, int64_t N, int64_t K, const float* packed_a, const float* const* b_rows, float* C,
+                    int64_t ldc, bool accumulate, float* panels, int threads) {
+  nn_dispatch(M, N, K, packed_a, BSource{b_rows, {}}, C, ldc, accumulate, panels, threads);
 }
 
 void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* const* b_rows, float* C,
              int64_t ldc, bool accumulate, float* scratch, int threads) {
-  nn_dispatch(M, N, K, MatrixView{A, lda, 1}, BSource{b_rows, {}}, C, ldc, accumulate, scratch, threads);
+  pack_a_dispatch(M, K, MatrixView{A, lda, 1}, scratch);
+  nn_dispatch(M, N, K, scratch, BSource{b_rows, {}}, C, ldc, accumulate, scratch + packed_a_size(M, K), threads);
 }
 
 void gemm(int64_t M, int64_t N, int64_t K, MatrixView A, MatrixView B, float* C, int64_t ldc, bool accumulate,
           float* scratch, int threads) {
-  nn_dispatch(M, N, K, A, BSource{nullptr, B}, C, ldc, accumulate, scratch, threads);
+  pack_a_dispatch(M, K, A, scratch);
+  nn_dispatch(M, N, K, scratch, BSource{nullptr, B}, C, ldc, accumulate, scratch + packed_a_size(M, K), threads);
 }
 
 void gemm_nt(int64_t M, int64_t N, int64_t K, const float* const* a_rows, const float* const* b_rows, float* C,

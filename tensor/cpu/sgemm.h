@@ -53,6 +53,15 @@ int64_t gemm_scratch(int64_t M, int64_t K, int threads = 1);
 void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* const* b_rows, float* C,
              int64_t ldc, bool accumulate, float* scratch, int threads = 1);
 
+// gemm_nn in two parts, for an A used again and again (a convolution's weights, for every
+// image): pack A once (packed_a_floats(M, K) floats; the layout belongs to the ISA in use),
+// then multiply with B panels in `panels` (gemm_panel_scratch(threads) floats per caller).
+int64_t packed_a_floats(int64_t M, int64_t K);
+int64_t gemm_panel_scratch(int threads = 1);
+void pack_a_rows(int64_t M, int64_t K, const float* A, int64_t lda, float* packed);
+void gemm_nn_packed(int64_t M, int64_t N, int64_t K, const float* packed_a, const float* const* b_rows, float* C,
+                    int64_t ldc, bool accumulate, float* panels, int threads = 1);
+
 // The same product with A and B strided (either may be a transposed view): matmul.
 void gemm(int64_t M, int64_t N, int64_t K, MatrixView A, MatrixView B, float* C, int64_t ldc, bool accumulate,
           float* scratch, int threads = 1);
