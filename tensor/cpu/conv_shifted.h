@@ -47,8 +47,8 @@ template <typename T>
 void pad_image(const T* x, const Geometry& g, T* xp) {
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t y = 0; y < g.H; ++y) {
-      const T* src = x + (c * g.H + y) * g.W;
-      T* dst = xp + c * g.plane + (y + g.ph) * g.Wp + g.pw;
+      const T* __restrict src = x + (c * g.H + y) * g.W;
+      T* __restrict dst = xp + c * g.plane + (y + g.ph) * g.Wp + g.pw;
       for (int64_t i = 0; i < g.W; ++i) dst[i] = src[i];
     }
 }
