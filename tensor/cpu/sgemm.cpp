@@ -1,13 +1,18 @@
 // rill CPU — rill's own float32 GEMMs (sgemm.h explains what and why).
 //
-// gemm_nn, the classic blocked scheme (Goto's): A is packed once per call into
-// micro-panels of MR rows ([K][MR], zero-padded), B is packed KC rows x NR columns at a
-// time ([KC][NR], zero-padded, sized to stay in L1 while every A micro-panel passes over
-// it), and the micro-kernel keeps an MR x NR tile of C in registers for KC steps:
+// gemm_nn, the classic blocked scheme (Goto's): A is packed into micro-panels of MR rows
+// ([K][MR], zero-padded; once per call, or once for many calls: gemm_nn_packed), B is
+// taken KC rows x NR columns at a time (sized to stay in L1 while every A micro-panel
+// passes over it), and the micro-kernel keeps an MR x NR tile of C in registers for KC steps:
 //
 //   for each panel of NR columns of C:            (split across threads when asked)
-//     for each slice of KC rows of B:  pack B[kc slice, panel] -> bp
-//       for each block of MR rows of C:  C[block, panel] (+)= Ap[block, kc slice] @ bp
+//     for each slice of KC rows of B:  B[kc slice, panel]: read in place when B is given
+//                                      as row pointers and the panel is full, else packed
+//                                      ([KC][NR], zero-padded) into bp
+//       for each block of MR rows of C:  C[block, panel] (+)= Ap[block, kc slice] @ B slice
+//
+// Reading B in place matters for convolutions: their B rows are the shifted rows of a
+// padded image, and copying them into panels was ~25% of a convolution (measured).
 //
 // gemm_nt needs no packing: both operands are read along K where they are contiguous,
 // and each micro-kernel keeps MR x NR vectors of partial dot products.
