@@ -7,32 +7,15 @@
 // so Winograd's fewer multiplications show as a higher rate; medians of 5 calls.
 //
 // Usage: bench_conv [threads]
-#include <algorithm>
-#include <chrono>
-#include <functional>
-#include <vector>
+#include <cstdlib>
 
+#include "bench/timing.h"
 #include "tensor/blas_info.h"
 #include "tensor/cpu/conv_shifted.h"
 #include "tensor/ops.h"
 
 using namespace rill;
-
-namespace {
-
-double median_seconds(const std::function<void()>& f, int repeats = 5) {
-  f();  // warm-up
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    f();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
-}  // namespace
+using rill::bench::median_seconds;
 
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
@@ -58,12 +41,12 @@ int main(int argc, char** argv) {
     const auto cell = [&](double seconds, double scale) {
       return fmt::format("{:7.2f} ms {:6.1f} GF/s", seconds * 1e3, scale * flops / seconds / 1e9);
     };
-    const double own = median_seconds([&] { cpu::shifted_conv2d_fast(x, weight, bias, w, y, threads); });
-    const double wino = median_seconds([&] { cpu::winograd_conv2d(x, weight, bias, w, y, threads); });
-    const double blas = median_seconds([&] { cpu::shifted_conv2d(x, weight, bias, w, y, threads); });
+    const double own = median_seconds([&] { cpu::shifted_conv2d_fast(x, weight, bias, w, y, threads); }, 5);
+    const double wino = median_seconds([&] { cpu::winograd_conv2d(x, weight, bias, w, y, threads); }, 5);
+    const double blas = median_seconds([&] { cpu::shifted_conv2d(x, weight, bias, w, y, threads); }, 5);
     const double own_b =
-        median_seconds([&] { cpu::shifted_conv2d_backward_fast(y, x, weight, w, gx, gw, gb, threads); });
-    const double blas_b = median_seconds([&] { cpu::shifted_conv2d_backward(y, x, weight, w, gx, gw, gb, threads); });
+        median_seconds([&] { cpu::shifted_conv2d_backward_fast(y, x, weight, w, gx, gw, gb, threads); }, 5);
+    const double blas_b = median_seconds([&] { cpu::shifted_conv2d_backward(y, x, weight, w, gx, gw, gb, threads); }, 5);
     fmt::print("{:>4} {:>2}x{:<2} {:>4}  {:>22} {:>22} {:>22}  {:>20} {:>20}\n", s.C, s.H, s.H, s.F, cell(own, 1),
                cell(wino, 1), cell(blas, 1), cell(own_b, 2), cell(blas_b, 2));
   }

@@ -19,6 +19,7 @@
 #include <functional>
 #include <vector>
 
+#include "bench/timing.h"
 #include "autograd/autograd.h"
 #include "cuda/runtime.h"
 #include "flowmatch/flowmatch.h"
@@ -26,23 +27,12 @@
 #include "tensor/ops.h"
 
 using namespace rill;
+using rill::bench::median_seconds;
 namespace fm = rill::flowmatch;
 
 namespace {
 
-double median_seconds(const std::function<void()>& f, int repeats) {
-  f();  // warm-up: fills the allocator's cache, creates the cuBLAS handle
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    cuda::synchronize();
-    const auto start = std::chrono::steady_clock::now();
-    f();
-    cuda::synchronize();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
+void wait_for_gpu() { cuda::synchronize(); }
 
 // Median time of one CFM training step (straight path, independent pairs, Adam).
 double train_step_seconds(nn::Module& model, const fm::Model& v, const Shape& shape, int repeats, Generator& gen) {
@@ -56,7 +46,7 @@ double train_step_seconds(nn::Module& model, const fm::Model& v, const Shape& sh
         autograd::backward(loss);
         opt.step();
       },
-      repeats);
+      repeats, wait_for_gpu);
 }
 
 void print_figure(const char* label, double value, const char* unit) {
@@ -95,7 +85,7 @@ int main(int argc, char** argv) {
         no_grad guard;
         fm::odeint(fm::as_field(v), x0, 0, 1, fm::OdeOptions::fixed(fm::Solver::Euler, 100));
       },
-      3);
+      3, wait_for_gpu);
   print_figure("64 samples, 100 Euler steps (U-Net)", sample_s * 1e3, "ms");
 
   const cuda::MemoryStats end = cuda::memory_stats();

@@ -15,28 +15,14 @@
 #include <functional>
 #include <vector>
 
+#include "bench/timing.h"
 #include "autograd/autograd.h"
 #include "nn/nn.h"
 #include "tensor/ops.h"
 #include "tensor/threads.h"
 
 using namespace rill;
-
-namespace {
-
-double median_seconds(const std::function<void()>& f, int repeats) {
-  f();  // warm-up: allocator caches, OpenBLAS buffers
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    f();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
-}  // namespace
+using rill::bench::median_seconds;
 
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;

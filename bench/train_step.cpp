@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/timing.h"
 #include "autograd/autograd.h"
 #include "flowmatch/flowmatch.h"
 #include "nn/nn.h"
@@ -28,21 +29,10 @@
 #include "tensor/profiler.h"
 
 using namespace rill;
+using rill::bench::median_seconds;
 namespace fm = rill::flowmatch;
 
 namespace {
-
-double median_seconds(const std::function<void()>& f, int repeats) {
-  f();  // warm-up: allocator caches, OpenBLAS buffers
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    f();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
 
 // Peak resident set size of this process so far, in MB: VmHWM of /proc/self/status.
 // (Not getrusage's ru_maxrss, which Linux carries over from the parent across fork and
