@@ -52,20 +52,22 @@ void shifted_conv2d_fast(const Tensor& x, const Tensor& weight, const Tensor& bi
   const float* pb = bias.defined() ? static_cast<const float*>(bias.raw_data()) : nullptr;
   const float* pw = static_cast<const float*>(weight.raw_data());
   float* py = static_cast<float*>(y.raw_data());
-  std::vector<float> wf(static_cast<size_t>(g.F * K));  // Wf [F, KK*C]
+  // Scratch from the caching allocator (nothing new from the system once a step has run):
+  // Wf [F, KK*C], Wf packed once for every image, then per team xp, y_wide, the B panels.
+  const int64_t packed = packed_a_floats(g.F, K), packing = gemm_panel_scratch(sub);
+  const int64_t per_team = g.C * g.plane + g.F * g.Lw + packing;
+  const Tensor scratch = Tensor::empty({g.F * K + packed + teams * per_team}, x.options());
+  float* wf = static_cast<float*>(scratch.raw_data());
+  float* wf_packed = wf + g.F * K;
   for (int64_t f = 0; f < g.F; ++f)
     for (int64_t c = 0; c < g.C; ++c)
       for (int64_t k = 0; k < g.KK; ++k) wf[(f * g.KK + k) * g.C + c] = pw[(f * g.C + c) * g.KK + k];
-  std::vector<float> wf_packed(static_cast<size_t>(packed_a_floats(g.F, K)));  // packed once, for every image
-  pack_a_rows(g.F, K, wf.data(), K, wf_packed.data());
-  const int64_t packing = gemm_panel_scratch(sub);
-  const int64_t per_team = g.C * g.plane + g.F * g.Lw + packing;  // xp, y_wide, GEMM's B panels
-  const Tensor scratch = Tensor::empty({std::max<int64_t>(teams, 1) * per_team}, x.options());
-  std::vector<const float*> rows(static_cast<size_t>(std::max(teams, 1) * K));
+  pack_a_rows(g.F, K, wf, K, wf_packed);
+  std::vector<const float*> rows(static_cast<size_t>(teams * K));
 #pragma omp parallel num_threads(teams) if (teams > 1)
   {
     const int t = teams > 1 ? omp_get_thread_num() : 0;
-    float* xp = static_cast<float*>(scratch.raw_data()) + t * per_team;
+    float* xp = wf_packed + packed + t * per_team;
     float* yw = xp + g.C * g.plane;
     float* gs = yw + g.F * g.Lw;
     const float** b = rows.data() + t * K;
@@ -75,7 +77,7 @@ void shifted_conv2d_fast(const Tensor& x, const Tensor& weight, const Tensor& bi
     const auto [first, last] = images_of(t, teams, g.N);
     for (int64_t n = first; n < last; ++n) {
       pad_image(px + n * g.C * g.H * g.W, g, xp);
-      gemm_nn_packed(g.F, g.Lw, K, wf_packed.data(), b, yw, g.Lw, false, gs, sub);
+      gemm_nn_packed(g.F, g.Lw, K, wf_packed, b, yw, g.Lw, false, gs, sub);
       float* yn = py + n * g.F * g.Ho * g.Wo;
       for (int64_t f = 0; f < g.F; ++f) {  // keep the Wo real columns of each wide row, add the bias
         const float bf = pb ? pb[f] : 0.0f;
@@ -98,12 +100,7 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
   const float* px = static_cast<const float*>(x.raw_data());
   const float* pg = static_cast<const float*>(grad_y.raw_data());
   const float* pw = static_cast<const float*>(weight.raw_data());
-  std::vector<float> wt(need_x ? static_cast<size_t>(g.C * Kx) : 0);  // Wt [C, KK*F]
-  for (int64_t f = 0; need_x && f < g.F; ++f)
-    for (int64_t c = 0; c < g.C; ++c)
-      for (int64_t k = 0; k < g.KK; ++k) wt[(c * g.KK + k) * g.F + f] = pw[(f * g.C + c) * g.KK + k];
-  std::vector<float> wt_packed(need_x ? static_cast<size_t>(packed_a_floats(g.C, Kx)) : 0);  // once, for every image
-  if (need_x) pack_a_rows(g.C, Kx, wt.data(), Kx, wt_packed.data());
+  const int64_t wt_size = need_x ? g.C * Kx : 0, packed = need_x ? packed_a_floats(g.C, Kx) : 0;
   const int64_t packing = need_x ? gemm_panel_scratch(sub) : 0;
   // dW sums over images: G images at a time make one gemm_nt whose dot products run on
   // from one image to the next (segments), so small images (a 7x7 row is 63 long) still
@@ -113,14 +110,23 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
   // Per team: xp [G][C, plane], g_wide [G][F, Lg], dxp [C, Lx], dW [F, KK*C], the GEMM's packing.
   const int64_t dw_at = G * (x_image + g_image) + g.C * Lx;
   const int64_t per_team = dw_at + taps + packing;
-  const Tensor scratch = Tensor::empty({teams * per_team}, x.options());
+  // Scratch from the caching allocator: Wt [C, KK*F] and Wt packed once for every image,
+  // then the teams' buffers.
+  const Tensor scratch = Tensor::empty({wt_size + packed + teams * per_team}, x.options());
+  float* wt = static_cast<float*>(scratch.raw_data());
+  float* wt_packed = wt + wt_size;
+  float* teams_space = wt_packed + packed;
+  for (int64_t f = 0; need_x && f < g.F; ++f)
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t k = 0; k < g.KK; ++k) wt[(c * g.KK + k) * g.F + f] = pw[(f * g.C + c) * g.KK + k];
+  if (need_x) pack_a_rows(g.C, Kx, wt, Kx, wt_packed);
   const int64_t nptr = g.F + g.KK * g.C + Kx;  // dW's A rows and B rows, dX's B rows
   std::vector<const float*> ptrs(static_cast<size_t>(teams * nptr));
   std::vector<double> partial_db(grad_bias.defined() ? teams * g.F : 0, 0.0);
 #pragma omp parallel num_threads(teams) if (teams > 1)
   {
     const int t = teams > 1 ? omp_get_thread_num() : 0;
-    float* xp = static_cast<float*>(scratch.raw_data()) + t * per_team;
+    float* xp = teams_space + t * per_team;
     float* gpad = xp + G * x_image;
     float* dxp = gpad + G * g_image;
     float* dwk = dxp + g.C * Lx;
@@ -150,7 +156,7 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
         for (int64_t k = 0; k < g.KK; ++k)
           for (int64_t f = 0; f < g.F; ++f)
             b_x[k * g.F + f] = gpad + i * g_image + f * Lg + S - g.shift(k) + g.ph * g.Wp;
-        gemm_nn_packed(g.C, Lx, Kx, wt_packed.data(), b_x, dxp, Lx, false, gs, sub);
+        gemm_nn_packed(g.C, Lx, Kx, wt_packed, b_x, dxp, Lx, false, gs, sub);
         float* dxn = static_cast<float*>(grad_x.raw_data()) + (n0 + i) * g.C * g.H * g.W;
         for (int64_t c = 0; c < g.C; ++c)
           for (int64_t yy = 0; yy < g.H; ++yy) add_row(dxp + c * Lx + yy * g.Wp + g.pw, 0.0f, g.W, dxn + (c * g.H + yy) * g.W);
@@ -173,7 +179,7 @@ void shifted_conv2d_backward_fast(const Tensor& grad_y, const Tensor& x, const T
         for (int64_t k = 0; k < g.KK; ++k) {
           float sum = 0.0f;
           for (int t = 0; t < teams; ++t)
-            sum += static_cast<const float*>(scratch.raw_data())[t * per_team + dw_at + (f * g.KK + k) * g.C + c];
+            sum += teams_space[t * per_team + dw_at + (f * g.KK + k) * g.C + c];
           dw[(f * g.C + c) * g.KK + k] = sum;
         }
   }
