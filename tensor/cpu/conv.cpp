@@ -1,8 +1,9 @@
 // rill CPU — convolution, lowered to GEMM one image at a time.
 //
 // Stride-1 windows (the U-Net's 3x3 convolutions) go to conv_shifted.h, which needs no
-// columns at all (float32 on rill's own GEMMs, conv_shifted_fast.cpp); this file's im2col lowering serves strided windows (downsampling),
-// and 1x1 windows use the input itself as the columns.
+// columns at all (float32 on rill's own GEMMs, conv_shifted_fast.cpp); this file's im2col
+// lowering serves strided windows (downsampling), and 1x1 windows use the input itself
+// as the columns. Its GEMMs are rill's own for float32 and BLAS for float64 (lowered_gemm).
 //
 // For image n, with cols = im2col(x[n]): [CK, L] (CK = C*kh*kw, L = Ho*Wo) and
 // Wm = weight viewed as [F, CK]:
@@ -13,10 +14,10 @@
 // Why one image at a time rather than im2col of the whole batch and one batched GEMM
 // (Backend's default): the columns of one image (a few MB at most) are still in cache
 // when the GEMM reads them, and the batch's columns, kh*kw times the input, never exist
-// at once. Images are split across threads, each with its own column buffer; BLAS
-// called inside an OpenMP parallel region runs single-threaded, so the threads do not
-// oversubscribe, and a whole image per thread scales better than threading each small
-// GEMM. A 1x1 window with stride 1 and no padding needs no columns: cols = x[n].
+// at once. Images are split across threads, each with its own column buffer and
+// single-threaded GEMMs (BLAS inside an OpenMP parallel region runs single-threaded too),
+// so the threads do not oversubscribe, and a whole image per thread scales better than
+// threading each small GEMM; a single image splits its GEMMs' columns across threads. A 1x1 window with stride 1 and no padding needs no columns: cols = x[n].
 // dW and db are accumulated per thread and the partial sums added in thread order, so
 // results are reproducible at a fixed thread count.
 #include <omp.h>

@@ -14,14 +14,15 @@
 // Summed over input channels, the (.) product of each of the 16 transformed positions xi
 // is a GEMM:  M[xi] [F, tiles] = U[xi] [F, C] @ V[xi] [C, tiles],  U = G g G^T, V = B^T d B.
 // So a convolution becomes: transform the input patches (adds only), 16 GEMMs with 2.25x
-// fewer multiplications than the direct GEMM (16 / (4 * 9/4 ... ) = 16 per 4 outputs vs 36),
+// fewer multiplications than the direct GEMM (16 per 2x2 outputs instead of 4 * 9 = 36),
 // transform back (adds only). The transforms are applied separably (rows, then columns)
 // so that every loop runs over contiguous tiles and vectorises.
 //
 // Accuracy: every transform coefficient is 0, +-1 or +-1/2 (exact in float); the
 // rounding error grows by a small constant over the direct sum (tested against the
 // float64 direct convolution with an explicit bound). Only the forward pass uses it; the
-// gradients stay on the direct GEMMs (conv_shifted_fast.cpp).
+// gradients stay on the direct GEMMs (conv_shifted_fast.cpp). Off by default
+// (cpu::set_winograd): measured slower than the direct GEMM here (bench_conv).
 #include <omp.h>
 
 #include <algorithm>
