@@ -29,7 +29,13 @@
 // with two scalar passes over the columns per step) comes from phase 4 being one
 // vectorised pass per step that also finds the next column, taking a free one first among
 // ties (exact ties between reduced costs are common, e.g. the zeros of tight edges;
-// without that preference the moons case ran 2x slower), plus phase 3. Phases 1 and 2
+// without that preference the moons case ran 2x slower), plus phase 3. With moons as the
+// rows (toy2d's orientation, coupling.cpp) phase 4 scans ~8,300 columns per solve, 55 per
+// free row, each scan a pass over all 256 columns; the number of scans hardly moves with
+// the order of the free rows or a longer phase 3 (measured: 4-16x the visits save 2-8% of
+// the scans and cost more), so the time went into the pass itself: branch-free lane
+// merges and two independent accumulator chains (relax, two_least) made the solver
+// 1.2-1.4x faster (bench/README.md, issue 16's second round). Phases 1 and 2
 // need a square matrix (a column's potential may be positive after them, breaking (R)),
 // so rectangular problems start at phase 3 from v = 0.
 #include "flowmatch/assignment.h"
@@ -63,6 +69,31 @@ inline Lanes load(const double* p) { return load_lanes<Lanes>(p); }
 inline LaneIndex load(const int64_t* p) { return load_lanes<LaneIndex>(p); }
 inline void store(double* p, Lanes x) { std::memcpy(p, &x, sizeof x); }
 inline void store(int64_t* p, LaneIndex x) { std::memcpy(p, &x, sizeof x); }
+
+// A column at the least value (distance or reduced cost): the first one (lowest index)
+// among those that reach it.
+struct Best {
+  double value;
+  int64_t column;
+};
+
+// Orders two candidates: a before b if it is smaller, or equal with a lower column.
+inline bool before(const Best& a, const Best& b) {
+  return a.value < b.value || (a.value == b.value && a.column < b.column);
+}
+
+// The first least of kLanes candidates (value[k], column[k]), without branches: the least
+// value, then the least column among the lanes holding it. (Merging the lanes with a
+// compare-and-branch per lane cost a fifth of the solver's time: the branches on ties and
+// near-ties are unpredictable.)
+inline Best first_least(Lanes value, LaneIndex column) {
+  double least = value[0];
+  for (int k = 1; k < kLanes; ++k) least = value[k] < least ? value[k] : least;
+  const LaneIndex candidate = value == least ? column : std::numeric_limits<int64_t>::max() + LaneIndex{};
+  int64_t at = candidate[0];
+  for (int k = 1; k < kLanes; ++k) at = candidate[k] < at ? candidate[k] : at;
+  return {least, at};
+}
 
 // Phase 4's working arrays, one entry per column, reused for every free row.
 struct Scratch {
@@ -140,6 +171,42 @@ class JonkerVolgenant {
     return free_rows;
   }
 
+  // The two least reduced costs C[i,j] - v[j] of row i's costs r, first and second in the
+  // order of before() (equal values: lower column first); second.column is kFree when there
+  // is one column. Each lane keeps the two least of its columns (j = k mod kLanes), then the
+  // 2 * kLanes candidates are merged.
+  struct TwoLeast {
+    Best first, second;
+  };
+  TwoLeast two_least(const double* r) const {
+    const double* v = v_.data();
+    const int64_t blocked = cols_ / kLanes * kLanes;
+    Lanes least1 = kInf - Lanes{}, least2 = least1;
+    LaneIndex at1 = kFree + LaneIndex{}, at2 = at1, column{};
+    for (int k = 0; k < kLanes; ++k) column[k] = k;
+    for (int64_t j = 0; j < blocked; j += kLanes, column += kLanes) {
+      const Lanes h = load(r + j) - load(v + j);
+      const LaneIndex below1 = h < least1, below2 = h < least2;  // columns rise: ties keep the first
+      least2 = below1 ? least1 : (below2 ? h : least2);
+      at2 = below1 ? at1 : (below2 ? column : at2);
+      least1 = below1 ? h : least1;
+      at1 = below1 ? column : at1;
+    }
+    TwoLeast out{{kInf, kFree}, {kInf, kFree}};
+    auto offer = [&out](double value, int64_t j) {
+      if (j == kFree) return;  // a lane with fewer than two columns
+      const Best c{value, j};
+      if (out.first.column == kFree || before(c, out.first)) {
+        out.second = out.first, out.first = c;
+      } else if (out.second.column == kFree || before(c, out.second)) {
+        out.second = c;
+      }
+    };
+    for (int k = 0; k < kLanes; ++k) offer(least1[k], at1[k]), offer(least2[k], at2[k]);
+    for (int64_t j = blocked; j < cols_; ++j) offer(r[j] - v[j], j);  // the last cols % kLanes
+    return out;
+  }
+
   // Phase 3: one pass of augmenting row reduction over the free rows. Returns the rows
   // still free afterwards (for the next pass or phase 4).
   //
@@ -165,19 +232,10 @@ class JonkerVolgenant {
         break;
       }
       const int64_t i = rows[k++];
-      const double* r = row(i);
-      double u1 = kInf, u2 = kInf;
-      int64_t j1 = 0, j2 = kFree;
-      for (int64_t j = 0; j < cols_; ++j) {
-        const double h = r[j] - v_[j];
-        if (h < u2) {
-          if (h >= u1) {
-            u2 = h, j2 = j;
-          } else {
-            u2 = u1, j2 = j1, u1 = h, j1 = j;
-          }
-        }
-      }
+      const auto [first, second] = two_least(row(i));
+      const double u1 = first.value, u2 = second.value;
+      int64_t j1 = first.column;
+      const int64_t j2 = second.column;
       if (j2 == kFree) {  // a single column (1 x 1): nothing to compare with
         match(i, j1);
         continue;
@@ -256,11 +314,6 @@ class JonkerVolgenant {
     }
   }
 
-  // A column at the least distance: the first one (lowest index) among those.
-  struct Best {
-    double value;
-    int64_t column;
-  };
   struct Least {
     Best all, free;  // over the unscanned columns; over the free columns
   };
@@ -273,41 +326,58 @@ class JonkerVolgenant {
   // GCC/Clang vector extensions, kLanes columns at once: each lane keeps its own least
   // value and the first column reaching it, and the lanes are merged at the end. (With
   // plain loops the compiler vectorised the minimum but not where it is, which then
-  // needed a second pass over the columns.)
+  // needed a second pass over the columns.) Two sets of lanes take alternate blocks of
+  // columns: "least = now < least ? now : least" is a chain from one block to the next
+  // (a compare, then a blend), and two independent chains keep the core busy (measured:
+  // 5-10% faster than one; four gained nothing more).
   Least relax(const double* r, double h, int64_t i, Scratch& s) {
+    constexpr int kSets = 2;
+    constexpr int64_t kStep = kSets * kLanes;
     const double* v = v_.data();
     const double* penalty = s.free_penalty.data();
     double* dist = s.dist.data();
     int64_t* pred = s.pred.data();
-    const int64_t blocked = cols_ / kLanes * kLanes;
-    Lanes least = kInf - Lanes{}, least_free = least;
-    LaneIndex at{}, at_free{}, column{};
-    for (int k = 0; k < kLanes; ++k) column[k] = k;
-    for (int64_t j = 0; j < blocked; j += kLanes, column += kLanes) {
-      const Lanes d = load(r + j) - load(v + j) - h;
-      const Lanes old = load(dist + j);
-      const LaneIndex better = d < old;
-      const Lanes now = better ? d : old;
-      store(dist + j, now);
-      store(pred + j, better ? i + LaneIndex{} : load(pred + j));
-      const LaneIndex lower = now < least;
-      least = lower ? now : least;
-      at = lower ? column : at;
-      const Lanes now_free = now + load(penalty + j);
-      const LaneIndex lower_free = now_free < least_free;
-      least_free = lower_free ? now_free : least_free;
-      at_free = lower_free ? column : at_free;
+    const int64_t blocked = cols_ / kStep * kStep;
+    const LaneIndex row_i = i + LaneIndex{};
+    Lanes least[kSets]{}, least_free[kSets]{};
+    LaneIndex at[kSets]{}, at_free[kSets]{}, column[kSets]{};
+    LaneIndex lane{};
+    for (int k = 0; k < kLanes; ++k) lane[k] = k;
+    for (int u = 0; u < kSets; ++u) least[u] = kInf - Lanes{}, least_free[u] = least[u], column[u] = lane + u * kLanes;
+    for (int64_t j0 = 0; j0 < blocked; j0 += kStep) {
+      for (int u = 0; u < kSets; ++u) {
+        const int64_t j = j0 + u * kLanes;
+        const Lanes d = load(r + j) - load(v + j) - h;
+        const Lanes old = load(dist + j);
+        const LaneIndex better = d < old;
+        const Lanes now = better ? d : old;
+        store(dist + j, now);
+        store(pred + j, better ? row_i : load(pred + j));
+        const LaneIndex lower = now < least[u];
+        least[u] = lower ? now : least[u];
+        at[u] = lower ? column[u] : at[u];
+        const Lanes now_free = now + load(penalty + j);
+        const LaneIndex lower_free = now_free < least_free[u];
+        least_free[u] = lower_free ? now_free : least_free[u];
+        at_free[u] = lower_free ? column[u] : at_free[u];
+        column[u] += kStep;
+      }
     }
-    Least out{{kInf, cols_}, {kInf, cols_}};
-    auto take = [](Best& best, double value, int64_t j) {
-      if (value < best.value || (value == best.value && j < best.column)) best = {value, j};
-    };
-    for (int k = 0; k < kLanes; ++k) take(out.all, least[k], at[k]), take(out.free, least_free[k], at_free[k]);
-    for (int64_t j = blocked; j < cols_; ++j) {  // the last cols % kLanes columns
+    // Merge the sets lane by lane (a tie goes to the lower column), then the lanes.
+    for (int u = 1; u < kSets; ++u) {
+      LaneIndex take = least[u] < least[0] || (least[u] == least[0] && at[u] < at[0]);
+      least[0] = take ? least[u] : least[0], at[0] = take ? at[u] : at[0];
+      take = least_free[u] < least_free[0] || (least_free[u] == least_free[0] && at_free[u] < at_free[0]);
+      least_free[0] = take ? least_free[u] : least_free[0], at_free[0] = take ? at_free[u] : at_free[0];
+    }
+    Least out{first_least(least[0], at[0]), first_least(least_free[0], at_free[0])};
+    if (out.all.value == kInf) out.all.column = cols_;  // nothing left: "no column"
+    if (out.free.value == kInf) out.free.column = cols_;
+    for (int64_t j = blocked; j < cols_; ++j) {  // the last cols % kStep columns
       const double d = r[j] - v[j] - h;
       if (d < dist[j]) dist[j] = d, pred[j] = i;
-      take(out.all, dist[j], j);
-      take(out.free, dist[j] + penalty[j], j);
+      if (before({dist[j], j}, out.all)) out.all = {dist[j], j};
+      if (before({dist[j] + penalty[j], j}, out.free)) out.free = {dist[j] + penalty[j], j};
     }
     return out;
   }
