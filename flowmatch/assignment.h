@@ -10,8 +10,8 @@
 // then every row left free is placed by a shortest augmenting path (a dense Dijkstra over
 // the columns in reduced costs, one vectorised pass per step). Worst case O(n^3) like the
 // Hungarian method; on the squared-distance costs of minibatch OT at n = 256 (toy2d's
-// batch) it measured 4-6x faster than the Hungarian reference with N(0, I) targets and
-// 6-8x with moons (bench/assignment.cpp, figures in bench/README.md). The result is exact
+// batch) it measured 7x faster than the Hungarian reference with N(0, I) targets and
+// ~10x with moons (bench/assignment.cpp, figures in bench/README.md). The result is exact
 // up to floating-point rounding of the dual potentials: its total cost equals the
 // Hungarian's to ~1e-12 relative, exactly for integer costs (on ties the two may pick
 // different optimal permutations).
