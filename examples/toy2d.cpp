@@ -8,8 +8,9 @@
 // with an ODE solver and writes into --out: config.json, metrics.csv, checkpoint.safetensors
 // (resumable), model.safetensors (EMA weights), samples.npy, samples.png,
 // trajectories.png, flow.gif (always: the samples moving along the flow), loss.png,
-// report.html and metrics.json (W2 to fresh data, the two-sample W2 floor, NFE,
-// straightness); with --sample-every N also samples_step<N>.png during training.
+// report.html and metrics.json (W2 to fresh data and the two-sample W2 floor, each the
+// mean and sd over --w2-sets data sets; NFE, straightness); with --sample-every N also
+// samples_step<N>.png during training.
 //
 // On several processes (data-parallel, examples/common/data_parallel.h):
 //   mpirun -np 2 ./build/examples/toy2d --batch 256            the same model as one process
@@ -47,7 +48,7 @@ struct Options {
               schedule = "cosine";
   std::string device = "cpu", ot_scope = "global";
   int64_t steps = 2000, batch = 256, width = 256, samples = 1000, nfe = 100, seed = 0, save_every = 500, stop_after = 0,
-          sample_every = 0;
+          sample_every = 0, w2_sets = 8;
   int threads = 0;
   double minutes = 0;
   double lr = 3e-3, sigma = 0.0, rtol = 1e-5, atol = 1e-5, ema = 0.99;
@@ -68,7 +69,7 @@ examples::Json config_json(const Options& o) {
           {"atol", o.atol},     {"steps", o.steps},       {"batch", o.batch},
           {"lr", o.lr},         {"schedule", o.schedule}, {"width", o.width},
           {"ema", o.ema},       {"samples", o.samples},   {"seed", o.seed},
-          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}, {"minutes", o.minutes}};
+          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}, {"minutes", o.minutes}, {"w2_sets", o.w2_sets}};
   j.update(examples::method_json(o.method));
   return j;
 }
@@ -100,48 +101,58 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
   io::save_npy(dir.file("samples.npy"), r.x);
 
   // W2 to fresh data against the W2 between two fresh data samples (the floor a perfect
-  // sampler would reach at this sample size), NFE, straightness.
-  const Tensor fresh_a = draw(o.data, o.samples, gen, Device::cpu()),
-               fresh_b = draw(o.data, o.samples, gen, Device::cpu());
-  const double w2 = fm::wasserstein2(ops::to(r.x, Device::cpu()), fresh_a), floor = fm::wasserstein2(fresh_a, fresh_b);
+  // sampler would reach at this sample size), NFE, straightness. One W2 of 1000 points is
+  // noisy (two fresh moons sets: 0.23-0.39 over 20 draws), so both are means over
+  // --w2-sets independent data sets (flowmatch/metrics.h), printed with their spread.
+  std::vector<Tensor> fresh_a, fresh_b;
+  for (int64_t k = 0; k < o.w2_sets; ++k) {
+    fresh_a.push_back(draw(o.data, o.samples, gen, Device::cpu()));
+    fresh_b.push_back(draw(o.data, o.samples, gen, Device::cpu()));
+  }
+  const Tensor samples = ops::to(r.x, Device::cpu());
+  const fm::W2Spread w2 = fm::wasserstein2_over(samples, fresh_a), floor = fm::two_sample_floor(fresh_a, fresh_b);
   const double straight = fm::straightness(r.trajectory);
-  fmt::print("toy2d: W2 to fresh data {:.4f} (two-sample floor {:.4f}, ratio {:.2f}), NFE {}, straightness {:.4f}\n",
-             w2, floor, w2 / floor, r.nfe, straight);
+  fmt::print(
+      "toy2d: W2 to fresh data {:.4f} +- {:.4f} (two-sample floor {:.4f} +- {:.4f}, ratio {:.2f}; means and sd over {} "
+      "data sets), NFE {}, straightness {:.4f}\n",
+      w2.mean, w2.sd, floor.mean, floor.sd, w2.mean / floor.mean, o.w2_sets, r.nfe, straight);
   // MeanFlow: also one and two jumps from the same noise, whatever --nfe is (what it is for).
   examples::Json few_steps;
   if (meanflow)
     for (const int64_t jumps : {1, 2}) {
       const Tensor x = fm::meanflow_sample(std::ref(sampler), x0, jumps);
-      const double w = fm::wasserstein2(ops::to(x, Device::cpu()), fresh_a);
-      fmt::print("toy2d: MeanFlow in {} step{}: W2 {:.4f} (ratio {:.2f})\n", jumps, jumps > 1 ? "s" : "", w, w / floor);
+      const double w = fm::wasserstein2_over(ops::to(x, Device::cpu()), fresh_a).mean;
+      fmt::print("toy2d: MeanFlow in {} step{}: W2 {:.4f} (ratio {:.2f})\n", jumps, jumps > 1 ? "s" : "", w,
+                 w / floor.mean);
       few_steps[fmt::format("w2_{}step", jumps)] = w;
-      few_steps[fmt::format("w2_ratio_{}step", jumps)] = w / floor;
+      few_steps[fmt::format("w2_ratio_{}step", jumps)] = w / floor.mean;
     }
 
   // samples.png: samples (blue) over fresh data (grey); trajectories.png: 256 paths from
   // their noise (red) to their samples (blue), over the data; flow.gif: the samples moving
   // along the flow, one frame per saved time; snapshots.png: p_t at three times.
   using examples::colors::blue, examples::colors::grey, examples::colors::light_grey, examples::colors::red;
-  const Tensor frame = ops::cat({fresh_a, ops::to(x0, Device::cpu())}, 0);
+  const Tensor& data_shown = fresh_a[0];
+  const Tensor frame = ops::cat({data_shown, ops::to(x0, Device::cpu())}, 0);
   const std::string method = meanflow ? fmt::format("{} → {}, MeanFlow ({} pairs), {} step{}", o.source, o.data, o.path,
                                                     o.nfe, o.nfe > 1 ? "s" : "")
                                       : fmt::format("{} → {}, {} path, {}", o.source, o.data, o.path, o.solver);
   examples::plane_figure(560, frame, "samples: " + method)
-      .scatter(fresh_a, light_grey, 0.5, 1.8, "data")
+      .scatter(data_shown, light_grey, 0.5, 1.8, "data")
       .scatter(r.x, blue, 0.6, 1.8, "samples")
       .save(dir.file(examples::plot_file("samples")));
   const int64_t shown = std::min<int64_t>(256, o.samples);
   examples::plane_figure(560, frame, "trajectories: " + method)
-      .scatter(fresh_a, light_grey, 0.35, 1.5, "data")
+      .scatter(data_shown, light_grey, 0.35, 1.5, "data")
       .trajectories(r.trajectory, shown, grey, 0.35, "paths")
       .scatter(ops::narrow(x0, 0, 0, shown), red, 0.8, 2.0, "noise (t = 0)")
       .scatter(ops::narrow(r.x, 0, 0, shown), blue, 0.8, 2.0, "samples (t = 1)")
       .save(dir.file(examples::plot_file("trajectories")));
-  examples::save_flow_gif(dir.file("flow.gif"), fresh_a, r.trajectory, ode.save_times);
+  examples::save_flow_gif(dir.file("flow.gif"), data_shown, r.trajectory, ode.save_times);
   // snapshots.png: the generated distribution p_t at t = 0, 1/2 and 1 (the saved state
   // nearest each; 200 points of each), from noise (red) to data (blue), over the data.
   auto snapshots = examples::plane_figure(560, frame, "p_t along the flow: " + method);
-  snapshots.scatter(fresh_a, light_grey, 0.35, 1.5, "data");
+  snapshots.scatter(data_shown, light_grey, 0.35, 1.5, "data");
   const int64_t per_snapshot = std::min<int64_t>(200, o.samples);
   for (const double t : {0.0, 0.5, 1.0}) {
     size_t nearest = 0;
@@ -152,9 +163,12 @@ examples::Json sample_and_measure(const Options& o, const fm::OdeOptions& sampli
                       fmt::format("t = {:.2f}", ode.save_times[nearest]));
   }
   snapshots.save(dir.file(examples::plot_file("snapshots")));
-  examples::Json metrics = {{"w2", w2},
-                            {"w2_floor", floor},
-                            {"w2_ratio", w2 / floor},
+  examples::Json metrics = {{"w2", w2.mean},
+                            {"w2_sd", w2.sd},
+                            {"w2_floor", floor.mean},
+                            {"w2_floor_sd", floor.sd},
+                            {"w2_ratio", w2.mean / floor.mean},
+                            {"w2_sets", o.w2_sets},
                             {"nfe", r.nfe},
                             {"straightness", straight},
                             {"solver", meanflow ? "meanflow" : o.solver},
@@ -318,6 +332,9 @@ int main(int argc, char** argv) {
   app.add_option("--rtol", o.rtol, "dopri5 relative tolerance")->capture_default_str()->check(positive());
   app.add_option("--atol", o.atol, "dopri5 absolute tolerance")->capture_default_str()->check(positive());
   app.add_option("--samples", o.samples, "points to sample and evaluate")->capture_default_str()->check(at_least(1));
+  app.add_option("--w2-sets", o.w2_sets, "fresh data sets (of --samples points) that W2 and its floor average over")
+      ->capture_default_str()
+      ->check(at_least(1));
   examples::add_checkpoint_flags(app, o.save_every, o.stop_after);
   examples::add_minutes_flag(app, o.minutes);
   app.add_option("--sample-every", o.sample_every,

@@ -19,6 +19,36 @@ double wasserstein2(const Tensor& a, const Tensor& b) {
   return std::sqrt(total / static_cast<double>(n));
 }
 
+namespace {
+W2Spread spread_of(const std::vector<double>& w) {
+  W2Spread out;
+  out.sets = static_cast<int64_t>(w.size());
+  for (const double x : w) out.mean += x;
+  out.mean /= static_cast<double>(w.size());
+  if (w.size() > 1) {
+    double square = 0;
+    for (const double x : w) square += (x - out.mean) * (x - out.mean);
+    out.sd = std::sqrt(square / static_cast<double>(w.size() - 1));
+  }
+  return out;
+}
+}  // namespace
+
+W2Spread wasserstein2_over(const Tensor& samples, const std::vector<Tensor>& data) {
+  RILL_CHECK(!data.empty(), "wasserstein2_over: no data sets");
+  std::vector<double> w;
+  for (const Tensor& d : data) w.push_back(wasserstein2(samples, d));
+  return spread_of(w);
+}
+
+W2Spread two_sample_floor(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  RILL_CHECK(!a.empty() && a.size() == b.size(), "two_sample_floor: needs pairs of data sets, got {} and {}", a.size(),
+             b.size());
+  std::vector<double> w;
+  for (size_t k = 0; k < a.size(); ++k) w.push_back(wasserstein2(a[k], b[k]));
+  return spread_of(w);
+}
+
 double mmd_rbf(const Tensor& a, const Tensor& b, const std::vector<double>& bandwidths) {
   auto mean_kernel = [&](const Tensor& x, const Tensor& y) {
     const std::vector<double> d = squared_distances(x, y);

@@ -26,6 +26,37 @@ TEST_CASE("W2 between point clouds: brute force on small sets, a shift exactly",
   REQUIRE_ERROR(wasserstein2(a, c), "wasserstein2: point clouds of shape [6, 2] and [50, 2] differ");
 }
 
+TEST_CASE("W2 over several data sets and the two-sample floor: means and spreads by hand", "[flowmatch][metrics]") {
+  // 1-D points: the optimal pairing matches the sorted values, so each W2 is
+  // sqrt(mean over i of (a_(i) - b_(i))^2), by hand.
+  auto set = [](std::vector<double> v) {
+    const int64_t n = static_cast<int64_t>(v.size());
+    return tensor(std::move(v), {n, 1});
+  };
+  const Tensor samples = set({0, 1, 2});
+  // W2 to {1, 2, 3} = 1 (every point 1 away), to {2, 0, 1} = 0 (a permutation), to {0, 1, 5} =
+  // sqrt(9 / 3): mean (1 + 0 + sqrt 3) / 3, sample sd sqrt(sum (w - mean)^2 / 2).
+  const W2Spread w = wasserstein2_over(samples, {set({1, 2, 3}), set({2, 0, 1}), set({0, 1, 5})});
+  const double values[] = {1.0, 0.0, std::sqrt(3.0)}, mean = (1 + std::sqrt(3.0)) / 3;
+  double square = 0;
+  for (const double v : values) square += (v - mean) * (v - mean);
+  CHECK(w.sets == 3);
+  CHECK(w.mean == Approx(mean).epsilon(1e-12));
+  CHECK(w.sd == Approx(std::sqrt(square / 2)).epsilon(1e-12));
+  // Floor: W2({0,1,2}, {1,2,3}) = 1 and W2({0,0,0}, {2,2,2}) = 2: mean 1.5, sd sqrt(0.5).
+  const W2Spread floor = two_sample_floor({set({0, 1, 2}), set({0, 0, 0})}, {set({1, 2, 3}), set({2, 2, 2})});
+  CHECK(floor.sets == 2);
+  CHECK(floor.mean == Approx(1.5).epsilon(1e-12));
+  CHECK(floor.sd == Approx(std::sqrt(0.5)).epsilon(1e-12));
+  // One set: its W2, no spread.
+  const W2Spread one = wasserstein2_over(samples, {set({1, 2, 3})});
+  CHECK(one.mean == Approx(1.0).epsilon(1e-12));
+  CHECK(one.sd == 0);
+  REQUIRE_ERROR(wasserstein2_over(samples, {}), "wasserstein2_over: no data sets");
+  REQUIRE_ERROR(two_sample_floor({samples}, {}), "two_sample_floor: needs pairs of data sets, got 1 and 0");
+  REQUIRE_ERROR(wasserstein2_over(samples, {set({1, 2})}), "wasserstein2: point clouds of shape [3, 1] and [2, 1] differ");
+}
+
 TEST_CASE("MMD is zero for one set and grows with the distance between sets", "[flowmatch][metrics]") {
   Generator gen(2);
   const Tensor a = randn({200, 2}, DType::Float64, &gen);
