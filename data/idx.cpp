@@ -29,13 +29,16 @@ std::string find_file(const std::string& folder, const std::string& name) {
 
 IdxFile read_idx(const std::string& path) { return parse_idx(io::read_file(path, "read_idx"), path); }
 
-IdxFile parse_idx(std::string_view file_bytes, const std::string& path) {
-  // gzip data starts with 1f 8b; an IDX file with 00 00.
-  const bool gz = file_bytes.size() >= 2 && static_cast<uint8_t>(file_bytes[0]) == 0x1f &&
-                  static_cast<uint8_t>(file_bytes[1]) == 0x8b;
-  std::string unzipped;
-  if (gz) unzipped = io::gunzip(file_bytes, path, "read_idx");
-  const std::string_view view = gz ? std::string_view(unzipped) : file_bytes;
+namespace {
+
+struct IdxHeader {
+  std::vector<int64_t> dims;
+  size_t header = 0, count = 0;  // header bytes; data bytes its sizes call for
+};
+
+// The magic number and sizes at the start of an IDX file's bytes (all of them or a prefix
+// of at least the header).
+IdxHeader parse_header(std::string_view view, const std::string& path) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(view.data());
   const size_t size = view.size();
   RILL_CHECK(size >= 4, "read_idx: {} is {} bytes, too short for the IDX magic number (truncated?)", path, size);
@@ -43,15 +46,38 @@ IdxFile parse_idx(std::string_view file_bytes, const std::string& path) {
   RILL_CHECK(bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08 && bytes[3] >= 1 && bytes[3] <= 4,
              "read_idx: {} has magic number 0x{:02x}{:02x}{:02x}{:02x}, not an unsigned-byte IDX file (0x0000080N)",
              path, bytes[0], bytes[1], bytes[2], bytes[3]);
-  const size_t axes = bytes[3], header = 4 + 4 * axes;
-  RILL_CHECK(size >= header, "read_idx: {} ends inside its header (truncated?)", path);
+  IdxHeader h;
+  const size_t axes = bytes[3];
+  h.header = 4 + 4 * axes;
+  RILL_CHECK(size >= h.header, "read_idx: {} ends inside its header (truncated?)", path);
+  for (size_t a = 0; a < axes; ++a) h.dims.push_back(big_endian_u32(bytes + 4 + 4 * a));
+  h.count = static_cast<size_t>(checked_numel(h.dims, "read_idx: " + path));
+  return h;
+}
+
+}  // namespace
+
+IdxFile parse_idx(std::string_view file_bytes, const std::string& path) {
+  // gzip data starts with 1f 8b; an IDX file with 00 00.
+  const bool gz = file_bytes.size() >= 2 && static_cast<uint8_t>(file_bytes[0]) == 0x1f &&
+                  static_cast<uint8_t>(file_bytes[1]) == 0x8b;
+  std::string unzipped;
+  if (gz) {
+    // The header (at most 4 + 4 * 4 bytes) says how large the file is; nothing beyond that
+    // is decompressed, so a small crafted .gz cannot make this allocate gigabytes.
+    const IdxHeader h = parse_header(io::gunzip_head(file_bytes, 4 + 4 * 4, path, "read_idx"), path);
+    unzipped = io::gunzip(file_bytes, path, "read_idx", h.header + h.count);
+  }
+  const std::string_view view = gz ? std::string_view(unzipped) : file_bytes;
+  const IdxHeader h = parse_header(view, path);
+  const size_t size = view.size();
+  RILL_CHECK(size - h.header == h.count,
+             "read_idx: {} should hold {} data bytes for sizes [{}] but has {} (truncated or corrupt)", path, h.count,
+             fmt::join(h.dims, ", "), size - h.header);
   IdxFile f;
-  for (size_t a = 0; a < axes; ++a) f.dims.push_back(big_endian_u32(bytes + 4 + 4 * a));
-  const auto count = static_cast<size_t>(checked_numel(f.dims, "read_idx: " + path));
-  RILL_CHECK(size - header == count,
-             "read_idx: {} should hold {} data bytes for sizes [{}] but has {} (truncated or corrupt)", path, count,
-             fmt::join(f.dims, ", "), size - header);
-  f.data.assign(bytes + header, bytes + size);
+  f.dims = h.dims;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(view.data());
+  f.data.assign(bytes + h.header, bytes + size);
   return f;
 }
 

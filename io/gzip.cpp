@@ -9,7 +9,12 @@
 
 namespace rill::io {
 
-std::string gunzip(std::string_view in, const std::string& file, const std::string& who) {
+namespace {
+
+// Decompresses until the end of the data or until `stop_at` bytes are out (then returns the
+// first stop_at); more than max_bytes is an error.
+std::string inflate_gzip(std::string_view in, const std::string& file, const std::string& who, size_t stop_at,
+                         size_t max_bytes) {
   z_stream z{};
   RILL_CHECK(inflateInit2(&z, 16 + MAX_WBITS) == Z_OK, "{}: {}: zlib could not start", who, file);
   struct End {
@@ -28,7 +33,16 @@ std::string gunzip(std::string_view in, const std::string& file, const std::stri
     z.next_out = buffer;
     z.avail_out = sizeof(buffer);
     const int rc = inflate(&z, Z_NO_FLUSH);
-    out.append(reinterpret_cast<const char*>(buffer), sizeof(buffer) - z.avail_out);
+    const size_t produced = sizeof(buffer) - z.avail_out;
+    RILL_CHECK(produced <= max_bytes - out.size(),  // out.size() <= max_bytes holds here
+               "{}: {}: the gzip data decompresses to more than the {} bytes expected (corrupt, or crafted to "
+               "exhaust memory?)",
+               who, file, max_bytes);
+    out.append(reinterpret_cast<const char*>(buffer), produced);
+    if (out.size() >= stop_at) {
+      out.resize(stop_at);
+      return out;
+    }
     if (rc == Z_OK) continue;
     if (rc == Z_STREAM_END) {
       const size_t rest = in.size() - (fed - z.avail_in);
@@ -44,6 +58,16 @@ std::string gunzip(std::string_view in, const std::string& file, const std::stri
     throw Error(fmt::format("{}: {} is corrupt ({})", who, file,
                             z.msg != nullptr ? z.msg : "zlib error " + std::to_string(rc)));
   }
+}
+
+}  // namespace
+
+std::string gunzip(std::string_view in, const std::string& file, const std::string& who, size_t max_bytes) {
+  return inflate_gzip(in, file, who, static_cast<size_t>(-1), max_bytes);
+}
+
+std::string gunzip_head(std::string_view in, size_t bytes, const std::string& file, const std::string& who) {
+  return inflate_gzip(in, file, who, bytes, static_cast<size_t>(-1));
 }
 
 }  // namespace rill::io

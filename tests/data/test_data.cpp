@@ -10,6 +10,7 @@
 #include "data/image_dataset.h"
 #include "data/loader.h"
 #include "data/toy2d.h"
+#include "io/gzip.h"
 #include "helpers.h"
 
 using namespace rill;
@@ -120,6 +121,31 @@ TEST_CASE("IDX reader: wrong magic, truncation and count mismatches are reported
   write(dir / "z.gz", z);
   CHECK_THROWS_AS(read_idx((dir / "z.gz").string()), Error);
   fs::remove_all(dir);
+}
+
+TEST_CASE("IDX reader: a .gz file is decompressed no further than its header's sizes", "[data]") {
+  // A crafted file: a valid header for 2 x 2 x 2 bytes, then 16 MiB of zeros, which deflate
+  // to ~16 KB (the ratio a decompression bomb relies on). The reader must stop at the 24
+  // bytes the header allows, not inflate 16 MiB (or, scaled up, gigabytes) first.
+  const std::string header_and_data = idx_bytes({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  const std::string bomb = gzip(header_and_data + std::string(16 << 20, '\0'));
+  CHECK(bomb.size() < 100000);
+  REQUIRE_ERROR(parse_idx(bomb, "bomb.gz"),
+                "read_idx: bomb.gz: the gzip data decompresses to more than the 24 bytes expected (corrupt, or "
+                "crafted to exhaust memory?)");
+  // One byte too many is refused the same way; exactly the header's size reads.
+  REQUIRE_ERROR(parse_idx(gzip(header_and_data + "x"), "extra.gz"), "more than the 24 bytes expected");
+  CHECK(parse_idx(gzip(header_and_data), "exact.gz").data == std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
+  // Too little still reads as truncated; a bad header is reported from the first bytes.
+  REQUIRE_ERROR(parse_idx(gzip(header_and_data.substr(0, 20)), "short.gz"),
+                "short.gz should hold 8 data bytes for sizes [2, 2, 2] but has 4");
+  REQUIRE_ERROR(parse_idx(gzip(std::string("\0\0\x0d\x03", 4) + std::string(1 << 20, '\0')), "magic.gz"),
+                "has magic number 0x00000d03");
+  // The two io helpers directly: the first bytes only, and a cap.
+  CHECK(io::gunzip_head(bomb, 4, "b", "test") == header_and_data.substr(0, 4));
+  CHECK(io::gunzip_head(gzip("abc"), 10, "b", "test") == "abc");  // fewer than asked: all of it
+  CHECK(io::gunzip(gzip("abcdef"), "b", "test", 6) == "abcdef");
+  REQUIRE_ERROR(io::gunzip(gzip("abcdef"), "b", "test", 5), "test: b: the gzip data decompresses to more than the 5");
 }
 
 TEST_CASE("IDX reader: a .gz file must be whole, with nothing after it", "[data]") {
