@@ -44,7 +44,7 @@ TEST_CASE("examples: toy2d mnist and cifar10 train on CUDA with the CPU's loss c
   SKIP_WITHOUT_GPU();
   const fs::path dir = temp_dir("cuda_examples");
   same_curve_on_both_devices(
-      dir / "toy2d", std::string(TOY2D_BIN) + " --steps 30 --batch 32 --width 16 --samples 64 --nfe 4 --threads 1");
+      dir / "toy2d", std::string(rill::test::program("toy2d")) + " --steps 30 --batch 32 --width 16 --samples 64 --nfe 4 --threads 1");
   write_tiny_mnist(dir / "mnist_data");
   same_curve_on_both_devices(dir / "mnist",
                              image_flow("mnist") + " --data " + (dir / "mnist_data").string() +
@@ -59,10 +59,10 @@ TEST_CASE("examples: the flow-matching idea programs run with --device cuda", "[
   SKIP_WITHOUT_GPU();
   const fs::path dir = temp_dir("cuda_ideas");
   for (const auto& [binary, args] : std::vector<std::pair<std::string, std::string>>{
-           {FM_TARGETS_BIN, "--steps 20 --eval-points 32"},
-           {FM_MARGINAL_BIN, "--steps 100 --eval-points 64"},
-           {FM_STRAIGHT_BIN, "--steps 20 --eval-points 32 --reflow-pairs 64"},
-           {FM_DIFFUSION_BIN, "--steps 20 --eval-points 32"}}) {
+           {rill::test::program("fm_targets"), "--steps 20 --eval-points 32"},
+           {rill::test::program("fm_marginal"), "--steps 100 --eval-points 64"},
+           {rill::test::program("fm_straight"), "--steps 20 --eval-points 32 --reflow-pairs 64"},
+           {rill::test::program("fm_diffusion"), "--steps 20 --eval-points 32"}}) {
     const fs::path out = dir / fs::path(binary).filename();
     run(dir, binary + " --device cuda --threads 1 --out " + out.string() + " " + args);
     CHECK(!read_json(out / "metrics.json").empty());

@@ -63,7 +63,7 @@ void require_same_tensors(const fs::path& a, const fs::path& b) {
   CHECK(x.metadata == y.metadata);
 }
 
-const std::string kToy = std::string(TOY2D_BIN) + " --batch 32 --width 16 --samples 64 --nfe 4 --threads 1";
+const std::string kToy = std::string(rill::test::program("toy2d")) + " --batch 32 --width 16 --samples 64 --nfe 4 --threads 1";
 
 }  // namespace
 
@@ -78,25 +78,25 @@ TEST_CASE("programs: every bad flag stops before any work, naming the flag, exit
   };
   const std::string mnist = image_flow("mnist") + " --data " + (dir / "no-data").string();
   const std::vector<Case> cases = {
-      {TOY2D_BIN, "--batch 0", "--batch: 0 is not a finite number >= 1"},
-      {TOY2D_BIN, "--solver foo", "--solver: 'foo' is not one of: euler, midpoint, heun, rk4, dopri5"},
-      {TOY2D_BIN, "--samples 0", "--samples: 0 is not a finite number >= 1"},
-      {TOY2D_BIN, "--nfe 0", "--nfe: 0 is not a finite number >= 1"},
-      {TOY2D_BIN, "--solver rk4 --nfe 3", "--nfe 3 is fewer than one rk4 step evaluates (4)"},
-      {TOY2D_BIN, "--steps -5", "--steps: -5 is not a finite number >= 1"},
-      {TOY2D_BIN, "--lr inf", "--lr: inf is not a finite number > 0"},
-      {TOY2D_BIN, "--lr nan", "--lr: nan is not a finite number > 0"},
-      {TOY2D_BIN, "--ema 1", "--ema: 1 is not a finite number in [0, 1)"},
-      {TOY2D_BIN, "--save-every -1", "--save-every: -1 is not a finite number >= 0"},
-      {TOY2D_BIN, "--path bogus", "--path: 'bogus' is not one of: independent, ot, target, sb, vp"},
-      {TOY2D_BIN, "--data nowhere", "--data: 'nowhere' is not one of"},
-      {TOY2D_BIN, "--device gpu", "--device: 'gpu' is not a device"},
-      {TOY2D_BIN, "--resume --sample-only", "--resume excludes --sample-only"},
+      {rill::test::program("toy2d"), "--batch 0", "--batch: 0 is not a finite number >= 1"},
+      {rill::test::program("toy2d"), "--solver foo", "--solver: 'foo' is not one of: euler, midpoint, heun, rk4, dopri5"},
+      {rill::test::program("toy2d"), "--samples 0", "--samples: 0 is not a finite number >= 1"},
+      {rill::test::program("toy2d"), "--nfe 0", "--nfe: 0 is not a finite number >= 1"},
+      {rill::test::program("toy2d"), "--solver rk4 --nfe 3", "--nfe 3 is fewer than one rk4 step evaluates (4)"},
+      {rill::test::program("toy2d"), "--steps -5", "--steps: -5 is not a finite number >= 1"},
+      {rill::test::program("toy2d"), "--lr inf", "--lr: inf is not a finite number > 0"},
+      {rill::test::program("toy2d"), "--lr nan", "--lr: nan is not a finite number > 0"},
+      {rill::test::program("toy2d"), "--ema 1", "--ema: 1 is not a finite number in [0, 1)"},
+      {rill::test::program("toy2d"), "--save-every -1", "--save-every: -1 is not a finite number >= 0"},
+      {rill::test::program("toy2d"), "--path bogus", "--path: 'bogus' is not one of: independent, ot, target, sb, vp"},
+      {rill::test::program("toy2d"), "--data nowhere", "--data: 'nowhere' is not one of"},
+      {rill::test::program("toy2d"), "--device gpu", "--device: 'gpu' is not a device"},
+      {rill::test::program("toy2d"), "--resume --sample-only", "--resume excludes --sample-only"},
       {mnist, "--cfg-scale nan", "--cfg-scale: nan is not a finite number"},
       {mnist, "--batch 0", "--batch: 0 is not a finite number >= 1"},
       {mnist, "--label-dropout 1.5", "--label-dropout: 1.5 is not a finite number in [0, 1)"},
       {mnist, "--schedule linear", "--schedule: 'linear' is not one of: constant, warmup, cosine"},
-      {std::string(FM_STRAIGHT_BIN), "--steps 0", "--steps: 0 is not a finite number >= 1"},
+      {std::string(rill::test::program("fm_straight")), "--steps 0", "--steps: 0 is not a finite number >= 1"},
   };
   for (const Case& c : cases) {
     const Outcome r = run_status(dir, c.program + " --out " + out.string() + " " + c.flags);
@@ -106,7 +106,7 @@ TEST_CASE("programs: every bad flag stops before any work, naming the flag, exit
     CHECK(snapshot(out) == before);
   }
   // --help is not an error.
-  CHECK(run_status(dir, std::string(TOY2D_BIN) + " --help").status == 0);
+  CHECK(run_status(dir, std::string(rill::test::program("toy2d")) + " --help").status == 0);
   fs::remove_all(dir);
 }
 
@@ -201,7 +201,7 @@ TEST_CASE("programs: start-up lines reach a log file before the error that follo
 TEST_CASE("toy2d: stopped and resumed (cosine schedule, 2 threads) equals uninterrupted, files included",
           "[examples][safety]") {
   const fs::path dir = temp_dir("resume_toy");
-  const std::string common = std::string(TOY2D_BIN) +
+  const std::string common = std::string(rill::test::program("toy2d")) +
                              " --batch 32 --width 16 --samples 64 --nfe 4 --threads 2"
                              " --schedule cosine --steps 40 --save-every 10 --out ";
   run(dir, common + (dir / "straight").string());
@@ -219,13 +219,13 @@ TEST_CASE("toy2d: stopped and resumed (cosine schedule, 2 threads) equals uninte
 TEST_CASE("toy2d: killed with SIGKILL at any moment, resumes to the uninterrupted run's files", "[examples][safety]") {
   const fs::path dir = temp_dir("kill");
   const std::string flags = "--batch 128 --width 32 --samples 64 --nfe 4 --threads 1 --steps 300 --save-every 20";
-  run(dir, std::string(TOY2D_BIN) + " " + flags + " --out " + (dir / "straight").string());
+  run(dir, std::string(rill::test::program("toy2d")) + " " + flags + " --out " + (dir / "straight").string());
   const fs::path out = dir / "killed";
   const pid_t child = ::fork();
   if (child == 0) {
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1), ::dup2(null, 2);
-    const std::string cmd = std::string(TOY2D_BIN) + " " + flags + " --out " + out.string();
+    const std::string cmd = std::string(rill::test::program("toy2d")) + " " + flags + " --out " + out.string();
     ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -240,7 +240,7 @@ TEST_CASE("toy2d: killed with SIGKILL at any moment, resumes to the uninterrupte
   REQUIRE(fs::exists(out / "checkpoint.safetensors"));
   INFO("killed: " << (WIFSIGNALED(status) ? "yes" : "no, it had finished") << ", checkpoint at step "
                   << io::safetensors::load((out / "checkpoint.safetensors").string()).metadata.at("step"));
-  run(dir, std::string(TOY2D_BIN) + " " + flags + " --out " + out.string() + " --resume");
+  run(dir, std::string(rill::test::program("toy2d")) + " " + flags + " --out " + out.string() + " --resume");
   require_same_tensors(dir / "straight" / "checkpoint.safetensors", out / "checkpoint.safetensors");
   CHECK(csv_without_time(dir / "straight" / "metrics.csv") == csv_without_time(out / "metrics.csv"));
   fs::remove_all(dir);

@@ -294,7 +294,7 @@ TEST_CASE("save_checkpoint refuses NaN and infinity and leaves the file on disk 
 TEST_CASE("the fuzzers' seeds are valid files, and their past findings are refused", "[nn][checkpoint][fuzz]") {
   // fuzz/corpus/ (written by fuzz/make_corpus.cpp): a seed that no longer loads would
   // leave a fuzzer exploring error paths only.
-  const fs::path corpus = fs::path(RILL_SOURCE_DIR) / "fuzz" / "corpus";
+  const fs::path corpus = fs::path(rill::test::source_dir()) / "fuzz" / "corpus";
   manual_seed(1);
   nn::Linear model(3, 2);  // the state fuzz/fuzz_safetensors.cpp loads into
   nn::Adam opt(model.named_parameters(), {0.01});

@@ -11,7 +11,7 @@
 namespace fs = std::filesystem;
 
 TEST_CASE("repository: every Markdown link points to a file inside the repository", "[repo][docs]") {
-  const fs::path source = fs::canonical(RILL_SOURCE_DIR);
+  const fs::path source = fs::canonical(rill::test::source_dir());
   // [text](target) and ![alt](target); the target up to a space, ')' or '#'.
   const std::regex link(R"(\]\(([^)\s#]*)(#[^)\s]*)?\))");
   int pages = 0, links = 0;

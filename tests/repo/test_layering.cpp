@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kSource = RILL_SOURCE_DIR;
+const fs::path kSource = rill::test::source_dir();
 
 // What each folder may include from besides itself.
 const std::map<std::string, std::set<std::string>> kMayUse = {
