@@ -25,11 +25,7 @@ std::string find_file(const std::string& folder, const std::string& name) {
   throw Error(fmt::format("load_idx_folder: {} has no {} (or {}.gz)", folder, name, name));
 }
 
-}  // namespace
-
-IdxFile read_idx(const std::string& path) { return parse_idx(io::read_file(path, "read_idx"), path); }
-
-namespace {
+constexpr size_t kLongestHeader = 4 + 4 * 4;  // the magic number and up to 4 sizes
 
 struct IdxHeader {
   std::vector<int64_t> dims;
@@ -57,15 +53,17 @@ IdxHeader parse_header(std::string_view view, const std::string& path) {
 
 }  // namespace
 
+IdxFile read_idx(const std::string& path) { return parse_idx(io::read_file(path, "read_idx"), path); }
+
 IdxFile parse_idx(std::string_view file_bytes, const std::string& path) {
   // gzip data starts with 1f 8b; an IDX file with 00 00.
   const bool gz = file_bytes.size() >= 2 && static_cast<uint8_t>(file_bytes[0]) == 0x1f &&
                   static_cast<uint8_t>(file_bytes[1]) == 0x8b;
   std::string unzipped;
   if (gz) {
-    // The header (at most 4 + 4 * 4 bytes) says how large the file is; nothing beyond that
-    // is decompressed, so a small crafted .gz cannot make this allocate gigabytes.
-    const IdxHeader h = parse_header(io::gunzip_head(file_bytes, 4 + 4 * 4, path, "read_idx"), path);
+    // The header says how large the file is; nothing beyond that is decompressed, so a
+    // small crafted .gz cannot make this allocate gigabytes.
+    const IdxHeader h = parse_header(io::gunzip_head(file_bytes, kLongestHeader, path, "read_idx"), path);
     unzipped = io::gunzip(file_bytes, path, "read_idx", h.header + h.count);
   }
   const std::string_view view = gz ? std::string_view(unzipped) : file_bytes;

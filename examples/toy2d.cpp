@@ -63,13 +63,14 @@ Tensor draw(const std::string& name, int64_t n, Generator& gen, Device device) {
 }
 
 examples::Json config_json(const Options& o) {
-  examples::Json j = {{"program", "toy2d"}, {"out", o.out},           {"data", o.data},
-          {"source", o.source}, {"path", o.path},         {"sigma", o.sigma},
-          {"solver", o.solver}, {"nfe", o.nfe},           {"rtol", o.rtol},
-          {"atol", o.atol},     {"steps", o.steps},       {"batch", o.batch},
-          {"lr", o.lr},         {"schedule", o.schedule}, {"width", o.width},
-          {"ema", o.ema},       {"samples", o.samples},   {"seed", o.seed},
-          {"device", o.device}, {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every}, {"minutes", o.minutes}, {"w2_sets", o.w2_sets}};
+  examples::Json j = {{"program", "toy2d"},   {"out", o.out},           {"data", o.data},
+                      {"source", o.source},   {"path", o.path},         {"sigma", o.sigma},
+                      {"solver", o.solver},   {"nfe", o.nfe},           {"rtol", o.rtol},
+                      {"atol", o.atol},       {"steps", o.steps},       {"batch", o.batch},
+                      {"lr", o.lr},           {"schedule", o.schedule}, {"width", o.width},
+                      {"ema", o.ema},         {"samples", o.samples},   {"seed", o.seed},
+                      {"device", o.device},   {"ot_scope", o.ot_scope}, {"sample_every", o.sample_every},
+                      {"minutes", o.minutes}, {"w2_sets", o.w2_sets}};
   j.update(examples::method_json(o.method));
   return j;
 }

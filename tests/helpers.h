@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tensor/ops.h"
 #include "catch.h"  // Catch2 v3 or v2
 #include "paths.h"
+#include "tensor/ops.h"
 
 // Ends the running test as skipped: ctest then reports "Skipped", never "Passed", for a
 // test that could not check anything here (no GPU, a dataset not installed, a variable

@@ -6,9 +6,11 @@
 // CI's compiler cache (ccache, .ci/run) could not reuse any test object.
 #pragma once
 
+#include <string>
+
 namespace rill::test {
 
-const char* source_dir();               // the repository root
-const char* program(const char* name);  // the built example program `name` ("toy2d", ...)
+const char* source_dir();                      // the repository root
+std::string program(const std::string& name);  // the built example program `name` ("toy2d", ...)
 
 }  // namespace rill::test

@@ -17,9 +17,10 @@
 // at once. Images are split across threads, each with its own column buffer and
 // single-threaded GEMMs (BLAS inside an OpenMP parallel region runs single-threaded too),
 // so the threads do not oversubscribe, and a whole image per thread scales better than
-// threading each small GEMM; a single image splits its GEMMs' columns across threads. A 1x1 window with stride 1 and no padding needs no columns: cols = x[n].
-// dW and db are accumulated per thread and the partial sums added in thread order, so
-// results are reproducible at a fixed thread count.
+// threading each small GEMM; a single image splits its GEMMs' columns across threads.
+// A 1x1 window with stride 1 and no padding needs no columns: cols = x[n]. dW and db are
+// accumulated per thread and the partial sums added in thread order, so results are
+// reproducible at a fixed thread count.
 #include <omp.h>
 
 #include <algorithm>

@@ -43,8 +43,8 @@ void same_curve_on_both_devices(const fs::path& dir, const std::string& command)
 TEST_CASE("examples: toy2d mnist and cifar10 train on CUDA with the CPU's loss curve", "[cuda][examples]") {
   SKIP_WITHOUT_GPU();
   const fs::path dir = temp_dir("cuda_examples");
-  same_curve_on_both_devices(
-      dir / "toy2d", std::string(rill::test::program("toy2d")) + " --steps 30 --batch 32 --width 16 --samples 64 --nfe 4 --threads 1");
+  same_curve_on_both_devices(dir / "toy2d", rill::test::program("toy2d") +
+                                                " --steps 30 --batch 32 --width 16 --samples 64 --nfe 4 --threads 1");
   write_tiny_mnist(dir / "mnist_data");
   same_curve_on_both_devices(dir / "mnist",
                              image_flow("mnist") + " --data " + (dir / "mnist_data").string() +

@@ -10,8 +10,8 @@
 #include "data/image_dataset.h"
 #include "data/loader.h"
 #include "data/toy2d.h"
-#include "io/gzip.h"
 #include "helpers.h"
+#include "io/gzip.h"
 
 using namespace rill;
 using namespace rill::data;

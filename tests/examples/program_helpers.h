@@ -45,7 +45,9 @@ inline std::string read_file(const fs::path& p) {
 }
 
 // The image program with a dataset preset: image_flow("mnist") + " --data ...".
-inline std::string image_flow(const std::string& preset) { return std::string(rill::test::program("image_flow")) + " --preset " + preset; }
+inline std::string image_flow(const std::string& preset) {
+  return rill::test::program("image_flow") + " --preset " + preset;
+}
 
 inline nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);

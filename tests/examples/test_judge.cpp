@@ -123,7 +123,7 @@ TEST_CASE("judge program writes judge.safetensors, and image_flow --judge report
   const fs::path dir = temp_dir("judge");
   const fs::path data = dir / "data";
   write_tiny_mnist(data);
-  run(dir, std::string(rill::test::program("judge")) + " --data " + data.string() + " --out " + (dir / "judge").string() +
+  run(dir, rill::test::program("judge") + " --data " + data.string() + " --out " + (dir / "judge").string() +
                " --steps 3 --batch 4 --width 8 --threads 1");
   const auto judge_metrics = read_json(dir / "judge" / "metrics.json");
   const double acc = judge_metrics.at("test_accuracy").get<double>();

@@ -283,7 +283,7 @@ TEST_CASE("toy2d: flow.gif animates the samples along the flow, --sample-every d
           "[examples][plot]") {
   const fs::path dir = temp_dir("toy_gif");
   const fs::path out = dir / "run";
-  run(dir, std::string(rill::test::program("toy2d")) + " --out " + out.string() +
+  run(dir, rill::test::program("toy2d") + " --out " + out.string() +
                " --steps 20 --batch 32 --width 16 --samples 64 --nfe 8 --threads 1 --sample-every 10");
   int error = 0;
   GifFileType* gif = DGifOpenFileName((out / "flow.gif").string().c_str(), &error);
@@ -302,7 +302,7 @@ TEST_CASE("toy2d: flow.gif animates the samples along the flow, --sample-every d
 TEST_CASE("fm_diffusion --plot-format svg: the figures are SVG files and the report shows them", "[examples][plot]") {
   const fs::path dir = temp_dir("svg");
   const fs::path out = dir / "run";
-  run(dir, std::string(rill::test::program("fm_diffusion")) + " --threads 1 --steps 20 --eval-points 32 --plot-format svg --out " +
+  run(dir, rill::test::program("fm_diffusion") + " --threads 1 --steps 20 --eval-points 32 --plot-format svg --out " +
                out.string());
   for (const char* f : {"diffusion_ode.svg", "diffusion_sde.svg", "loss.svg"}) {
     INFO(f);
@@ -311,8 +311,8 @@ TEST_CASE("fm_diffusion --plot-format svg: the figures are SVG files and the rep
   CHECK(!fs::exists(out / "diffusion_ode.png"));
   CHECK(read_file(out / "report.html").find("src=\"loss.svg\"") != std::string::npos);
   // A format it does not know is refused before any work.
-  CHECK(run_status(dir, std::string(rill::test::program("fm_diffusion")) + " --plot-format jpeg --out " + (dir / "bad").string()).status ==
-        1);
+  CHECK(run_status(dir, rill::test::program("fm_diffusion") + " --plot-format jpeg --out " + (dir / "bad").string())
+            .status == 1);
   CHECK(!fs::exists(dir / "bad"));
   fs::remove_all(dir);
 }

@@ -48,7 +48,7 @@ void require_same_checkpoints(const fs::path& a_dir, const fs::path& b_dir) {
 
 TEST_CASE("toy2d: a short run writes every output, then resumes and samples from the checkpoint", "[examples]") {
   const fs::path dir = rill::test::temp_dir("toy2d");
-  const std::string base = std::string(rill::test::program("toy2d")) + " --out " + (dir / "run").string() +
+  const std::string base = rill::test::program("toy2d") + " --out " + (dir / "run").string() +
                            " --batch 32 --width 16 --samples 64 --nfe 4 --save-every 10 --threads 1";
   run(dir, base + " --steps 20");
   check_common_outputs(dir / "run", 20);
@@ -63,12 +63,12 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
   run(dir, base + " --steps 30 --sample-only --solver dopri5");
   CHECK(read_json(dir / "run" / "metrics.json").at("solver") == "dopri5");
   // A bad flag value is a clear error and a non-zero exit.
-  CHECK(std::system(
-            (std::string(rill::test::program("toy2d")) + " --path bogus --out " + (dir / "bad").string() + " > /dev/null 2>&1").c_str()) !=
-        0);
+  CHECK(
+      std::system((rill::test::program("toy2d") + " --path bogus --out " + (dir / "bad").string() + " > /dev/null 2>&1")
+                      .c_str()) != 0);
 
   // MeanFlow: train, then resume, then sample one step from the checkpoint.
-  const std::string mf = std::string(rill::test::program("toy2d")) + " --out " + (dir / "mf").string() +
+  const std::string mf = rill::test::program("toy2d") + " --out " + (dir / "mf").string() +
                          " --batch 32 --width 16 --samples 64 --save-every 10 --threads 1 --method meanflow";
   run(dir, mf + " --steps 20 --nfe 4");
   check_common_outputs(dir / "mf", 20);
@@ -88,7 +88,8 @@ TEST_CASE("toy2d: a short run writes every output, then resumes and samples from
 TEST_CASE("toy2d --minutes: a time budget becomes a step count that leaves no trace, and --resume keeps it",
           "[examples]") {
   const fs::path dir = rill::test::temp_dir("minutes");
-  const std::string base = std::string(rill::test::program("toy2d")) + " --batch 32 --width 16 --samples 16 --nfe 2 --threads 1 --out ";
+  const std::string base =
+      rill::test::program("toy2d") + " --batch 32 --width 16 --samples 16 --nfe 2 --threads 1 --out ";
   // A budget of about 0.2 s: the run times a few steps, then trains the count that fits.
   run(dir, base + (dir / "budget").string() + " --minutes 0.003");
   const int64_t steps = read_json(dir / "budget" / "config.json").at("steps").get<int64_t>();
@@ -200,13 +201,19 @@ TEST_CASE("the flow-matching idea programs run and write their figures and numbe
     std::vector<std::string> files;
   };
   const std::vector<Program> programs = {
-      {rill::test::program("fm_targets"), "--steps 20 --eval-points 32", {"targets_velocity.png", "targets_noise.png", "targets.csv"}},
+      {rill::test::program("fm_targets"),
+       "--steps 20 --eval-points 32",
+       {"targets_velocity.png", "targets_noise.png", "targets.csv"}},
       {rill::test::program("fm_marginal"), "--steps 200 --eval-points 64", {"marginal.png", "marginal.csv"}},
       {rill::test::program("fm_straight"),
        "--steps 20 --eval-points 32 --reflow-pairs 64",
        {"straight_independent.png", "straight_ot.png", "straight_sb.png", "straight_reflow.png", "straight.csv"}},
-      {rill::test::program("fm_diffusion"), "--steps 20 --eval-points 32", {"diffusion_ode.png", "diffusion_sde.png", "diffusion.csv"}},
-      {rill::test::program("fm_likelihood"), "--steps 20 --eval-points 64", {"likelihood.csv", "loss.png", "report.html"}},
+      {rill::test::program("fm_diffusion"),
+       "--steps 20 --eval-points 32",
+       {"diffusion_ode.png", "diffusion_sde.png", "diffusion.csv"}},
+      {rill::test::program("fm_likelihood"),
+       "--steps 20 --eval-points 64",
+       {"likelihood.csv", "loss.png", "report.html"}},
   };
   for (const Program& p : programs) {
     const fs::path out = dir / fs::path(p.binary).filename();

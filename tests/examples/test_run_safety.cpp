@@ -63,7 +63,7 @@ void require_same_tensors(const fs::path& a, const fs::path& b) {
   CHECK(x.metadata == y.metadata);
 }
 
-const std::string kToy = std::string(rill::test::program("toy2d")) + " --batch 32 --width 16 --samples 64 --nfe 4 --threads 1";
+const std::string kToy = rill::test::program("toy2d") + " --batch 32 --width 16 --samples 64 --nfe 4 --threads 1";
 
 }  // namespace
 
@@ -79,7 +79,8 @@ TEST_CASE("programs: every bad flag stops before any work, naming the flag, exit
   const std::string mnist = image_flow("mnist") + " --data " + (dir / "no-data").string();
   const std::vector<Case> cases = {
       {rill::test::program("toy2d"), "--batch 0", "--batch: 0 is not a finite number >= 1"},
-      {rill::test::program("toy2d"), "--solver foo", "--solver: 'foo' is not one of: euler, midpoint, heun, rk4, dopri5"},
+      {rill::test::program("toy2d"), "--solver foo",
+       "--solver: 'foo' is not one of: euler, midpoint, heun, rk4, dopri5"},
       {rill::test::program("toy2d"), "--samples 0", "--samples: 0 is not a finite number >= 1"},
       {rill::test::program("toy2d"), "--nfe 0", "--nfe: 0 is not a finite number >= 1"},
       {rill::test::program("toy2d"), "--solver rk4 --nfe 3", "--nfe 3 is fewer than one rk4 step evaluates (4)"},
@@ -96,7 +97,7 @@ TEST_CASE("programs: every bad flag stops before any work, naming the flag, exit
       {mnist, "--batch 0", "--batch: 0 is not a finite number >= 1"},
       {mnist, "--label-dropout 1.5", "--label-dropout: 1.5 is not a finite number in [0, 1)"},
       {mnist, "--schedule linear", "--schedule: 'linear' is not one of: constant, warmup, cosine"},
-      {std::string(rill::test::program("fm_straight")), "--steps 0", "--steps: 0 is not a finite number >= 1"},
+      {rill::test::program("fm_straight"), "--steps 0", "--steps: 0 is not a finite number >= 1"},
   };
   for (const Case& c : cases) {
     const Outcome r = run_status(dir, c.program + " --out " + out.string() + " " + c.flags);
@@ -106,7 +107,7 @@ TEST_CASE("programs: every bad flag stops before any work, naming the flag, exit
     CHECK(snapshot(out) == before);
   }
   // --help is not an error.
-  CHECK(run_status(dir, std::string(rill::test::program("toy2d")) + " --help").status == 0);
+  CHECK(run_status(dir, rill::test::program("toy2d") + " --help").status == 0);
   fs::remove_all(dir);
 }
 
@@ -201,7 +202,7 @@ TEST_CASE("programs: start-up lines reach a log file before the error that follo
 TEST_CASE("toy2d: stopped and resumed (cosine schedule, 2 threads) equals uninterrupted, files included",
           "[examples][safety]") {
   const fs::path dir = temp_dir("resume_toy");
-  const std::string common = std::string(rill::test::program("toy2d")) +
+  const std::string common = rill::test::program("toy2d") +
                              " --batch 32 --width 16 --samples 64 --nfe 4 --threads 2"
                              " --schedule cosine --steps 40 --save-every 10 --out ";
   run(dir, common + (dir / "straight").string());
@@ -219,13 +220,13 @@ TEST_CASE("toy2d: stopped and resumed (cosine schedule, 2 threads) equals uninte
 TEST_CASE("toy2d: killed with SIGKILL at any moment, resumes to the uninterrupted run's files", "[examples][safety]") {
   const fs::path dir = temp_dir("kill");
   const std::string flags = "--batch 128 --width 32 --samples 64 --nfe 4 --threads 1 --steps 300 --save-every 20";
-  run(dir, std::string(rill::test::program("toy2d")) + " " + flags + " --out " + (dir / "straight").string());
+  run(dir, rill::test::program("toy2d") + " " + flags + " --out " + (dir / "straight").string());
   const fs::path out = dir / "killed";
   const pid_t child = ::fork();
   if (child == 0) {
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1), ::dup2(null, 2);
-    const std::string cmd = std::string(rill::test::program("toy2d")) + " " + flags + " --out " + out.string();
+    const std::string cmd = rill::test::program("toy2d") + " " + flags + " --out " + out.string();
     ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -240,7 +241,7 @@ TEST_CASE("toy2d: killed with SIGKILL at any moment, resumes to the uninterrupte
   REQUIRE(fs::exists(out / "checkpoint.safetensors"));
   INFO("killed: " << (WIFSIGNALED(status) ? "yes" : "no, it had finished") << ", checkpoint at step "
                   << io::safetensors::load((out / "checkpoint.safetensors").string()).metadata.at("step"));
-  run(dir, std::string(rill::test::program("toy2d")) + " " + flags + " --out " + out.string() + " --resume");
+  run(dir, rill::test::program("toy2d") + " " + flags + " --out " + out.string() + " --resume");
   require_same_tensors(dir / "straight" / "checkpoint.safetensors", out / "checkpoint.safetensors");
   CHECK(csv_without_time(dir / "straight" / "metrics.csv") == csv_without_time(out / "metrics.csv"));
   fs::remove_all(dir);

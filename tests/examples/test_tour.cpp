@@ -94,7 +94,7 @@ TEST_CASE("docs/tour.md: every stop's code is the program's and its output is wh
       REQUIRE(!file.empty());
       INFO(file.string());
       CHECK(block_after(page, marker, "cpp") == quoted_lines(file));
-      const Outcome ran = run_status(dir, std::string(rill::test::program("tour")) + " " + std::to_string(n));
+      const Outcome ran = run_status(dir, rill::test::program("tour") + " " + std::to_string(n));
       REQUIRE(ran.status == 0);
       check_output(block_after(page, marker, "text"), ran.output, 1e-3);
     }
@@ -108,7 +108,7 @@ TEST_CASE("docs/tour.md: fm_minimal prints what the page shows", "[tour]") {
   int runs = 0;
   for (auto it = std::sregex_iterator(page.begin(), page.end(), marker); it != std::sregex_iterator(); ++it) {
     const std::string args = (*it)[1];
-    const Outcome ran = run_status(dir, std::string(rill::test::program("fm_minimal")) + args);
+    const Outcome ran = run_status(dir, rill::test::program("fm_minimal") + args);
     REQUIRE(ran.status == 0);
     check_output(block_after(page, it->position(), "text"), ran.output, std::stod((*it)[2]));
     ++runs;

@@ -54,7 +54,8 @@ TEST_CASE("W2 over several data sets and the two-sample floor: means and spreads
   CHECK(one.sd == 0);
   REQUIRE_ERROR(wasserstein2_over(samples, {}), "wasserstein2_over: no data sets");
   REQUIRE_ERROR(two_sample_floor({samples}, {}), "two_sample_floor: needs pairs of data sets, got 1 and 0");
-  REQUIRE_ERROR(wasserstein2_over(samples, {set({1, 2})}), "wasserstein2: point clouds of shape [3, 1] and [2, 1] differ");
+  REQUIRE_ERROR(wasserstein2_over(samples, {set({1, 2})}),
+                "wasserstein2: point clouds of shape [3, 1] and [2, 1] differ");
 }
 
 TEST_CASE("MMD is zero for one set and grows with the distance between sets", "[flowmatch][metrics]") {
